@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { collectorConfigSchema } from '../collector/config.ts';
+import { clickhouseConfigSchema } from '../storage/config.ts';
+import { samplingConfigSchema, evaluatorsConfigSchema, judgesConfigSchema } from '../evaluators/config.ts';
+import { alertsConfigSchema } from '../alerts/config.ts';
+
+export const redisConfigSchema = z
+  .object({
+    /** `redis://…` URL. Absent → a `redis-server` child process under `data_dir`. */
+    url: z.string().optional(),
+    /** Port for the child `redis-server` when `url` is absent. Default 6379. */
+    port: z.number().int().min(0).max(65535).default(6379),
+    /** BullMQ key prefix; use `{assay}` on Redis Cluster. Default `assay`. */
+    prefix: z.string().default('assay'),
+  })
+  .strict();
+
+/** The whole config file. Every stage owns its section's schema; this composes them. */
+export const configSchema = z
+  .object({
+    /** Where the embedded ClickHouse, the child Redis and the disk spool keep their data. Default `./data`. */
+    data_dir: z.string().default('./data'),
+    /** pino level: fatal, error, warn, info, debug, trace, silent. Default info. */
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    collector: collectorConfigSchema.prefault({}),
+    clickhouse: clickhouseConfigSchema.prefault({}),
+    redis: redisConfigSchema.prefault({}),
+    sampling: samplingConfigSchema.prefault({}),
+    evaluators: evaluatorsConfigSchema.prefault({}),
+    judges: judgesConfigSchema.prefault({}),
+    alerts: alertsConfigSchema.prefault({}),
+    grafana: z
+      .object({
+        /** Base URL of Grafana; alerts then link to the dashboard of their series. */
+        url: z.string().url().optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type AssayConfig = z.output<typeof configSchema>;
+export type AssayConfigInput = z.input<typeof configSchema>;
+
+/** Raised when the config file is missing, unreadable or invalid; the message names each bad key. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates a parsed config object; the error lists every bad key by its dotted path. */
+export function parseConfig(input: unknown, source = 'config'): AssayConfig {
+  const result = configSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join('.') : '(root)';
+    return `  ${path}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** Reads the YAML file named by `--config` or `ASSAY_CONFIG`; no file → all defaults. */
+export function loadConfig(path: string | undefined = process.env['ASSAY_CONFIG']): AssayConfig {
+  if (!path) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseConfig(doc, `config file ${path}`);
+}

@@ -1,0 +1,58 @@
+/**
+ * The canonical record of one LLM call: what every convention mapper produces, what the
+ * collector writes to `assay.llm_calls`, and what evaluators read back. Column names are the
+ * data contract of `../shared/DESIGN.md`; a change here is a new migration, never an edit.
+ */
+export interface LlmCall {
+  /** Span start, milliseconds since the Unix epoch (fractional part = sub-ms precision). */
+  timestamp: number;
+  /** 32 lower-case hex characters. */
+  trace_id: string;
+  /** 16 lower-case hex characters. */
+  span_id: string;
+  /** Empty string for a root span. */
+  parent_span_id: string;
+  /** `service.name` of the resource that emitted the span. */
+  service: string;
+  /** `deployment.environment.name` (or the older `deployment.environment`), else ''. */
+  environment: string;
+  /** Normalised provider (`openai`, `azure.ai.openai`, `anthropic`, …), '' when unknown. */
+  provider: string;
+  /** The model that answered (response model), else the requested one. */
+  model: string;
+  /** The model that was asked for. */
+  request_model: string;
+  /** Resolved route: app label, ancestor SERVER span's `http.route`, or the fallback. */
+  route: string;
+  /** Where `route` came from: `attribute`, `server_span`, `root_span`, `fallback`. */
+  route_source: RouteSource;
+  /** `chat`, `text_completion`, `generate_content`, … */
+  operation: string;
+  status: 'ok' | 'error';
+  /** `error.type`, exception type or status message class; '' when ok. */
+  error_type: string;
+  /** Normalised finish reason (`stop`, `length`, `tool_call`, `content_filter`, `error`, `other`, ''). */
+  finish_reason: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** USD from the price table; null when the model has no known price (never a guess). */
+  cost_usd: number | null;
+  duration_ms: number;
+  /** Messages flattened with roles, redacted and truncated. */
+  prompt: string;
+  /** Answer text, redacted and truncated. */
+  response: string;
+  /** Which convention it was read with: `otel_genai`, `openinference`, `openllmetry`, `vercel_ai`. */
+  convention: Convention;
+  /** 1 when the sampler queued this call for evaluation. */
+  sampled: 0 | 1;
+}
+
+export type RouteSource = 'attribute' | 'server_span' | 'root_span' | 'fallback';
+
+export type Convention = 'otel_genai' | 'openinference' | 'openllmetry' | 'vercel_ai';
+
+/** The key that identifies a call everywhere (job ids, score rows, dedup). */
+export function callKey(call: Pick<LlmCall, 'trace_id' | 'span_id'>): string {
+  return `${call.trace_id}-${call.span_id}`;
+}
