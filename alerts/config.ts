@@ -1,4 +1,5 @@
 import { z } from 'zod';
 
-// Placeholder section; the alerts issue fills it in.
+// Placeholder: filled in by the component that owns this file.
 export const alertsConfigSchema = z.object({}).strict();
+export type AlertsConfig = z.output<typeof alertsConfigSchema>;

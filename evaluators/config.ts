@@ -1,6 +1,4 @@
-import { z } from 'zod';
-
-// Placeholder sections; the evaluators issue fills them in.
-export const samplingConfigSchema = z.object({}).strict();
-export const evaluatorsConfigSchema = z.object({}).strict();
-export const judgesConfigSchema = z.object({}).strict();
+// The evaluation sections of the config file, each owned by its component folder.
+export { samplingConfigSchema, type SamplingConfig } from '../collector/sampling/config.ts';
+export { evaluatorsConfigSchema, type EvaluatorsConfig } from './checks/config.ts';
+export { judgesConfigSchema, type JudgesConfig } from './judges/config.ts';
