@@ -13,7 +13,11 @@ export interface BackoffOptions {
 }
 
 /** Delay before attempt `attempt` (0-based) with exponential backoff, a cap and jitter. */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(opts.maxMs, opts.initialMs * (opts.factor ?? 2) ** attempt);
   const j = opts.jitter ?? 0.2;
   return Math.max(0, Math.round(base * (1 - j + 2 * j * random())));
@@ -23,7 +27,10 @@ export function backoffDelay(attempt: number, opts: BackoffOptions, random: () =
  * Parses an HTTP `Retry-After` value (delta seconds or an HTTP-date) into milliseconds from
  * `now`; undefined when absent or unreadable.
  */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
