@@ -4,7 +4,7 @@
  * data contract of `../shared/DESIGN.md`; a change here is a new migration, never an edit.
  */
 export interface LlmCall {
-  /** Span start, milliseconds since the Unix epoch (fractional part = sub-ms precision). */
+  /** Span start, whole milliseconds since the Unix epoch (DateTime64(3) takes integer ticks). */
   timestamp: number;
   /** 32 lower-case hex characters. */
   trace_id: string;

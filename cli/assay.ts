@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type AssayConfig } from '../core/config.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { RedisNotFoundError } from '../core/redis-process.ts';
+import { openRuntime } from './runtime.ts';
+import type { Role } from './roles/role.ts';
+
+const program = new Command()
+  .name('assay')
+  .description('Catch LLM answers that are wrong while the HTTP status says 200 OK.')
+  .addOption(new Option('-c, --config <file>', 'YAML config file').env('ASSAY_CONFIG'))
+  .showHelpAfterError();
+
+type RoleName = 'collector' | 'worker' | 'alerter';
+
+async function runRoles(names: RoleName[]): Promise<void> {
+  const { config, logger } = setup();
+  const rt = await openRuntime(config, logger, { needRedis: true });
+  const roles: Role[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const role of [...roles].reverse()) await role.shutdown();
+    await rt.shutdown();
+  };
+  onSignals(logger, stopAll);
+  try {
+    for (const name of names) roles.push(await startRole(name, rt));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  logger.info({ roles: names }, 'assay is running; Ctrl-C to stop');
+}
+
+async function startRole(name: RoleName, rt: Awaited<ReturnType<typeof openRuntime>>): Promise<Role> {
+  switch (name) {
+    case 'collector':
+      return (await import('./roles/collector.ts')).startCollector(rt);
+    case 'worker':
+      return (await import('./roles/worker.ts')).startWorker(rt);
+    case 'alerter':
+      return (await import('./roles/alerter.ts')).startAlerterRole(rt);
+  }
+}
+
+program
+  .command('start')
+  .description('run every role (collector, worker, alerter) in one process on embedded defaults')
+  .action(() => runRoles(['collector', 'worker', 'alerter']));
+program
+  .command('collector')
+  .description('receive OTLP/HTTP spans and store LLM calls')
+  .action(() => runRoles(['collector']));
+program
+  .command('worker')
+  .description('score sampled calls from the evaluation queue')
+  .action(() => runRoles(['worker']));
+program
+  .command('alerter')
+  .description('detect quality regressions and notify on-call')
+  .action(() => runRoles(['alerter']));
+
+program
+  .command('migrate')
+  .description('apply ClickHouse migrations and exit')
+  .action(async () => {
+    const { config, logger } = setup();
+    const rt = await openRuntime(config, logger, { needRedis: false });
+    await rt.shutdown();
+    process.stdout.write(`migrations are up to date on ${rt.clickhouseUrl} (database ${config.clickhouse.database})\n`);
+  });
+
+program
+  .command('clickhouse')
+  .description('serve the embedded ClickHouse engine over HTTP, so roles in other processes can share it')
+  .action(async () => {
+    const { config, logger } = setup();
+    const { startEmbeddedClickhouse } = await import('../storage/embedded/index.ts');
+    const { host, port } = config.clickhouse.embedded;
+    const server = await startEmbeddedClickhouse({ dataDir: resolveDataDir(config), host, port, logger });
+    onSignals(logger, () => server.shutdown());
+    process.stdout.write(`embedded ClickHouse serving on ${server.url}\n`);
+  });
+
+const alerts = program.command('alerts').description('alerting utilities');
+alerts
+  .command('test')
+  .description('send a test notification to one channel')
+  .requiredOption('--channel <name>', 'channel name from alerts.channels')
+  .action(async (opts: { channel: string }) => {
+    const { config } = setup();
+    const { sendTestNotification } = await import('../alerts/test-notification.ts');
+    const result = await sendTestNotification(config, opts.channel);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  });
+
+program
+  .command('demo')
+  .description('start Assay, simulate services through real OTel instrumentation, break one route, show the alert')
+  .option('--fast', 'shorter phases (used by the tests)')
+  .action(async (opts: { fast?: boolean }) => {
+    const { runDemo } = await import('./demo/index.ts');
+    await runDemo({ fast: opts.fast === true, configPath: program.opts<{ config?: string }>().config });
+  });
+
+function setup(): { config: AssayConfig; logger: Logger } {
+  const config = loadConfig(program.opts<{ config?: string }>().config);
+  return { config, logger: createLogger(process.env['ASSAY_LOG_LEVEL'] ?? config.log_level) };
+}
+
+function resolveDataDir(config: AssayConfig): string {
+  return new URL(config.data_dir, `file://${process.cwd()}/`).pathname;
+}
+
+/** First SIGTERM/SIGINT: graceful stop, then exit 0. A second one: exit now. */
+function onSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof RedisNotFoundError) {
+    process.stderr.write(`assay: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`assay: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

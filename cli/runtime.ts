@@ -1,0 +1,93 @@
+import { join, resolve } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { AssayConfig } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import { startRedisServer } from '../core/redis-process.ts';
+import { createClickhouseClient } from '../storage/client.ts';
+import { migrate } from '../storage/migrate.ts';
+
+/** What every role shares in one process: config, logger, ClickHouse, and Redis when needed. */
+export interface Runtime {
+  config: AssayConfig;
+  logger: Logger;
+  /** Absolute data directory. */
+  dataDir: string;
+  clickhouse: ClickHouseClient;
+  clickhouseUrl: string;
+  /** Set when a role that needs Redis asked for it. */
+  redisUrl?: string;
+  /** Closes clients, then stops what the runtime started (embedded ClickHouse, child Redis). */
+  shutdown(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  needRedis: boolean;
+  /** Apply migrations at start. Default true. */
+  migrate?: boolean;
+}
+
+/**
+ * Connects to ClickHouse (or starts the embedded engine when no `clickhouse.url` is set),
+ * applies migrations, and connects to Redis (or starts a `redis-server` child when no
+ * `redis.url` is set). The rest of Assay never knows whether either is embedded.
+ */
+export async function openRuntime(config: AssayConfig, logger: Logger, opts: RuntimeOptions): Promise<Runtime> {
+  const dataDir = resolve(config.data_dir);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    let clickhouseUrl = config.clickhouse.url;
+    if (!clickhouseUrl) {
+      const embedded = await startEmbedded(config, dataDir, logger);
+      stops.push(() => embedded.shutdown());
+      clickhouseUrl = embedded.url;
+    }
+    const clickhouse = createClickhouseClient(config.clickhouse, clickhouseUrl);
+    stops.push(() => clickhouse.close());
+    if (opts.migrate !== false) {
+      const { applied } = await migrate(clickhouse, {
+        database: config.clickhouse.database,
+        ttlDays: config.clickhouse.ttl_days,
+        cluster: config.clickhouse.cluster,
+        logger,
+      });
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
+    let redisUrl = config.redis.url;
+    if (opts.needRedis && !redisUrl) {
+      const redis = await startRedisServer({ dataDir: join(dataDir, 'redis'), port: config.redis.port, logger });
+      stops.push(() => redis.shutdown());
+      redisUrl = redis.url;
+    }
+    let closed: Promise<void> | undefined;
+    return {
+      config,
+      logger,
+      dataDir,
+      clickhouse,
+      clickhouseUrl,
+      redisUrl,
+      shutdown: () => (closed ??= runInReverse(stops, logger)),
+    };
+  } catch (err) {
+    await runInReverse(stops, logger);
+    throw err;
+  }
+}
+
+async function startEmbedded(config: AssayConfig, dataDir: string, logger: Logger) {
+  const { startEmbeddedClickhouse } = await import('../storage/embedded/index.ts');
+  const { host, port } = config.clickhouse.embedded;
+  const server = await startEmbeddedClickhouse({ dataDir, host, port, logger });
+  logger.info({ url: server.url }, 'embedded ClickHouse serving');
+  return server;
+}
+
+async function runInReverse(stops: Array<() => Promise<void>>, logger: Logger): Promise<void> {
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (err) {
+      logger.warn({ err }, 'error while stopping');
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { LlmCall, RouteSource } from '../core/llm-call.ts';
+import type { CollectorConfig } from './config.ts';
+import { flattenMessages, type NormalisedCall } from './conventions/index.ts';
+import { truncateText } from './normalise/redaction.ts';
+
+export interface FinishDeps {
+  config: CollectorConfig;
+  /** USD for the call, or null when the model has no known price. */
+  price: (model: string, provider: string, inputTokens: number, outputTokens: number) => number | null;
+  /** Applied to prompt and response before storage (identity when redaction is off). */
+  redact: (text: string) => string;
+  /** Decides whether the call is queued for evaluation; absent → never sampled. */
+  sample?: (call: LlmCall) => boolean;
+}
+
+/** Turns a normalised call and its resolved route into the stored record. */
+export function finishCall(
+  call: NormalisedCall,
+  route: { route: string; source: RouteSource },
+  deps: FinishDeps,
+): LlmCall {
+  const { capture, max_chars } = deps.config.content;
+  const text = (s: string): string => (capture && s ? truncateText(deps.redact(s), max_chars) : '');
+  const record: LlmCall = {
+    timestamp: Math.round(call.timestamp),
+    trace_id: call.trace_id,
+    span_id: call.span_id,
+    parent_span_id: call.parent_span_id,
+    service: call.service,
+    environment: call.environment,
+    provider: call.provider,
+    model: call.model,
+    request_model: call.request_model,
+    route: route.route,
+    route_source: route.source,
+    operation: call.operation,
+    status: call.status,
+    error_type: call.error_type,
+    finish_reason: call.finish_reason,
+    input_tokens: call.input_tokens,
+    output_tokens: call.output_tokens,
+    cost_usd: deps.price(call.model || call.request_model, call.provider, call.input_tokens, call.output_tokens),
+    duration_ms: call.duration_ms,
+    prompt: text(flattenMessages([...call.system, ...call.input])),
+    response: text(flattenResponse(call)),
+    convention: call.convention,
+    sampled: 0,
+  };
+  if (deps.sample?.(record)) record.sampled = 1;
+  return record;
+}
+
+/** A single assistant answer is stored as its bare text; several choices keep their roles. */
+function flattenResponse(call: NormalisedCall): string {
+  if (call.output.length === 1) return call.output[0]?.content ?? '';
+  return flattenMessages(call.output);
+}

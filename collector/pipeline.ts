@@ -1,0 +1,260 @@
+import type { LlmCall } from '../core/llm-call.ts';
+import type { Logger } from '../core/logger.ts';
+import { counter, gauge } from '../core/metrics.ts';
+import type { CollectorConfig } from './config.ts';
+import {
+  classifySpan,
+  contentFromLogRecord,
+  mergeLogContent,
+  normaliseSpan,
+  type NormalisedCall,
+} from './conventions/index.ts';
+import type { AcceptResult, OtlpSink } from './http/index.ts';
+import { finishCall, type FinishDeps } from './finish.ts';
+import { RecentKeys } from './recent-keys.ts';
+import { TraceIndex, labelOf } from './route/trace-index.ts';
+import type { LogRecord, Span } from './span.ts';
+
+/** Where finished calls go: the ClickHouse writer (bounded). */
+export interface CallSink {
+  /** Takes all rows or none; false when full. */
+  tryAdd(rows: LlmCall[]): boolean;
+  /** Free room in rows. */
+  available(): number;
+}
+
+export interface PipelineDeps extends FinishDeps {
+  config: CollectorConfig;
+  sink: CallSink;
+  logger: Logger;
+  now?: () => number;
+}
+
+type LogParts = NonNullable<ReturnType<typeof contentFromLogRecord>>;
+
+interface Pending {
+  call: NormalisedCall;
+  deadline: number;
+  /** Still waiting for an ancestor's route. */
+  needsRoute: boolean;
+  /** Still waiting for log records carrying the content (OTel GenAI v1.28–v1.36). */
+  needsLogs: boolean;
+  route?: { route: string; source: LlmCall['route_source'] };
+  logs: LogParts[];
+  done: boolean;
+}
+
+const metrics = {
+  calls: counter({ name: 'assay_llm_calls_total', help: 'LLM calls extracted from spans', labelNames: ['convention'] }),
+  dropped: counter({ name: 'assay_calls_dropped_total', help: 'Calls not stored, by reason', labelNames: ['reason'] }),
+  duplicates: counter({ name: 'assay_calls_duplicate_total', help: 'Spans of calls already accepted (exporter retries)' }),
+  pending: gauge({ name: 'assay_calls_pending', help: 'Calls waiting for their route or log-record content' }),
+  routeSource: counter({ name: 'assay_route_resolved_total', help: 'Calls by where their route came from', labelNames: ['source'] }),
+};
+
+/**
+ * The collector's core: picks LLM calls out of decoded spans, joins their log-record content,
+ * waits briefly for ancestor spans that name the route, then finishes them (price, redact,
+ * truncate, sample) into the writer. Everything it holds is bounded; what it accepted is never
+ * dropped silently — on shutdown every waiting call is finished with what is known.
+ */
+export class CollectorPipeline implements OtlpSink {
+  private readonly index: TraceIndex;
+  private readonly pending = new Map<string, Pending>();
+  /** Calls still waiting for a route, by trace: re-checked only when their trace gets spans. */
+  private readonly waitingByTrace = new Map<string, Set<Pending>>();
+  /** Waiting calls in arrival order, which is deadline order (one wait for all). */
+  private readonly queue: Pending[] = [];
+  private queueHead = 0;
+  /** Log records that arrived before their span, by `trace-span` key. */
+  private readonly earlyLogs = new Map<string, { parts: LogParts[]; at: number }>();
+  /** Finished calls the writer had no room for yet (counted in the pending bound). */
+  private overflow: LlmCall[] = [];
+  private readonly recent = new RecentKeys(200_000);
+  private readonly timer: NodeJS.Timeout;
+  private closing = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PipelineDeps) {
+    const { route } = deps.config;
+    this.now = deps.now ?? Date.now;
+    this.index = new TraceIndex({ maxTraces: route.max_traces, ttlMs: Math.max(30_000, route.wait * 10), routeKeys: route.keys });
+    this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(250, route.wait / 10)));
+    this.timer.unref();
+  }
+
+  /** Calls held here (waiting or not yet taken by the writer). */
+  get held(): number {
+    return this.pending.size + this.overflow.length;
+  }
+
+  acceptSpans(spans: Span[]): AcceptResult {
+    if (this.closing) return { ok: false, reason: 'shutting_down' };
+    const now = this.now();
+    const calls: NormalisedCall[] = [];
+    for (const span of spans) {
+      const convention = classifySpan(span);
+      if (convention) {
+        calls.push(normaliseSpan(span, convention, { routeKeys: this.deps.config.route.keys }));
+      }
+    }
+    const room = Math.min(this.deps.config.route.max_pending_calls - this.held, this.deps.sink.available());
+    if (calls.length > room) {
+      metrics.dropped.inc({ reason: 'overloaded' }, calls.length);
+      return { ok: false, reason: 'overloaded' };
+    }
+    const ready: LlmCall[] = [];
+    const touched = new Set<string>();
+    for (const span of spans) {
+      this.index.observe(span, now);
+      if (this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
+    }
+    for (const traceId of touched) {
+      for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p, ready);
+    }
+    for (const call of calls) this.admit(call, now, ready);
+    this.emit(ready);
+    return { ok: true, rejected: 0 };
+  }
+
+  acceptLogs(records: LogRecord[]): AcceptResult {
+    if (this.closing) return { ok: false, reason: 'shutting_down' };
+    const now = this.now();
+    const ready: LlmCall[] = [];
+    for (const rec of records) {
+      if (!rec.traceId || !rec.spanId || !rec.eventName.startsWith('gen_ai.')) continue;
+      const parts = contentFromLogRecord(rec);
+      if (!parts) continue;
+      const key = `${rec.traceId}-${rec.spanId}`;
+      const p = this.pending.get(key);
+      if (p) {
+        p.logs.push(parts);
+        if (parts.output !== undefined || parts.finishReason !== undefined) p.needsLogs = false;
+        this.maybeFinish(p, ready);
+      } else if (!this.recent.has(key)) {
+        const early = this.earlyLogs.get(key) ?? { parts: [], at: now };
+        early.parts.push(parts);
+        if (this.earlyLogs.size < this.deps.config.route.max_pending_calls) this.earlyLogs.set(key, early);
+        else metrics.dropped.inc({ reason: 'early_logs_full' });
+      }
+    }
+    this.emit(ready);
+    return { ok: true, rejected: 0 };
+  }
+
+  /** Stops intake and finishes every waiting call with what is known. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.timer);
+    const ready: LlmCall[] = [];
+    for (const p of this.pending.values()) this.finish(p, ready);
+    this.emit(ready);
+  }
+
+  private admit(call: NormalisedCall, now: number, ready: LlmCall[]): void {
+    const key = `${call.trace_id}-${call.span_id}`;
+    if (this.pending.has(key) || this.recent.has(key)) {
+      metrics.duplicates.inc();
+      return;
+    }
+    metrics.calls.inc({ convention: call.convention });
+    const p: Pending = {
+      call,
+      deadline: now + this.deps.config.route.wait,
+      needsRoute: call.explicitRoute === null,
+      needsLogs: call.contentInLogs,
+      route: call.explicitRoute !== null ? { route: call.explicitRoute, source: 'attribute' } : undefined,
+      logs: [],
+      done: false,
+    };
+    const early = this.earlyLogs.get(key);
+    if (early) {
+      this.earlyLogs.delete(key);
+      p.logs.push(...early.parts);
+      if (early.parts.some((x) => x.output !== undefined || x.finishReason !== undefined)) p.needsLogs = false;
+    }
+    this.pending.set(key, p);
+    if (p.needsRoute) {
+      this.index.markInteresting(call.trace_id, now);
+      const set = this.waitingByTrace.get(call.trace_id) ?? new Set<Pending>();
+      set.add(p);
+      this.waitingByTrace.set(call.trace_id, set);
+    }
+    this.queue.push(p);
+    metrics.pending.set(this.pending.size);
+    if (p.needsRoute) this.tryResolveRoute(p, ready);
+    else this.maybeFinish(p, ready);
+  }
+
+  private tryResolveRoute(p: Pending, ready: LlmCall[]): void {
+    const c = p.call;
+    const hit = this.index.routeFor(c.trace_id, c.parent_span_id, c.timestamp, c.timestamp + c.duration_ms);
+    if (!hit) return;
+    p.route = hit;
+    this.stopWaitingForRoute(p);
+    this.maybeFinish(p, ready);
+  }
+
+  private stopWaitingForRoute(p: Pending): void {
+    p.needsRoute = false;
+    const set = this.waitingByTrace.get(p.call.trace_id);
+    if (set?.delete(p) && set.size === 0) this.waitingByTrace.delete(p.call.trace_id);
+  }
+
+  private maybeFinish(p: Pending, ready: LlmCall[]): void {
+    if (!p.needsRoute && !p.needsLogs) this.finish(p, ready);
+  }
+
+  private finish(p: Pending, ready: LlmCall[]): void {
+    if (p.done) return;
+    p.done = true;
+    if (p.needsRoute) this.stopWaitingForRoute(p);
+    const key = `${p.call.trace_id}-${p.call.span_id}`;
+    this.pending.delete(key);
+    this.recent.add(key);
+    if (p.logs.length) mergeLogContent(p.call, p.logs);
+    const route = p.route ?? this.fallbackRoute(p.call);
+    metrics.routeSource.inc({ source: route.source });
+    ready.push(finishCall(p.call, route, this.deps));
+  }
+
+  private fallbackRoute(call: NormalisedCall): { route: string; source: LlmCall['route_source'] } {
+    const root = this.index.rootName(call.trace_id);
+    return root ? { route: root, source: 'root_span' } : { route: this.deps.config.route.fallback, source: 'fallback' };
+  }
+
+  private emit(ready: LlmCall[]): void {
+    if (this.overflow.length) {
+      ready = this.overflow.concat(ready);
+      this.overflow = [];
+    }
+    if (ready.length === 0) return;
+    if (!this.deps.sink.tryAdd(ready)) this.overflow = ready;
+    metrics.pending.set(this.held);
+  }
+
+  private tick(): void {
+    const now = this.now();
+    const ready: LlmCall[] = [];
+    while (this.queueHead < this.queue.length) {
+      const p = this.queue[this.queueHead] as Pending;
+      if (!p.done && p.deadline > now) break;
+      this.queueHead++;
+      this.finish(p, ready);
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    for (const [key, early] of this.earlyLogs) {
+      if (now - early.at <= this.deps.config.route.wait * 2) break;
+      this.earlyLogs.delete(key);
+      metrics.dropped.inc({ reason: 'orphan_log_record' });
+    }
+    this.index.sweep(now);
+    this.emit(ready);
+  }
+}
+
+export { labelOf };

@@ -1,0 +1,157 @@
+import { SpanKind, type Attributes, type Span } from '../span.ts';
+
+/** What route resolution needs to remember about one span: its place in the tree and its labels. */
+export interface SpanNode {
+  spanId: string;
+  parentSpanId: string;
+  kind: number;
+  name: string;
+  service: string;
+  startTimeMs: number;
+  endTimeMs: number;
+  /** Route template of a SERVER span (`http.route`, else `next.route`), else ''. */
+  endpoint: string;
+  /** Explicit route label (first configured key present), else ''. */
+  label: string;
+}
+
+interface TraceEntry {
+  /** Nodes of every span seen while the trace is "interesting" (has an LLM call waiting). */
+  nodes: Map<string, SpanNode>;
+  /** SERVER spans with an endpoint, kept for every trace (cheap: about one per service hop). */
+  servers: SpanNode[];
+  /** Name of the root span once seen. */
+  rootName: string;
+  interesting: boolean;
+  touchedAt: number;
+}
+
+/**
+ * A bounded, per-trace memory of span-tree facts, so a call can find the route of an ancestor
+ * that arrives in a later export request (BatchSpanProcessor exports children before parents).
+ * Most spans are not worth remembering: only SERVER spans with a route, root names, and — for
+ * traces that have an LLM call waiting — every span's parent link. Oldest traces are evicted
+ * first when `maxTraces` is reached, and traces idle for `ttlMs` are dropped.
+ */
+export class TraceIndex {
+  private readonly traces = new Map<string, TraceEntry>();
+
+  constructor(
+    private readonly opts: { maxTraces: number; ttlMs: number; routeKeys: readonly string[] },
+  ) {}
+
+  get size(): number {
+    return this.traces.size;
+  }
+
+  /** Records what matters about a span; cheap for the common uninteresting span. */
+  observe(span: Span, now: number): void {
+    const isServer = span.kind === SpanKind.SERVER;
+    const isRoot = span.parentSpanId === '';
+    let entry = this.traces.get(span.traceId);
+    if (!entry && !isServer && !isRoot) return;
+    entry ??= this.create(span.traceId, now);
+    entry.touchedAt = now;
+    if (isRoot) entry.rootName = span.name;
+    if (entry.interesting || isServer) {
+      const node = toNode(span, this.opts.routeKeys);
+      if (entry.interesting) entry.nodes.set(node.spanId, node);
+      if (isServer && node.endpoint) entry.servers.push(node);
+    }
+  }
+
+  /** Marks a trace as holding a waiting LLM call, so later spans of it keep their parent links. */
+  markInteresting(traceId: string, now: number): void {
+    const entry = this.traces.get(traceId) ?? this.create(traceId, now);
+    entry.interesting = true;
+    entry.touchedAt = now;
+  }
+
+  /**
+   * The nearest ancestor route of a span: walks known parent links; the first ancestor with an
+   * explicit label or a SERVER endpoint wins. When the chain is broken, the innermost SERVER span
+   * of the trace whose time interval contains the call stands in (an ancestor always encloses
+   * its descendants).
+   */
+  routeFor(traceId: string, parentSpanId: string, startMs: number, endMs: number): RouteHit | null {
+    const entry = this.traces.get(traceId);
+    if (!entry) return null;
+    let id = parentSpanId;
+    for (let hops = 0; id && hops < 64; hops++) {
+      const node = entry.nodes.get(id) ?? entry.servers.find((s) => s.spanId === id);
+      if (!node) break;
+      if (node.label) return { route: node.label, source: 'attribute' };
+      if (node.endpoint) return { route: node.endpoint, source: 'server_span' };
+      id = node.parentSpanId;
+    }
+    let best: SpanNode | undefined;
+    for (const s of entry.servers) {
+      if (s.startTimeMs <= startMs && s.endTimeMs >= endMs) {
+        if (!best || s.endTimeMs - s.startTimeMs < best.endTimeMs - best.startTimeMs) best = s;
+      }
+    }
+    return best ? { route: best.endpoint, source: 'server_span' } : null;
+  }
+
+  rootName(traceId: string): string {
+    return this.traces.get(traceId)?.rootName ?? '';
+  }
+
+  /** Drops traces idle for longer than the TTL. */
+  sweep(now: number): void {
+    for (const [id, entry] of this.traces) {
+      // Map iteration is insertion order; entries are re-inserted on creation only, so stop
+      // at the first young one only when it is also old by touch time.
+      if (now - entry.touchedAt > this.opts.ttlMs) this.traces.delete(id);
+    }
+  }
+
+  private create(traceId: string, now: number): TraceEntry {
+    if (this.traces.size >= this.opts.maxTraces) {
+      const oldest = this.traces.keys().next();
+      if (!oldest.done) this.traces.delete(oldest.value);
+    }
+    const entry: TraceEntry = { nodes: new Map(), servers: [], rootName: '', interesting: false, touchedAt: now };
+    this.traces.set(traceId, entry);
+    return entry;
+  }
+}
+
+export interface RouteHit {
+  route: string;
+  source: 'attribute' | 'server_span';
+}
+
+/**
+ * The route template of a SERVER span (`http.route`, else Next.js `next.route`), else ''.
+ * The method is left out on purpose: alerts and dashboards name routes the way people say
+ * them (`/api/refunds`), and one template rarely serves two LLM features by method alone.
+ */
+export function endpointOf(attrs: Attributes): string {
+  const route = attrs['http.route'] ?? attrs['next.route'];
+  return typeof route === 'string' ? route : '';
+}
+
+/** The first configured route key present on the span, else ''. */
+export function labelOf(attrs: Attributes, keys: readonly string[]): string {
+  for (const key of keys) {
+    const v = attrs[key];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return '';
+}
+
+function toNode(span: Span, routeKeys: readonly string[]): SpanNode {
+  const service = span.resource.attributes['service.name'];
+  return {
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    kind: span.kind,
+    name: span.name,
+    service: typeof service === 'string' ? service : '',
+    startTimeMs: span.startTimeMs,
+    endTimeMs: span.endTimeMs,
+    endpoint: span.kind === SpanKind.SERVER ? endpointOf(span.attributes) : '',
+    label: labelOf(span.attributes, routeKeys),
+  };
+}
