@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type AssayConfig } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
+import { startMetricsSnapshots } from '../core/metrics-snapshot.ts';
 import { RedisNotFoundError } from '../core/redis-process.ts';
 import { openRuntime } from './runtime.ts';
 import type { Role } from './roles/role.ts';
@@ -18,8 +20,17 @@ async function runRoles(names: RoleName[]): Promise<void> {
   const { config, logger } = setup();
   const rt = await openRuntime(config, logger, { needRedis: true });
   const roles: Role[] = [];
+  // One snapshotter per process, whatever roles it runs, feeds the Pipeline health dashboard.
+  const snapshots = startMetricsSnapshots({
+    client: rt.clickhouse,
+    database: config.clickhouse.database,
+    role: names.length > 1 ? 'all' : (names[0] ?? 'all'),
+    instance: `${hostname()}:${process.pid}`,
+    logger,
+  });
   const stopAll = async (): Promise<void> => {
     for (const role of [...roles].reverse()) await role.shutdown();
+    await snapshots.stop();
     await rt.shutdown();
   };
   onSignals(logger, stopAll);

@@ -16,6 +16,8 @@ export interface Runtime {
   clickhouseUrl: string;
   /** Set when a role that needs Redis asked for it. */
   redisUrl?: string;
+  /** The clock roles read (the demo runs a faster virtual one). */
+  now: () => number;
   /** Closes clients, then stops what the runtime started (embedded ClickHouse, child Redis). */
   shutdown(): Promise<void>;
 }
@@ -24,6 +26,8 @@ export interface RuntimeOptions {
   needRedis: boolean;
   /** Apply migrations at start. Default true. */
   migrate?: boolean;
+  /** Clock for the roles. Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -66,6 +70,7 @@ export async function openRuntime(config: AssayConfig, logger: Logger, opts: Run
       clickhouse,
       clickhouseUrl,
       redisUrl,
+      now: opts.now ?? Date.now,
       shutdown: () => (closed ??= runInReverse(stops, logger)),
     };
   } catch (err) {

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { callKey, type LlmCall } from '../../core/llm-call.ts';
-import { startMetricsSnapshots } from '../../core/metrics-snapshot.ts';
 import { createReceiverServer } from '../../collector/http/index.ts';
 import { createPricer } from '../../collector/normalise/pricing.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
@@ -83,13 +82,6 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.collector.port;
   const url = `http://${config.collector.host}:${port}`;
-  const snapshots = startMetricsSnapshots({
-    client: rt.clickhouse,
-    database: config.clickhouse.database,
-    role: 'collector',
-    instance: `${process.pid}`,
-    logger,
-  });
   ready = true;
   logger.info({ url }, 'collector listening for OTLP/HTTP');
 
@@ -106,7 +98,6 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
         await pipeline.shutdown();
         await writer.shutdown();
         await producer?.shutdown();
-        await snapshots.stop();
         logger.info('collector stopped');
       })()),
   };

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseConfig, type AssayConfigInput } from '../../core/config.ts';
+import { freePort } from '../../core/free-port.ts';
+import { createLogger } from '../../core/logger.ts';
+import { openRuntime } from '../runtime.ts';
+import { startAlerterRole } from '../roles/alerter.ts';
+import { startCollector } from '../roles/collector.ts';
+import { startWorker } from '../roles/worker.ts';
+import { VirtualClock } from './clock.ts';
+import { startFakeOpenAi } from './fake-provider.ts';
+import { Progress, printAlert, printQueries } from './output.ts';
+import { DemoService } from './services.ts';
+import { startWebhookReceiver, type ReceivedAlert } from './webhook-receiver.ts';
+
+export interface DemoOptions {
+  /** Shorter phases (the test runs it this way). */
+  fast: boolean;
+  /** Keep the data directory (printed at the end) instead of deleting it. */
+  keep?: boolean;
+  configPath?: string;
+}
+
+const REFUND_QUESTIONS = [
+  'Where is my refund for order 1042?',
+  'How long does a refund to my credit card take?',
+  'Can I get a refund for a damaged blender?',
+];
+const ORDER_QUESTIONS = ['Where is my order 2210?', 'Can I change the delivery address of order 877?'];
+const SEARCH_QUESTIONS = ['Find me a waterproof hiking jacket under 100 euros.', 'Which laptops have 32 GB of RAM?'];
+
+/**
+ * `assay demo`: starts Assay on embedded defaults, runs simulated services through the OTel SDK
+ * against local fake providers, builds a baseline in accelerated (virtual) time, makes provider
+ * `acme` refuse on `/api/refunds` while still answering 200, and prints the page on-call gets —
+ * then recovers and prints the resolve.
+ */
+export async function runDemo(opts: DemoOptions): Promise<void> {
+  const out = process.stdout;
+  const speed = 60; // one real second is one virtual minute
+  const clock = new VirtualClock(Date.now() - 3 * 3600_000, speed);
+  const dataDir = mkdtempSync(join(tmpdir(), 'assay-demo-'));
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  const received: ReceivedAlert[] = [];
+  const receiver = await startWebhookReceiver(secret, (a) => received.push(a));
+  let incident = false;
+  const acme = await startFakeOpenAi((body) => {
+    const question = JSON.stringify(body['messages'] ?? '');
+    if (incident && question.includes('refund')) {
+      return { content: "I'm sorry, but I can't help with that request.", model: 'acme-large-2' };
+    }
+    return { content: answerFor(question), model: 'acme-large-1' };
+  });
+  const openaiFake = await startFakeOpenAi((body) => ({ content: answerFor(JSON.stringify(body['messages'])) }));
+
+  const base = opts.configPath ? loadConfig(opts.configPath) : undefined;
+  const config = parseConfig({
+    ...(base as AssayConfigInput | undefined),
+    data_dir: dataDir,
+    log_level: 'warn',
+    collector: { port: await freePort(), route: { wait: '1s' } },
+    clickhouse: { embedded: { port: await freePort() }, writer: { flush_interval: '250ms' } },
+    redis: { port: 0 },
+    alerts: demoAlerts(receiver.url, secret),
+  } satisfies AssayConfigInput);
+  const logger = createLogger(process.env['ASSAY_LOG_LEVEL'] ?? 'warn');
+
+  out.write(`\nAssay demo — data in ${dataDir}\nstarting the embedded ClickHouse, redis-server, collector, worker and alerter…\n`);
+  const rt = await openRuntime(config, logger, { needRedis: true, now: clock.now });
+  const collector = await startCollector(rt);
+  const worker = await startWorker(rt);
+  const alerter = await startAlerterRole(rt);
+  out.write(`collector on ${collector.url} · ClickHouse on ${rt.clickhouseUrl} · alerts go to ${receiver.url}\n\n`);
+
+  const services = [
+    new DemoService('support-api', collector.url, [
+      { route: '/api/refunds', provider: 'acme', baseURL: acme.baseURL, model: 'acme-large', questions: REFUND_QUESTIONS },
+      { route: '/api/orders', provider: 'acme', baseURL: acme.baseURL, model: 'acme-large', questions: ORDER_QUESTIONS },
+    ], clock),
+    new DemoService('shop-api', collector.url, [
+      { route: '/api/search', provider: 'openai', baseURL: openaiFake.baseURL, model: 'gpt-4o-mini', questions: SEARCH_QUESTIONS },
+    ], clock),
+  ];
+  const progress = new Progress(rt, clock, out);
+  let traffic = true;
+  const trafficLoop = (async () => {
+    while (traffic) {
+      await Promise.all(services.map((s) => s.tick()));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+
+  const phase = opts.fast ? { baseline: 25_000, max: 45_000 } : { baseline: 35_000, max: 60_000 };
+  try {
+    progress.start('building a baseline (virtual time runs 60× faster)');
+    await sleepUntil(() => false, phase.baseline);
+    incident = true;
+    const onset = Date.now();
+    progress.phase('INCIDENT: acme now refuses on /api/refunds — still HTTP 200');
+    const firing = await sleepUntil(() => received.find((a) => a.body.status === 'firing'), phase.max);
+    progress.pause();
+    if (!firing) throw new Error('no alert fired within the incident phase');
+    printAlert(out, firing, (firing.receivedAt - onset) / 1000, speed);
+    printQueries(out, rt.clickhouseUrl);
+    incident = false;
+    const recovered = Date.now();
+    progress.phase('recovered: acme answers normally again; waiting for the resolve');
+    const resolved = await sleepUntil(() => received.find((a) => a.body.status === 'resolved'), phase.max);
+    progress.pause();
+    if (!resolved) throw new Error('the alert did not resolve within the recovery phase');
+    printAlert(out, resolved, (resolved.receivedAt - recovered) / 1000, speed);
+    out.write(`\ndemo finished in ${Math.round(clock.elapsedReal() / 1000)} s\n`);
+  } finally {
+    progress.stop();
+    traffic = false;
+    await trafficLoop;
+    await Promise.all(services.map((s) => s.shutdown()));
+    await alerter.shutdown();
+    await worker.shutdown();
+    await collector.shutdown();
+    await rt.shutdown();
+    await Promise.all([acme.close(), openaiFake.close(), receiver.close()]);
+    if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function answerFor(question: string): string {
+  if (question.includes('refund')) return 'Your refund was issued and should reach your card within 5 business days.';
+  if (question.includes('order')) return 'Your order has shipped and will arrive on Thursday.';
+  return 'Here are three options that match what you asked for, sorted by price.';
+}
+
+function demoAlerts(url: string, secret: string): NonNullable<AssayConfigInput['alerts']> {
+  return {
+    interval: '1s',
+    channels: [{ name: 'on-call', type: 'webhook', url, secret }],
+    rules: [
+      {
+        name: 'semantic-failure-regression',
+        kind: 'regression',
+        metric: 'semantic_failure_rate',
+        by: ['provider', 'route'],
+        window: '5m',
+        baseline: '30m',
+        min_samples: 20,
+        for: 2,
+        resolve_after: 3,
+        severity: 'critical',
+        channels: ['on-call'],
+      },
+    ],
+  } as NonNullable<AssayConfigInput['alerts']>;
+}
+
+async function sleepUntil<T>(check: () => T | undefined | false, maxMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const v = check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
+}

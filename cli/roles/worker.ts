@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createRedactor } from '../../collector/normalise/redaction.ts';
+import { createCheckPlan } from '../../evaluators/checks/index.ts';
+import {
+  createJudgeRunner,
+  createRedisJudgeCache,
+  createRedisSpendLedger,
+  type JudgeRunner,
+} from '../../evaluators/judges/index.ts';
+import { createEvaluationWorker } from '../../evaluators/worker/index.ts';
+import type { Runtime } from '../runtime.ts';
+import type { Role } from './role.ts';
+
+/** Scores sampled calls from the `assay-evaluations` queue: cheap checks, then judges. */
+export async function startWorker(rt: Runtime): Promise<Role> {
+  const { config, logger } = rt;
+  if (!rt.redisUrl) throw new Error('the worker needs Redis (redis.url, or redis-server on PATH)');
+  const redis = new Redis(rt.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  let judges: JudgeRunner | null = null;
+  if (config.judges.endpoints.length > 0) {
+    judges = createJudgeRunner(config.judges, {
+      logger,
+      spend: createRedisSpendLedger(redis, config.redis.prefix),
+      cache: createRedisJudgeCache(redis, config.redis.prefix),
+      redact: createRedactor(config.collector.redaction),
+    });
+  }
+  const worker = await createEvaluationWorker({
+    config,
+    clickhouse: rt.clickhouse,
+    database: config.clickhouse.database,
+    redisUrl: rt.redisUrl,
+    logger,
+    checks: createCheckPlan(config.evaluators, {}),
+    judges,
+    spoolDir: join(rt.dataDir, 'spool', 'llm_scores'),
+  });
+  logger.info('evaluation worker started');
+  let stopped: Promise<void> | undefined;
+  return {
+    name: 'worker',
+    shutdown: () =>
+      (stopped ??= (async () => {
+        await worker.shutdown();
+        await judges?.shutdown();
+        redis.disconnect();
+      })()),
+  };
+}

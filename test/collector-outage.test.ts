@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../core/free-port.ts';
+import { parseConfig } from '../core/config.ts';
+import { silentLogger } from '../core/logger.ts';
+import { openRuntime, type Runtime } from '../cli/runtime.ts';
+import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
+import { eventually } from './helpers/assay.ts';
+import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
+
+// ClickHouse runs as its own `assay clickhouse` process (as when roles run separately). It is
+// stopped while clients keep sending, then started again on the same data directory: every
+// call the collector answered 200 for must be in the table exactly once, and in the rollup once.
+
+const dir = mkdtempSync(join(tmpdir(), 'assay-outage-'));
+let clickhouse: ChildProcess | undefined;
+let rt: Runtime | undefined;
+let collector: CollectorRole | undefined;
+
+afterAll(async () => {
+  await collector?.shutdown();
+  await rt?.shutdown();
+  await stopClickhouse();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startClickhouse(configPath: string, port: number): Promise<void> {
+  clickhouse = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', 'clickhouse', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/ping`)).ok ? true : undefined), 30_000);
+}
+
+async function stopClickhouse(): Promise<void> {
+  const child = clickhouse;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+describe('ClickHouse unavailable under load', () => {
+  it('keeps every accepted call, exactly once, through the outage', async () => {
+    const chPort = await freePort();
+    const configPath = join(dir, 'clickhouse.yaml');
+    writeFileSync(configPath, `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  embedded:\n    port: ${chPort}\n`);
+    await startClickhouse(configPath, chPort);
+
+    const config = parseConfig({
+      data_dir: join(dir, 'collector'),
+      collector: { port: 0, route: { wait: '300ms' } },
+      clickhouse: { url: `http://127.0.0.1:${chPort}`, writer: { flush_interval: '100ms', batch_rows: 200 } },
+    });
+    rt = await openRuntime(config, silentLogger, { needRedis: false });
+    collector = await startCollector(rt);
+    const url = collector.url;
+
+    const accepted = new Set<string>();
+    let sending = true;
+    const statuses = new Map<number, number>();
+    const senders = Array.from({ length: 4 }, async () => {
+      while (sending) {
+        const { body, spanIds } = otlpJsonRequest(Array.from({ length: 20 }, () => ({ route: '/api/outage' })));
+        const status = await postTraces(url, body);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 200) for (const id of spanIds) accepted.add(id);
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+
+    await new Promise((r) => setTimeout(r, 1500));
+    await stopClickhouse();
+    const acceptedBeforeOutage = accepted.size;
+    await new Promise((r) => setTimeout(r, 2500));
+    const acceptedDuringOutage = accepted.size - acceptedBeforeOutage;
+    await startClickhouse(configPath, chPort);
+    await new Promise((r) => setTimeout(r, 1500));
+    sending = false;
+    await Promise.all(senders);
+
+    // The collector kept answering 200 while ClickHouse was down (calls went to the spool).
+    expect(acceptedDuringOutage).toBeGreaterThan(0);
+    const total = accepted.size;
+    const rows = await eventually(async () => {
+      const rs = await rt!.clickhouse.query({
+        query: `SELECT count() AS n, uniqExact(span_id) AS u FROM assay.llm_calls WHERE route = '/api/outage'`,
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      });
+      const [r] = await rs.json<{ n: number; u: number }>();
+      return r && r.n >= total ? r : undefined;
+    }, 30_000);
+    expect(rows.u).toBe(total);
+    expect(rows.n).toBe(total);
+    const rs = await rt.clickhouse.query({
+      query: `SELECT sum(calls) AS calls FROM assay.llm_calls_1m WHERE route = '/api/outage'`,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    });
+    const [rollup] = await rs.json<{ calls: number }>();
+    expect(rollup?.calls).toBe(total);
+    const ids = await rt.clickhouse.query({
+      query: `SELECT span_id FROM assay.llm_calls WHERE route = '/api/outage'`,
+      format: 'JSONEachRow',
+    });
+    const stored = new Set((await ids.json<{ span_id: string }>()).map((r) => r.span_id));
+    for (const id of accepted) expect(stored.has(id)).toBe(true);
+  });
+});

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../core/free-port.ts';
+import { silentLogger } from '../core/logger.ts';
+import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
+import { eventually } from './helpers/assay.ts';
+import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
+import { startTestRedis } from './helpers/redis.ts';
+
+// `assay collector` as a real process receives SIGTERM while clients are sending: it stops
+// accepting, drains, flushes and exits 0, and every call it answered 200 for is in ClickHouse.
+
+const dir = mkdtempSync(join(tmpdir(), 'assay-sigterm-'));
+let embedded: Awaited<ReturnType<typeof startEmbeddedClickhouse>>;
+let redis: Awaited<ReturnType<typeof startTestRedis>>;
+
+beforeAll(async () => {
+  embedded = await startEmbeddedClickhouse({ dataDir: join(dir, 'ch'), host: '127.0.0.1', port: 0, logger: silentLogger });
+  redis = await startTestRedis();
+});
+
+afterAll(async () => {
+  await embedded?.shutdown();
+  await redis?.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SIGTERM while clients are sending', () => {
+  it('drains, flushes and exits; nothing it accepted is lost', async () => {
+    const port = await freePort();
+    const configPath = join(dir, 'assay.yaml');
+    // A long route wait: calls are still waiting for their route when SIGTERM arrives, so the
+    // drain has to finish them, not just flush the writer.
+    writeFileSync(
+      configPath,
+      [
+        `data_dir: ${join(dir, 'collector')}`,
+        'log_level: warn',
+        'collector:',
+        `  port: ${port}`,
+        '  route:',
+        '    wait: 10s',
+        'clickhouse:',
+        `  url: ${embedded.url}`,
+        '  writer:',
+        '    flush_interval: 5s',
+        `redis:\n  url: ${redis.url}`,
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', 'collector', '--config', configPath], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000);
+
+    const accepted = new Set<string>();
+    let sending = true;
+    const senders = Array.from({ length: 4 }, async () => {
+      while (sending) {
+        // Only the LLM span, no server span: the call has to wait for its route.
+        const { body, spanIds } = otlpJsonRequest([{ route: '/api/drain' }, { route: '/api/drain' }]);
+        const llmOnly = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ kind: number }> }> }> };
+        for (const rs of llmOnly.resourceSpans) for (const ss of rs.scopeSpans) ss.spans = ss.spans.filter((s) => s.kind === 3);
+        const status = await postTraces(url, JSON.stringify(llmOnly));
+        if (status === 200) for (const id of spanIds) accepted.add(id);
+        else if (status === 0) return;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    sending = false;
+    await Promise.all(senders);
+    expect(accepted.size).toBeGreaterThan(0);
+
+    const client = createClient({ url: embedded.url });
+    const rs = await client.query({
+      query: `SELECT span_id, route_source FROM assay.llm_calls`,
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ span_id: string; route_source: string }>();
+    await client.close();
+    const stored = new Set(rows.map((r) => r.span_id));
+    expect(rows.length).toBe(stored.size);
+    for (const id of accepted) expect(stored.has(id)).toBe(true);
+  });
+});
