@@ -1,0 +1,77 @@
+import type { Convention } from '../../core/llm-call.ts';
+import type { Attributes, Span } from '../span.ts';
+import { VERCEL_CALL_OPERATIONS } from './vercel-ai.ts';
+
+/**
+ * `gen_ai.operation.name` values of an inference call (reference §1.2, §8). Everything else —
+ * `embeddings`, `invoke_agent`, `agent_step`, `create_agent`, `execute_tool`, `retrieval`,
+ * `invoke_workflow` — is a wrapper or not a completion, and counting it would double usage.
+ */
+const INFERENCE_OPERATIONS: ReadonlySet<string> = new Set([
+  'chat',
+  'text_completion',
+  'generate_content',
+  'completion',
+]);
+
+/** OpenLLMetry legacy `llm.request.type` values that are calls (not `embedding`, `rerank`). */
+const OLL_CALL_TYPES: ReadonlySet<string> = new Set(['chat', 'completion']);
+
+/** Keys only OpenLLMetry sets on an LLM span; checked by direct lookup. */
+const OLL_MARKERS = [
+  'llm.request.type',
+  'gen_ai.prompt.0.role',
+  'gen_ai.prompt.0.content',
+  'gen_ai.completion.0.role',
+  'gen_ai.completion.0.content',
+  'gen_ai.usage.total_tokens',
+  'llm.usage.total_tokens',
+  'traceloop.workflow.name',
+  'traceloop.entity.name',
+  'traceloop.span.kind',
+] as const;
+
+/**
+ * Whether an OTel-GenAI-looking LLM span was made by OpenLLMetry. Current Traceloop
+ * instrumentations emit v1.37 attributes with no marker on the span unless a workflow is
+ * active, so their scope name (`@traceloop/instrumentation-openai`) is the surest sign.
+ * Only runs for spans already known to be LLM calls, so the final key scan is affordable.
+ */
+function isOpenLlmetry(span: Span): boolean {
+  if (span.scope.name.startsWith('@traceloop/') || span.scope.name.startsWith('traceloop')) return true;
+  const a = span.attributes;
+  for (const key of OLL_MARKERS) if (a[key] !== undefined) return true;
+  for (const key in a) if (key.startsWith('traceloop.')) return true;
+  return false;
+}
+
+const genAiConvention = (span: Span): Convention => (isOpenLlmetry(span) ? 'openllmetry' : 'otel_genai');
+
+/** Spans without an operation name: v1.26 OTel GenAI, or producers that only set the model. */
+function byModelOnly(span: Span, a: Attributes): Convention | null {
+  if (a['gen_ai.request.model'] !== undefined) return genAiConvention(span);
+  if (a['llm.model_name'] !== undefined) return 'openinference';
+  return null;
+}
+
+/**
+ * Decides from a handful of attribute lookups whether a span is an LLM call (inference), and by
+ * which convention (reference §8, first row). Ordinary HTTP/DB spans fail every lookup and
+ * return null without parsing or iterating anything.
+ */
+export function classifySpan(span: Span): Convention | null {
+  const a = span.attributes;
+  // Vercel legacy inner spans also carry gen_ai.system/gen_ai.request.model: the operation id decides.
+  const aiOp = a['ai.operationId'];
+  if (aiOp !== undefined)
+    return typeof aiOp === 'string' && VERCEL_CALL_OPERATIONS.has(aiOp) ? 'vercel_ai' : null;
+  const oiKind = a['openinference.span.kind'];
+  if (oiKind !== undefined) return oiKind === 'LLM' ? 'openinference' : null;
+  const op = a['gen_ai.operation.name'];
+  if (op !== undefined)
+    return typeof op === 'string' && INFERENCE_OPERATIONS.has(op) ? genAiConvention(span) : null;
+  const reqType = a['llm.request.type'];
+  if (reqType !== undefined)
+    return typeof reqType === 'string' && OLL_CALL_TYPES.has(reqType) ? 'openllmetry' : null;
+  return byModelOnly(span, a);
+}

@@ -1,0 +1,117 @@
+import type { Convention, LlmCall } from '../../core/llm-call.ts';
+import { StatusCode, type Attributes, type Span } from '../span.ts';
+import { str } from './attrs.ts';
+import { collectContent } from './convention.ts';
+import { FIELD_KEYS, RESOURCE_KEYS, firstNumber, firstOf, firstReason, firstString } from './fields.ts';
+import { normaliseFinishReason } from './finish-reasons.ts';
+import type { Content, Message } from './messages.ts';
+import { normaliseProvider } from './providers.ts';
+import { conventionById } from './registry.ts';
+
+/** Every `LlmCall` field that one span determines, plus its message content. */
+export interface NormalisedCall extends Omit<
+  LlmCall,
+  'route' | 'route_source' | 'cost_usd' | 'sampled' | 'prompt' | 'response'
+> {
+  /** Route named explicitly on this span by one of `routeKeys` (first present wins), else null. */
+  explicitRoute: string | null;
+  /** System instructions (`gen_ai.system_instructions`, role=system input messages). */
+  system: Message[];
+  /** Input messages in order (non-system). */
+  input: Message[];
+  /** Answer messages, one per choice; tool calls rendered as `tool_call name({...})`. */
+  output: Message[];
+  /**
+   * True when this convention/version carries message content only in log records (OTel
+   * GenAI v1.28–v1.36), so the collector should wait for /v1/logs records for this span.
+   */
+  contentInLogs: boolean;
+  /** Cache-read input tokens (included in `input_tokens`). */
+  cachedInputTokens: number;
+  /** Reasoning output tokens (included in `output_tokens`). */
+  reasoningTokens: number;
+}
+
+/** Legacy `llm.request.type=completion` and OTel's `text_completion` are the same operation. */
+const OPERATION_ALIASES: Record<string, string> = { completion: 'text_completion' };
+
+const count = (attrs: Attributes, keys: readonly string[]): number =>
+  Math.max(0, Math.round(firstNumber(attrs, keys) ?? 0));
+
+/**
+ * Input tokens per the spec include cached ones (reference §1.3, `anthropic.md` note [12]).
+ * Raw Anthropic usage excludes them, and instrumentations that copy it (OpenLLMetry's
+ * `cache_read_input_tokens`, AI SDK v5) report it that way. When the cache counts exceed the
+ * reported input, the input cannot include them, so they are added; otherwise it is kept as is.
+ */
+function inputTokens(attrs: Attributes, provider: string, cached: number): number {
+  const input = count(attrs, FIELD_KEYS.inputTokens);
+  if (provider !== 'anthropic') return input;
+  const cacheTotal = cached + count(attrs, FIELD_KEYS.cacheWriteTokens);
+  return cacheTotal > input ? input + cacheTotal : input;
+}
+
+function errorType(span: Span): string {
+  const fromAttr = firstString(span.attributes, FIELD_KEYS.errorType);
+  if (fromAttr) return fromAttr;
+  for (const ev of span.events) {
+    const t = ev.name === 'exception' ? str(ev.attributes['exception.type']) : undefined;
+    if (t) return t;
+  }
+  return 'error';
+}
+
+/** Splits role=system messages out of the input; system instructions come first. */
+function splitSystem(content: Content): { system: Message[]; input: Message[] } {
+  const input = content.input ?? [];
+  return {
+    system: [...(content.system ?? []), ...input.filter((m) => m.role === 'system')],
+    input: input.filter((m) => m.role !== 'system'),
+  };
+}
+
+/** Reads one LLM-call span (already classified) into the canonical fields. */
+export function normaliseSpan(
+  span: Span,
+  convention: Convention,
+  opts: { routeKeys: readonly string[] },
+): NormalisedCall {
+  const a = span.attributes;
+  const def = conventionById(convention);
+  const content = collectContent(span, def.content);
+  const provider = normaliseProvider(
+    firstString(a, FIELD_KEYS.provider) ?? '',
+    firstString(a, FIELD_KEYS.serverAddress),
+  );
+  const requestModel = firstString(a, FIELD_KEYS.requestModel) ?? '';
+  const operation = firstString(a, FIELD_KEYS.operation) ?? def.defaultOperation;
+  const isError = span.status.code === StatusCode.ERROR;
+  const cached = count(a, FIELD_KEYS.cachedInputTokens);
+  const reason = firstOf(a, FIELD_KEYS.finishReason, firstReason) ?? content.finishReason ?? '';
+  const res = span.resource.attributes;
+  return {
+    timestamp: span.startTimeMs,
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: span.parentSpanId,
+    service: firstString(res, RESOURCE_KEYS.service) ?? 'unknown_service',
+    environment: firstString(res, RESOURCE_KEYS.environment) ?? '',
+    provider,
+    model: firstString(a, FIELD_KEYS.responseModel) ?? requestModel,
+    request_model: requestModel,
+    operation: OPERATION_ALIASES[operation] ?? operation,
+    status: isError ? 'error' : 'ok',
+    error_type: isError ? errorType(span) : '',
+    finish_reason: normaliseFinishReason(reason),
+    input_tokens: inputTokens(a, provider, cached),
+    output_tokens: count(a, FIELD_KEYS.outputTokens),
+    duration_ms: Math.max(0, span.endTimeMs - span.startTimeMs),
+    convention,
+    explicitRoute: firstString(a, opts.routeKeys) ?? null,
+    ...splitSystem(content),
+    output: content.output ?? [],
+    contentInLogs: def.contentInLogs(span, content),
+    cachedInputTokens: cached,
+    reasoningTokens: count(a, FIELD_KEYS.reasoningTokens),
+  };
+}

@@ -1,0 +1,17 @@
+import type { Convention } from '../../core/llm-call.ts';
+import type { ConventionDefinition } from './convention.ts';
+import { openinference } from './openinference.ts';
+import { openllmetry } from './openllmetry.ts';
+import { otelGenai } from './otel-genai.ts';
+import { vercelAi } from './vercel-ai.ts';
+
+/** Every convention Assay reads. Explicit on purpose: adding one is a line here. */
+export const CONVENTIONS: readonly ConventionDefinition[] = [otelGenai, openinference, openllmetry, vercelAi];
+
+const byId = new Map<Convention, ConventionDefinition>(CONVENTIONS.map((c) => [c.id, c]));
+
+export function conventionById(id: Convention): ConventionDefinition {
+  const def = byId.get(id);
+  if (!def) throw new Error(`no convention definition for ${id}`);
+  return def;
+}
