@@ -1,5 +1,77 @@
 import { z } from 'zod';
+import { durationSchema } from '../../core/duration.ts';
+import { selectorSchema } from '../../core/selector.ts';
 
-// Placeholder: filled in by the component that owns this file.
-export const samplingConfigSchema = z.object({}).strict();
+const probability = z.number().min(0).max(1);
+
+/** One stratum rule: calls matching `match` are sampled at `rate` with a per-minute floor. */
+export const samplingStratumSchema = z
+  .object({
+    /** Which calls this rule covers (globs on service, provider, route, model). Absent → all. */
+    match: selectorSchema.optional(),
+    /** Probability a matching call is queued for evaluation. Default: `sampling.rate`. */
+    rate: probability.optional(),
+    /**
+     * The first N calls of each (service, provider, route, model) per minute are queued even when
+     * the hash says no, so a quiet route is still evaluated. Default: `sampling.floor_per_minute`.
+     */
+    floor_per_minute: z.number().int().min(0).optional(),
+    /** Probability a queued call is also marked for judging. Default: the judges' rule, else `sampling.judge_rate`. */
+    judge_rate: probability.optional(),
+  })
+  .strict();
+
+/** Settings of `assay worker` (the queue consumer). */
+export const workerConfigSchema = z
+  .object({
+    /** Jobs one worker process runs at once: a job waits for its lookup batch and its score batch (about `flush_interval`), not for the CPU, so throughput ≈ concurrency / flush_interval. Default 200. */
+    concurrency: z.number().int().min(1).max(2000).default(200),
+    /** How long a job's lock lasts before it is considered stalled and recovered. Default `30s`. */
+    lock_duration: durationSchema.default(30_000),
+    /** Call lookups are collected for this long and read from ClickHouse in one query. Default `15ms`. */
+    lookup_window: durationSchema.default(15),
+    /** Most keys read in one lookup query (their trace ids travel in the URL). Default 200. */
+    lookup_batch: z.number().int().min(1).max(1000).default(200),
+    /** Score rows wait at most this long before their batch is inserted (jobs complete after it). Default `250ms`. */
+    flush_interval: durationSchema.default(250),
+    /** Longest `shutdown` waits for active jobs before closing anyway (they are then recovered as stalled). Default `20s`. */
+    shutdown_timeout: durationSchema.default(20_000),
+    /** Times a job may be started (deferrals by the judges included) before judges are given up for it. Default 30. */
+    max_starts: z.number().int().min(1).default(30),
+    /** How often the learned answer-length quantiles per route (for `length_bounds`) are refreshed. Default `5m`. */
+    length_stats_refresh: durationSchema.default(300_000),
+  })
+  .strict();
+
+/**
+ * The `sampling` section: which written calls are queued for evaluation, and the budget that
+ * keeps the queue and the judge bill bounded. Owned by `collector/sampling/`.
+ */
+export const samplingConfigSchema = z
+  .object({
+    /** Probability a call is queued when no stratum rule matches. Cheap checks cost microseconds, so default 1. */
+    rate: probability.default(1),
+    /** Calls queued per minute per collector replica at most; beyond, samples are shed and counted. Default 6000. */
+    max_per_minute: z.number().int().min(0).default(6000),
+    /** Queue depth (waiting + delayed + prioritized + active) above which new samples are shed. Default 50000. */
+    max_queue_depth: z.number().int().min(0).default(50_000),
+    /** Default floor of queued calls per stratum per minute (see `strata[].floor_per_minute`). Default 0. */
+    floor_per_minute: z.number().int().min(0).default(0),
+    /** Probability a queued call is also marked for judging, when no stratum or judge rule says otherwise. Default 0.02. */
+    judge_rate: probability.default(0.02),
+    /**
+     * Share of `max_per_minute` after which calls are no longer marked for judging (judge work is
+     * shed before check work). Default 0.8.
+     */
+    judge_cap_share: probability.default(0.8),
+    /** Distinct strata tracked for floors per minute (memory bound); beyond, new strata get no floor. Default 10000. */
+    max_strata: z.number().int().min(1).default(10_000),
+    /** Stratum rules, first match wins. Default none (every call at `rate`). */
+    strata: z.array(samplingStratumSchema).default([]),
+    worker: workerConfigSchema.prefault({}),
+  })
+  .strict();
+
 export type SamplingConfig = z.output<typeof samplingConfigSchema>;
+export type SamplingStratum = z.output<typeof samplingStratumSchema>;
+export type WorkerConfig = z.output<typeof workerConfigSchema>;

@@ -1,0 +1,60 @@
+/**
+ * A row of `assay.llm_scores`: one per (call, evaluator). The call's dimensions are copied so
+ * dashboards and alerts group without a join; `timestamp` is the CALL's time (rollups bucket by
+ * when the call happened), `scored_at` when the worker scored it.
+ */
+export interface ScoreRow {
+  /** The call's start, ms since the epoch. */
+  timestamp: number;
+  trace_id: string;
+  span_id: string;
+  service: string;
+  provider: string;
+  model: string;
+  route: string;
+  /** Check id (`empty_response`) or judge evaluator (`judge_relevance`). */
+  evaluator: string;
+  evaluator_version: string;
+  kind: 'check' | 'judge';
+  /** In [0, 1]; 1 is good. */
+  score: number;
+  passed: 0 | 1;
+  reason: string;
+  /** '' for checks. */
+  judge_model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  /** 1 / (probability this score was sampled with). */
+  sample_weight: number;
+  scored_at: number;
+}
+
+/** A row of `assay.call_verdicts`: one per fully evaluated call. */
+export interface VerdictRow {
+  timestamp: number;
+  trace_id: string;
+  span_id: string;
+  service: string;
+  provider: string;
+  model: string;
+  route: string;
+  status: string;
+  /** 1 when any check or judge failed. */
+  failed: 0 | 1;
+  failed_evaluators: string[];
+  sample_weight: number;
+}
+
+/** Reasons are short by contract; a judge or a check must not fill the table with essays. */
+export const MAX_REASON_CHARS = 300;
+
+export function clampReason(reason: string): string {
+  return reason.length <= MAX_REASON_CHARS ? reason : `${reason.slice(0, MAX_REASON_CHARS - 1)}…`;
+}
+
+/** Scores outside [0, 1] or NaN are a bug in an evaluator; clamp so a rollup is never poisoned. */
+export function clampScore(score: number): number {
+  if (!Number.isFinite(score)) return 0;
+  return Math.min(1, Math.max(0, score));
+}

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../../core/logger.ts';
+import { BatchWriter } from '../../storage/writer.ts';
+import { dropStoredDuplicates } from './dedupe.ts';
+import type { ScoreRow, VerdictRow } from './rows.ts';
+
+export interface ScoreWritersOptions {
+  client: ClickHouseClient;
+  database: string;
+  /** `llm_scores/` and `call_verdicts/` spools are created under it. */
+  spoolDir: string;
+  /** Longest a row waits before its batch is inserted; jobs complete after their rows are written. */
+  flushIntervalMs: number;
+  logger: Logger;
+  /** Rows per insert at most. Default 5000. */
+  batchRows?: number;
+  /** Rows buffered per table before `add` refuses (the job is then retried later). Default 50000. */
+  maxBufferedRows?: number;
+  /** Disk spool per table while ClickHouse is unreachable. Default 256 MiB. */
+  maxSpoolBytes?: number;
+}
+
+/** The two idempotent, batched writers of evaluation results. */
+export interface ScoreWriters {
+  scores: BatchWriter<ScoreRow>;
+  verdicts: BatchWriter<VerdictRow>;
+  /** Flushes both (spooling what cannot be sent). Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Batched writers for `llm_scores` and `call_verdicts`, each with a `beforeInsert` hook that
+ * drops rows already stored, so a re-run job never adds a second row to a table or its rollup.
+ */
+export function createScoreWriters(opts: ScoreWritersOptions): ScoreWriters {
+  const common = {
+    client: opts.client,
+    batchRows: opts.batchRows ?? 5000,
+    flushIntervalMs: opts.flushIntervalMs,
+    maxBufferedRows: opts.maxBufferedRows ?? 50_000,
+    maxSpoolBytes: opts.maxSpoolBytes ?? 256 * 1024 ** 2,
+    logger: opts.logger,
+  };
+  const scoresTable = `${opts.database}.llm_scores`;
+  const verdictsTable = `${opts.database}.call_verdicts`;
+  const scores = new BatchWriter<ScoreRow>({
+    ...common,
+    name: 'llm_scores',
+    table: scoresTable,
+    spoolDir: join(opts.spoolDir, 'llm_scores'),
+    beforeInsert: dropStoredDuplicates<ScoreRow>(opts.client, scoresTable, 'llm_scores', true),
+  });
+  const verdicts = new BatchWriter<VerdictRow>({
+    ...common,
+    name: 'call_verdicts',
+    table: verdictsTable,
+    spoolDir: join(opts.spoolDir, 'call_verdicts'),
+    beforeInsert: dropStoredDuplicates<VerdictRow>(opts.client, verdictsTable, 'call_verdicts', false),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    scores,
+    verdicts,
+    shutdown: () => (closed ??= Promise.all([scores.shutdown(), verdicts.shutdown()]).then(() => undefined)),
+  };
+}

@@ -1,0 +1,139 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { AssayConfig } from '../../core/config.ts';
+import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { CheckDeps, CheckPlan } from '../checks/index.ts';
+import type { JudgeRunner } from '../judges/index.ts';
+import { DEPTH_STATES, queueDepthGauge } from '../queue/options.ts';
+import { assertNoEviction, connectRedis } from '../queue/redis.ts';
+import { createScoreWriters } from '../scores/writer.ts';
+import { createCallLoader } from './call-loader.ts';
+import { failureReason } from './errors.ts';
+import { createRouteLengthStats } from './length-stats.ts';
+import { workerMetrics } from './metrics.ts';
+import { createProcessor } from './processor.ts';
+
+export interface EvaluationWorkerDeps {
+  config: AssayConfig;
+  clickhouse: ClickHouseClient;
+  database: string;
+  redisUrl: string;
+  logger: Logger;
+  /** The cheap-check plan, or a factory given the worker's `CheckDeps` (learned answer-length stats). */
+  checks: CheckPlan | ((deps: CheckDeps) => CheckPlan);
+  judges: JudgeRunner | null;
+  /** Disk spools of the score writers (`llm_scores/`, `call_verdicts/` under it). */
+  spoolDir: string;
+}
+
+export interface EvaluationWorker {
+  /**
+   * Stops taking jobs, waits for the active ones up to `deadlineMs` (default
+   * `sampling.worker.shutdown_timeout`), then force-closes — jobs cut off are recovered as
+   * stalled by another worker — and flushes the score writers. Idempotent.
+   */
+  shutdown(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * `assay worker`: the BullMQ consumer of `assay-evaluations`. Scores each sampled call with the
+ * cheap checks and (cascade) the judges, and writes `llm_scores` and `call_verdicts` rows
+ * idempotently. Fails at start with a clear error when Redis may evict keys.
+ */
+export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promise<EvaluationWorker> {
+  const wc = deps.config.sampling.worker;
+  const redis = await connectRedis(deps.redisUrl, 'worker');
+  try {
+    await assertNoEviction(redis);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  const lengthStats = createRouteLengthStats({
+    client: deps.clickhouse,
+    database: deps.database,
+    refreshMs: wc.length_stats_refresh,
+    logger: deps.logger,
+  });
+  const checks =
+    typeof deps.checks === 'function'
+      ? deps.checks({ routeLengthStats: (r) => lengthStats.get(r) })
+      : deps.checks;
+  const writers = createScoreWriters({
+    client: deps.clickhouse,
+    database: deps.database,
+    spoolDir: deps.spoolDir,
+    flushIntervalMs: wc.flush_interval,
+    logger: deps.logger,
+  });
+  const loader = createCallLoader({
+    client: deps.clickhouse,
+    database: deps.database,
+    windowMs: wc.lookup_window,
+    maxBatch: wc.lookup_batch,
+  });
+  const process = createProcessor({ loader, checks, judges: deps.judges, writers, maxStarts: wc.max_starts });
+  const worker = new Worker(EVAL_QUEUE_NAME, (job: Job, token?: string) => process(job, token), {
+    connection: redis,
+    prefix: deps.config.redis.prefix,
+    concurrency: wc.concurrency,
+    lockDuration: wc.lock_duration,
+    // Check for stalled jobs as often as a lock can expire, so a killed worker's jobs come back
+    // within about two lock periods; a job may stall twice (two kills) before it is failed.
+    stalledInterval: wc.lock_duration,
+    maxStalledCount: 2,
+  });
+  attachEvents(worker, deps.logger);
+  const queue = new Queue(EVAL_QUEUE_NAME, { connection: redis, prefix: deps.config.redis.prefix });
+  queue.on('error', () => undefined); // the worker's 'error' handler reports connection trouble
+  const depthTimer = setInterval(() => void refreshDepth(queue), 5000);
+  depthTimer.unref();
+  deps.logger.info({ concurrency: wc.concurrency, queue: EVAL_QUEUE_NAME }, 'evaluation worker consuming');
+
+  let closed: Promise<void> | undefined;
+  return {
+    shutdown: (deadlineMs = wc.shutdown_timeout) =>
+      (closed ??= (async () => {
+        clearInterval(depthTimer);
+        const graceful = worker.close().then(() => true);
+        const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref());
+        if (!(await Promise.race([graceful, timedOut]))) {
+          deps.logger.warn(
+            { deadlineMs },
+            'active evaluation jobs did not finish in time; they will be recovered as stalled',
+          );
+          await worker.close(true).catch(() => undefined);
+        }
+        lengthStats.shutdown();
+        await queue.close().catch(() => undefined);
+        await writers.shutdown();
+        await redis.quit().catch(() => redis.disconnect());
+      })()),
+  };
+}
+
+function attachEvents(worker: Worker, logger: Logger): void {
+  let lastErrorLog = 0;
+  worker.on('completed', () => workerMetrics.processed.inc({ outcome: 'completed' }));
+  worker.on('failed', (job: Job | undefined, err: Error) => {
+    const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    workerMetrics.processed.inc({ outcome: final ? 'failed' : 'retried' });
+    if (final) workerMetrics.failed.inc({ reason: job ? failureReason(err) : 'stalled' });
+  });
+  worker.on('error', (err) => {
+    // Connection trouble repeats every poll; say it once a minute, not per attempt.
+    if (Date.now() - lastErrorLog < 60_000) return;
+    lastErrorLog = Date.now();
+    logger.warn({ err }, 'evaluation worker error');
+  });
+}
+
+async function refreshDepth(queue: Queue): Promise<void> {
+  try {
+    const counts = await queue.getJobCounts(...DEPTH_STATES);
+    queueDepthGauge.set(DEPTH_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0));
+  } catch {
+    // The gauge keeps its last value; the next tick tries again.
+  }
+}

@@ -1,0 +1,218 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import type { EvalJob } from '../../core/eval-job.ts';
+import type { CheckInput, CheckPlan, CheckResult } from '../checks/index.ts';
+import type { JudgeOutcome, JudgeRunner } from '../judges/index.ts';
+import type { ScoreRow, VerdictRow } from '../scores/rows.ts';
+import type { StoredCall } from './call-loader.ts';
+import { JobAttemptError } from './errors.ts';
+import { chooseJudges } from './evaluate.ts';
+import { createProcessor, type ProcessorDeps } from './processor.ts';
+
+const TRACE = 'ab'.repeat(16);
+const SPAN = 'cd'.repeat(8);
+
+const job = (over: Partial<EvalJob> = {}): EvalJob => ({
+  v: 1,
+  trace_id: TRACE,
+  span_id: SPAN,
+  timestamp: 1_700_000_000_000,
+  service: 'shop',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  route: '/chat',
+  probability: 0.5,
+  judge: false,
+  judge_probability: 0,
+  ...over,
+});
+
+const stored = (response = 'Paris is the capital of France.'): StoredCall => ({
+  trace_id: TRACE,
+  span_id: SPAN,
+  prompt: 'user: capital of France?',
+  response,
+  finish_reason: 'stop',
+  status: 'ok',
+  output_tokens: 8,
+});
+
+/** Two checks: `not_empty` fails on an empty answer, `never_applies` returns null. */
+const checks: CheckPlan = {
+  checksFor: () => [
+    {
+      id: 'not_empty',
+      version: '1',
+      evaluate: (i: CheckInput): CheckResult =>
+        i.response.trim()
+          ? { score: 1, passed: true, reason: 'ok' }
+          : { score: 0, passed: false, reason: 'empty' },
+    },
+    { id: 'never_applies', version: '1', evaluate: () => null },
+  ],
+};
+
+function fakeJudges(outcome: (evaluator: string) => JudgeOutcome): JudgeRunner & { calls: number } {
+  const runner = {
+    calls: 0,
+    plan: { judgesFor: () => [{ evaluator: 'judge_relevance', rubric: 'relevance', probability: 1 }] },
+    run: async (_input: unknown, evaluators: readonly string[]) => {
+      runner.calls++;
+      return evaluators.map(outcome);
+    },
+    shutdown: async () => undefined,
+  };
+  return runner;
+}
+
+function harness(opts: { call?: StoredCall | undefined; judges?: JudgeRunner | null; full?: boolean } = {}) {
+  const scores: ScoreRow[] = [];
+  const verdicts: VerdictRow[] = [];
+  const delayedTo: number[] = [];
+  const writer = <T>(sink: T[]) => ({
+    add: (rows: T[]) => {
+      if (opts.full) return { accepted: false, done: Promise.resolve() };
+      sink.push(...rows);
+      return { accepted: true, done: Promise.resolve() };
+    },
+  });
+  const deps: ProcessorDeps = {
+    loader: { load: async () => ('call' in opts ? opts.call : stored()), flush: () => undefined },
+    checks,
+    judges: opts.judges ?? null,
+    writers: { scores: writer(scores), verdicts: writer(verdicts) } as unknown as ProcessorDeps['writers'],
+    maxStarts: 3,
+    now: () => 42,
+  };
+  const process = createProcessor(deps);
+  const run = (data: unknown, attemptsStarted = 1) =>
+    process(
+      {
+        data,
+        attemptsStarted,
+        moveToDelayed: async (ts: number) => void delayedTo.push(ts),
+      } as unknown as Job,
+      'token',
+    );
+  return { run, scores, verdicts, delayedTo };
+}
+
+describe('evaluation job processor', () => {
+  it('scores the applicable checks with weight 1/p and writes one verdict', async () => {
+    const h = harness();
+    await expect(h.run(job())).resolves.toBe('completed');
+    expect(h.scores).toHaveLength(1);
+    expect(h.scores[0]).toMatchObject({
+      evaluator: 'not_empty',
+      kind: 'check',
+      passed: 1,
+      sample_weight: 2,
+      route: '/chat',
+    });
+    expect(h.verdicts).toEqual([
+      expect.objectContaining({ failed: 0, failed_evaluators: [], sample_weight: 2 }),
+    ]);
+  });
+
+  it('rejects a bad payload as unrecoverable, naming the bad field', async () => {
+    const h = harness();
+    await expect(h.run({ ...job(), trace_id: 'nothex' })).rejects.toThrow(UnrecoverableError);
+    await expect(h.run({ ...job(), extra: 1 })).rejects.toThrow(/invalid evaluation job payload/);
+    expect(h.scores).toHaveLength(0);
+  });
+
+  it('retries (does not complete) when the call row is not there yet', async () => {
+    const h = harness({ call: undefined });
+    const err = await h.run(job()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobAttemptError);
+    expect((err as JobAttemptError).reason).toBe('call_not_found');
+  });
+
+  it('cascade: no judge for a call that failed a cheap check', async () => {
+    const judges = fakeJudges(() => ({ kind: 'failed', evaluator: 'judge_relevance', reason: 'http_error' }));
+    const h = harness({ call: stored('   '), judges });
+    await h.run(job({ judge: true, judge_probability: 0.1 }));
+    expect(judges.calls).toBe(0);
+    expect(h.verdicts[0]).toMatchObject({ failed: 1, failed_evaluators: ['not_empty'] });
+  });
+
+  it('judges a marked call that passed the checks; the score carries the full inverse inclusion probability', async () => {
+    const judges = fakeJudges((evaluator) => ({
+      kind: 'scored',
+      cached: false,
+      score: {
+        evaluator,
+        version: 'r1',
+        score: 0.2,
+        passed: false,
+        reason: 'off topic',
+        judge_model: 'gpt-4o-mini',
+        input_tokens: 100,
+        output_tokens: 20,
+        cost_usd: 0.001,
+      },
+    }));
+    const h = harness({ judges });
+    await h.run(job({ judge: true, judge_probability: 0.1 }));
+    const judged = h.scores.find((s) => s.kind === 'judge');
+    expect(judged).toMatchObject({
+      evaluator: 'judge_relevance',
+      judge_model: 'gpt-4o-mini',
+      cost_usd: 0.001,
+    });
+    expect(judged?.sample_weight).toBeCloseTo(1 / (0.5 * 0.1));
+    expect(h.verdicts[0]).toMatchObject({ failed: 1, failed_evaluators: ['judge_relevance'] });
+  });
+
+  it('a judge failure is never a score', async () => {
+    const judges = fakeJudges(() => ({
+      kind: 'failed',
+      evaluator: 'judge_relevance',
+      reason: 'malformed_output',
+    }));
+    const h = harness({ judges });
+    await h.run(job({ judge: true, judge_probability: 1 }));
+    expect(h.scores.map((s) => s.kind)).toEqual(['check']);
+    expect(h.verdicts).toHaveLength(1);
+  });
+
+  it('a deferred judge delays the job (check rows written, no verdict yet); past max starts it gives up', async () => {
+    const judges = fakeJudges(() => ({
+      kind: 'deferred',
+      evaluator: 'judge_relevance',
+      retryAfterMs: 5000,
+      reason: 'circuit_open',
+    }));
+    const h = harness({ judges });
+    await expect(h.run(job({ judge: true, judge_probability: 1 }))).rejects.toThrow(DelayedError);
+    expect(h.delayedTo).toEqual([42 + 5000]);
+    expect(h.scores).toHaveLength(1);
+    expect(h.verdicts).toHaveLength(0);
+    await expect(h.run(job({ judge: true, judge_probability: 1 }), 3)).resolves.toBe('completed');
+    expect(h.verdicts).toHaveLength(1);
+  });
+
+  it('refuses to complete when the score writer is full', async () => {
+    const h = harness({ full: true });
+    const err = await h.run(job()).catch((e: unknown) => e);
+    expect((err as JobAttemptError).reason).toBe('writer_full');
+  });
+});
+
+describe('chooseJudges', () => {
+  it('per-rubric deterministic draw at the stratum probability', () => {
+    const plan = { judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 0.25 }] };
+    let picked = 0;
+    for (let i = 0; i < 8000; i++) {
+      const j = job({ judge: true, judge_probability: 1, trace_id: i.toString(16).padStart(32, '0') });
+      const first = chooseJudges(plan, j, []);
+      expect(chooseJudges(plan, j, [])).toEqual(first);
+      picked += first.length;
+    }
+    expect(Math.abs(picked - 2000)).toBeLessThan(4 * Math.sqrt(8000 * 0.25 * 0.75));
+  });
+  it('nothing when not marked for judging', () => {
+    const plan = { judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 1 }] };
+    expect(chooseJudges(plan, job({ judge: false }), [])).toEqual([]);
+  });
+});

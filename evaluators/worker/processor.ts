@@ -1,0 +1,135 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { evalJobSchema, type EvalJob } from '../../core/eval-job.ts';
+import type { CheckPlan } from '../checks/index.ts';
+import type { JudgeRunner } from '../judges/index.ts';
+import type { ScoreRow, VerdictRow } from '../scores/rows.ts';
+import type { ScoreWriters } from '../scores/writer.ts';
+import type { CallLoader, StoredCall } from './call-loader.ts';
+import { JobAttemptError } from './errors.ts';
+import { chooseJudges, judgeRows, runChecks } from './evaluate.ts';
+import { workerMetrics } from './metrics.ts';
+
+export interface ProcessorDeps {
+  loader: CallLoader;
+  checks: CheckPlan;
+  judges: JudgeRunner | null;
+  writers: Pick<ScoreWriters, 'scores' | 'verdicts'>;
+  /** Starts (deferrals included) after which deferred judges are given up. */
+  maxStarts: number;
+  now?: () => number;
+}
+
+/** What a processed job ended as; the `outcome` label of `assay_jobs_processed_total`. */
+export type ProcessOutcome = 'completed' | 'delayed';
+
+/**
+ * The job processor: validate the payload, read the call by key, run the checks, then (cascade)
+ * the judges, write the rows, and only then let BullMQ complete the job — so a job whose worker
+ * dies before its rows are stored runs again, and `beforeInsert` drops whatever it had written.
+ * Judges deferred by their breaker or rate limit: the check rows are written and the job is
+ * delayed (not failed, not lost) until the judge endpoint is expected back.
+ */
+export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string) => Promise<ProcessOutcome> {
+  const now = deps.now ?? Date.now;
+  return async (job, token) => {
+    const data = parsePayload(job.data);
+    const call = await loadCall(deps.loader, data);
+    const checks = runChecks(deps.checks, data, call, now());
+    const rows: ScoreRow[] = [...checks.rows];
+    const failed = [...checks.failed];
+    let deferral: { evaluators: string[]; retryAfterMs: number } | undefined;
+    const chosen =
+      deps.judges && call.status === 'ok' ? chooseJudges(deps.judges.plan, data, checks.failed) : [];
+    if (deps.judges && chosen.length > 0) {
+      const t0 = performance.now();
+      const outcomes = await deps.judges.run(
+        {
+          ...dims(data),
+          trace_id: data.trace_id,
+          span_id: data.span_id,
+          prompt: call.prompt,
+          response: call.response,
+        },
+        chosen.map((c) => c.evaluator),
+      );
+      workerMetrics.seconds.observe({ kind: 'judge' }, (performance.now() - t0) / 1000);
+      const judged = judgeRows(outcomes, chosen, data, now());
+      rows.push(...judged.rows);
+      failed.push(...judged.failed);
+      if (judged.deferred.length > 0) {
+        if (job.attemptsStarted < deps.maxStarts)
+          deferral = { evaluators: judged.deferred, retryAfterMs: judged.retryAfterMs };
+        else
+          for (const e of judged.deferred)
+            workerMetrics.evaluations.inc({ evaluator: e, outcome: 'gave_up' });
+      }
+    }
+    if (deferral) {
+      await write(deps.writers, rows, undefined);
+      await job.moveToDelayed(now() + Math.max(1000, deferral.retryAfterMs), token);
+      workerMetrics.processed.inc({ outcome: 'delayed' });
+      throw new DelayedError();
+    }
+    await write(deps.writers, rows, verdict(data, call, failed));
+    return 'completed';
+  };
+}
+
+function parsePayload(raw: unknown): EvalJob {
+  const parsed = evalJobSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  throw new UnrecoverableError(`invalid evaluation job payload (${where})`);
+}
+
+async function loadCall(loader: CallLoader, job: EvalJob): Promise<StoredCall> {
+  let call: StoredCall | undefined;
+  try {
+    call = await loader.load(job);
+  } catch (err) {
+    throw new JobAttemptError('clickhouse', 'reading the call from ClickHouse failed', { cause: err });
+  }
+  // The collector queues a call only once its row is written, but a replica's read may lag.
+  if (!call)
+    throw new JobAttemptError('call_not_found', `call ${job.trace_id}/${job.span_id} not found (yet)`);
+  return call;
+}
+
+const dims = (j: EvalJob) => ({ service: j.service, provider: j.provider, route: j.route, model: j.model });
+
+function verdict(job: EvalJob, call: StoredCall, failed: string[]): VerdictRow {
+  return {
+    timestamp: job.timestamp,
+    trace_id: job.trace_id,
+    span_id: job.span_id,
+    ...dims(job),
+    status: call.status,
+    failed: failed.length > 0 ? 1 : 0,
+    failed_evaluators: [...new Set(failed)],
+    sample_weight: 1 / job.probability,
+  };
+}
+
+/** Resolves once the rows are in ClickHouse (or durably spooled); refuses when the writers are full. */
+async function write(
+  writers: ProcessorDeps['writers'],
+  rows: ScoreRow[],
+  v: VerdictRow | undefined,
+): Promise<void> {
+  const pending: Promise<void>[] = [];
+  if (rows.length) {
+    const r = writers.scores.add(rows);
+    if (!r.accepted) throw new JobAttemptError('writer_full', 'score writer buffer is full');
+    pending.push(r.done);
+  }
+  if (v) {
+    const r = writers.verdicts.add([v]);
+    if (!r.accepted) throw new JobAttemptError('writer_full', 'verdict writer buffer is full');
+    pending.push(r.done);
+  }
+  try {
+    await Promise.all(pending);
+  } catch (err) {
+    throw new JobAttemptError('clickhouse', 'writing scores failed', { cause: err });
+  }
+}
