@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../core/config.ts';
+
+describe('alerts config', () => {
+  it('defaults: 30s interval and the semantic-failure regression rule by provider and route', () => {
+    const { alerts } = parseConfig({});
+    expect(alerts.interval).toBe(30_000);
+    expect(alerts.rules).toHaveLength(1);
+    expect(alerts.rules[0]).toMatchObject({
+      kind: 'regression',
+      metric: 'semantic_failure_rate',
+      by: ['provider', 'route'],
+      window: 900_000,
+      baseline: 86_400_000,
+      channels: [],
+    });
+  });
+
+  it('parses the public names with durations as text', () => {
+    const { alerts } = parseConfig({
+      alerts: {
+        interval: '1s',
+        channels: [
+          { name: 'hook', type: 'webhook', url: 'http://127.0.0.1:1/x', secret: 'whsec_c2VjcmV0' },
+          { name: 'pd', type: 'pagerduty', routing_key: 'R0UT1NGKEY' },
+        ],
+        rules: [
+          {
+            name: 'refusals',
+            kind: 'regression',
+            metric: 'pass_rate',
+            evaluator: 'refusal',
+            by: ['provider', 'route', 'model'],
+            window: '10m',
+            baseline: '6h',
+            min_samples: 50,
+            min_effect: { absolute: 0.05, relative: 0.5 },
+            for: 3,
+            resolve_after: 4,
+            severity: 'critical',
+            channels: ['hook'],
+          },
+        ],
+      },
+    });
+    expect(alerts.interval).toBe(1000);
+    expect(alerts.rules[0]).toMatchObject({
+      window: 600_000,
+      baseline: 21_600_000,
+      for: 3,
+      min_effect: { absolute: 0.05, relative: 0.5 },
+    });
+    expect(alerts.channels[1]).toMatchObject({ type: 'pagerduty', max_attempts: 5 });
+  });
+
+  it.each([
+    [{ interval: '500ms' }, 'alerts.interval'],
+    [{ rules: [{ name: 'x', metric: 'pass_rate' }] }, 'alerts.rules.0.evaluator'],
+    [{ rules: [{ name: 'x', metric: 'error_rate', by: ['evaluator'] }] }, 'alerts.rules.0.evaluator'],
+    [{ rules: [{ name: 'x', metric: 'error_rate', kind: 'threshold' }] }, 'alerts.rules.0.threshold'],
+    [{ rules: [{ name: 'x', metric: 'error_rate', channels: ['nope'] }] }, 'alerts.rules.0.channels.0'],
+    [{ channels: [{ name: 'p', type: 'pagerduty' }] }, 'alerts.channels.0.routing_key'],
+    [{ channels: [{ name: 's', type: 'slack' }] }, 'alerts.channels.0.url'],
+    [{ rules: [{ name: 'x', metric: 'error_rate', window: '15 minutes' }] }, 'alerts.rules.0.window'],
+  ])('rejects %j naming %s', (alerts, path) => {
+    expect(() => parseConfig({ alerts })).toThrow(path);
+  });
+});
