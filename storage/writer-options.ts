@@ -1,0 +1,34 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../core/logger.ts';
+import type { BackoffOptions } from '../core/retry.ts';
+
+export interface BatchWriterOptions<T> {
+  /** Label for metrics and logs, e.g. `llm_calls`. */
+  name: string;
+  /** Target table with its database, e.g. `assay.llm_calls`. */
+  table: string;
+  client: ClickHouseClient;
+  /** Rows per insert at most. */
+  batchRows: number;
+  /** Longest a row waits in the buffer before its batch is sent, ms. */
+  flushIntervalMs: number;
+  /** Rows held in memory (buffer + in flight) at most; beyond it `tryAdd` refuses. */
+  maxBufferedRows: number;
+  /** Directory of the disk spool (and its `dead/` folder). */
+  spoolDir: string;
+  /** Bytes the spool may hold; when full (and the buffer too) `tryAdd` refuses. */
+  maxSpoolBytes: number;
+  logger: Logger;
+  /** Optional filter run before each insert attempt (e.g. drop rows whose key already exists). */
+  beforeInsert?: (rows: T[]) => Promise<T[]>;
+  /** Called after rows are durably in ClickHouse (not when merely spooled). */
+  onWritten?: (rows: T[]) => void;
+  /** How long `shutdown()` tries to send before spooling the rest, ms. Default 10000. */
+  shutdownTimeoutMs?: number;
+  /** Insert attempts of a fresh batch before it goes to the spool. Default 3. */
+  quickAttempts?: number;
+  /** Backoff between quick attempts. Default 100 ms doubling to 1 s. */
+  quickBackoff?: BackoffOptions;
+  /** Backoff between replays of the spool while ClickHouse is unreachable. Default 500 ms to 10 s. */
+  outageBackoff?: BackoffOptions;
+}

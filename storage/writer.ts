@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import { backoffDelay, sleep } from '../core/retry.ts';
+import { countLines, decode, encode, insertBatch } from './batch-insert.ts';
+import { classifyClickhouseError } from './client.ts';
+import { SettleTracker } from './settle-tracker.ts';
+import { Spool, type SpooledBatch } from './spool.ts';
+import type { BatchWriterOptions } from './writer-options.ts';
+import * as m from './writer-metrics.ts';
+
+export type { BatchWriterOptions };
+
+/** A batch cut from the buffer: its token is fixed for its whole life (retries, spool). */
+interface Batch<T> {
+  token: string;
+  rows: T[];
+  payload: Buffer;
+}
+
+type Attempt = { ok: true; written: unknown[] } | { ok: false; retryable: boolean; err: unknown };
+
+/**
+ * Batched, idempotent inserts with a disk spool. Rows are buffered, cut into batches of at
+ * most `batchRows`, and inserted as JSONEachRow with an `insert_deduplication_token` fixed per
+ * batch, so a retry (same token, same bytes) never double-counts in the table or in the
+ * rollups fed by its materialised views. While ClickHouse is unreachable, batches go to the
+ * spool and are replayed oldest first; new batches queue behind them so order is kept.
+ * One batch is in flight at a time.
+ */
+export class BatchWriter<T extends object> {
+  private readonly spool: Spool;
+  private readonly tracker = new SettleTracker();
+  private readonly instance = randomUUID().slice(0, 8);
+  private readonly labels: { table: string };
+  private buffer: T[] = [];
+  private held: Batch<T> | undefined;
+  private batchSeq = 0;
+  private flushWanted = false;
+  private closing = false;
+  private deadlinePassed = false;
+  private nextAttemptAt = 0;
+  private outageAttempts = 0;
+  private woken = false;
+  private wakeCtl = new AbortController();
+  private insertCtl = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly loop: Promise<void>;
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly opts: BatchWriterOptions<T>) {
+    this.labels = { table: opts.name };
+    this.spool = new Spool(opts.spoolDir);
+    if (this.spool.size > 0)
+      opts.logger.info(
+        { table: opts.name, batches: this.spool.size, bytes: this.spool.bytes },
+        'replaying spooled batches',
+      );
+    this.timer = setInterval(() => {
+      if (this.buffer.length > 0) this.wake(true);
+    }, opts.flushIntervalMs);
+    this.timer.unref();
+    this.loop = this.run().catch((err: unknown) =>
+      opts.logger.error({ err, table: opts.name }, 'batch writer stopped'),
+    );
+    this.updateGauges();
+  }
+
+  /** Adds rows if they all fit under maxBufferedRows (buffer + in flight); returns false and adds nothing otherwise. Never blocks. */
+  tryAdd(rows: T[]): boolean {
+    return this.add(rows).accepted;
+  }
+
+  /** Like tryAdd, but the promise settles when these rows are in ClickHouse or durably spooled. */
+  add(rows: T[]): { accepted: boolean; done: Promise<void> } {
+    if (this.closing || rows.length > this.available()) return { accepted: false, done: Promise.resolve() };
+    for (const r of rows) this.buffer.push(r);
+    const done = this.tracker.accept(rows.length);
+    // Callers that only use tryAdd never look at `done`; its rejection is reported via metrics.
+    done.catch(() => undefined);
+    if (this.buffer.length >= this.opts.batchRows) this.wake(false);
+    this.updateGauges();
+    return { accepted: true, done };
+  }
+
+  /** Free room in rows. */
+  available(): number {
+    return Math.max(0, this.opts.maxBufferedRows - this.buffer.length - (this.held?.rows.length ?? 0));
+  }
+
+  /** Sends what is buffered now; resolves once it is written, spooled or dead-lettered. */
+  flush(): Promise<void> {
+    const all = this.tracker.all();
+    if (this.buffer.length > 0) this.wake(true);
+    return all;
+  }
+
+  /** Stops intake and timers, sends what it can within the deadline, spools the rest. Idempotent. */
+  shutdown(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      clearInterval(this.timer);
+      const deadline = setTimeout(() => {
+        this.deadlinePassed = true;
+        this.insertCtl.abort();
+        this.wake(true);
+      }, this.opts.shutdownTimeoutMs ?? 10_000);
+      this.wake(true);
+      await this.loop;
+      clearTimeout(deadline);
+      this.updateGauges();
+    })();
+    return this.closed;
+  }
+
+  stats(): { buffered: number; inFlight: number; spoolBytes: number; spoolBatches: number } {
+    return {
+      buffered: this.buffer.length,
+      inFlight: this.held?.rows.length ?? 0,
+      spoolBytes: this.spool.bytes,
+      spoolBatches: this.spool.size,
+    };
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      let progressed = true;
+      try {
+        progressed = await this.step();
+      } catch (err) {
+        // Disk trouble (spool full disk, permissions): log, back off, keep the rows in memory.
+        this.opts.logger.error({ err, table: this.opts.name }, 'batch writer step failed');
+        this.scheduleOutageRetry();
+        if (this.closing) return;
+        await this.waitForWake(this.nextAttemptAt - Date.now());
+      }
+      if (!progressed) {
+        // `closing` may have been set while step() ran: exit only once nothing is left.
+        if (this.closing && this.buffer.length === 0 && !this.held) return;
+        if (!this.closing) await this.waitForWake();
+      }
+    }
+  }
+
+  /** One unit of work; false when there is nothing to do right now. */
+  private async step(): Promise<boolean> {
+    if (this.closing && (this.deadlinePassed || this.spool.size > 0)) {
+      await this.spill(true);
+      return false;
+    }
+    if (this.spool.size > 0) {
+      await this.spill(false);
+      if (await this.backingOff()) return true;
+      await this.replayOldest();
+      return true;
+    }
+    const batch = this.nextBatch();
+    if (!batch) return false;
+    if (await this.backingOff()) return true;
+    await this.sendHeld(batch);
+    return true;
+  }
+
+  /** Waits (interruptibly) while an outage backoff is running; true if it waited. */
+  private async backingOff(): Promise<boolean> {
+    const wait = this.nextAttemptAt - Date.now();
+    if (wait <= 0 || this.closing) return false;
+    await this.waitForWake(wait);
+    return true;
+  }
+
+  /** The held batch, or a new one cut from the buffer when one is due. */
+  private nextBatch(): Batch<T> | undefined {
+    if (this.held) return this.held;
+    const due =
+      this.buffer.length >= this.opts.batchRows ||
+      (this.buffer.length > 0 && (this.flushWanted || this.closing));
+    if (!due) return undefined;
+    const rows = this.buffer.splice(0, this.opts.batchRows);
+    if (this.buffer.length === 0) this.flushWanted = false;
+    this.held = {
+      token: `${this.opts.name}-${this.instance}-${++this.batchSeq}`,
+      rows,
+      payload: encode(rows),
+    };
+    return this.held;
+  }
+
+  /** Sends a fresh batch with a few quick retries, then spools it if ClickHouse stays away. */
+  private async sendHeld(batch: Batch<T>): Promise<void> {
+    const attempts = this.opts.quickAttempts ?? 3;
+    for (let i = 0; i < attempts; i++) {
+      const r = await this.attempt(batch.token, batch.rows, batch.payload);
+      if (r.ok) return this.finishHeld(r.written);
+      if (!r.retryable) return this.killHeld(batch, r.err);
+      if (this.closing && this.deadlinePassed) break;
+      if (i < attempts - 1)
+        await sleep(backoffDelay(i, this.opts.quickBackoff ?? { initialMs: 100, maxMs: 1000 }));
+    }
+    if (await this.spoolHeld(false))
+      this.opts.logger.warn({ table: this.opts.name }, 'ClickHouse unreachable: spooling batches to disk');
+    this.scheduleOutageRetry();
+  }
+
+  private finishHeld(written: unknown[]): void {
+    const n = this.held?.rows.length ?? 0;
+    this.held = undefined;
+    this.outageAttempts = 0;
+    this.tracker.settle(n);
+    this.afterWrite(written);
+  }
+
+  private async killHeld(batch: Batch<T>, err: unknown): Promise<void> {
+    await this.bury({ token: batch.token, rows: batch.rows.length, payload: batch.payload }, err);
+    this.held = undefined;
+    this.tracker.settle(batch.rows.length, err instanceof Error ? err : new Error(String(err)));
+    this.updateGauges();
+  }
+
+  /** Moves the held batch to the spool if there is room (always when `force`). */
+  private async spoolHeld(force: boolean): Promise<boolean> {
+    const b = this.held;
+    if (!b) return false;
+    const batch = { token: b.token, rows: b.rows.length, payload: b.payload };
+    if (!force && this.spool.bytes + Spool.sizeOf(batch) > this.opts.maxSpoolBytes) return false;
+    await this.spool.push(batch);
+    this.held = undefined;
+    this.tracker.settle(batch.rows);
+    m.batches.inc({ ...this.labels, outcome: 'spooled' });
+    this.updateGauges();
+    return true;
+  }
+
+  /** Puts the held batch and due buffered rows behind the spool, while it has room (or all, when `force`). */
+  private async spill(force: boolean): Promise<void> {
+    for (;;) {
+      const batch = force && this.buffer.length > 0 && !this.held ? this.cutAll() : this.nextBatch();
+      if (!batch) return;
+      if (!(await this.spoolHeld(force))) return;
+    }
+  }
+
+  private cutAll(): Batch<T> | undefined {
+    this.flushWanted = true;
+    return this.nextBatch();
+  }
+
+  /** Replays the oldest spooled batch with its original token and bytes. */
+  private async replayOldest(): Promise<void> {
+    const entry = this.spool.oldest();
+    if (!entry) return;
+    let batch: SpooledBatch;
+    let rows: T[];
+    try {
+      batch = await this.spool.read(entry);
+      rows = this.opts.beforeInsert || this.opts.onWritten ? decode<T>(batch.payload) : [];
+    } catch (err) {
+      this.opts.logger.error(
+        { err, table: this.opts.name, file: entry.file },
+        'unreadable spool file moved to dead/',
+      );
+      m.batches.inc({ ...this.labels, outcome: 'dead' });
+      return this.spool.quarantine(entry);
+    }
+    const r = await this.attempt(batch.token, rows, batch.payload);
+    if (!r.ok && r.retryable) return this.scheduleOutageRetry();
+    if (r.ok) {
+      this.outageAttempts = 0;
+      this.nextAttemptAt = 0;
+      await this.spool.shift(entry);
+      if (this.spool.size === 0)
+        this.opts.logger.info({ table: this.opts.name }, 'spool replayed: ClickHouse reachable again');
+      this.afterWrite(r.written);
+    } else {
+      await this.bury(batch, r.err);
+      await this.spool.shift(entry);
+    }
+    this.updateGauges();
+  }
+
+  private scheduleOutageRetry(): void {
+    const backoff = this.opts.outageBackoff ?? { initialMs: 500, maxMs: 10_000 };
+    this.nextAttemptAt = Date.now() + backoffDelay(this.outageAttempts++, backoff);
+  }
+
+  /** One insert attempt: beforeInsert, then the insert with the batch's token. */
+  private async attempt(token: string, rows: T[], payload: Buffer): Promise<Attempt> {
+    const stop = m.insertSeconds.startTimer(this.labels);
+    try {
+      let sendRows: unknown[] = rows;
+      let body = payload;
+      if (this.opts.beforeInsert) {
+        const kept = await this.opts.beforeInsert(rows);
+        if (kept.length === 0) return { ok: true, written: [] };
+        if (kept.length !== rows.length) body = encode(kept);
+        sendRows = kept;
+      }
+      await this.insert(token, body);
+      m.batches.inc({ ...this.labels, outcome: 'written' });
+      m.rowsWritten.inc(this.labels, countLines(body));
+      return { ok: true, written: sendRows };
+    } catch (err) {
+      const retryable = classifyClickhouseError(err) === 'retryable';
+      if (retryable) m.batches.inc({ ...this.labels, outcome: 'retried' });
+      return { ok: false, retryable, err };
+    } finally {
+      stop();
+    }
+  }
+
+  private async insert(token: string, body: Buffer): Promise<void> {
+    if (this.insertCtl.signal.aborted && !this.deadlinePassed) this.insertCtl = new AbortController();
+    await insertBatch(this.opts.client, this.opts.table, token, body, this.insertCtl.signal);
+  }
+
+  private afterWrite(written: unknown[]): void {
+    this.updateGauges();
+    if (written.length === 0 || !this.opts.onWritten) return;
+    try {
+      this.opts.onWritten(written as T[]);
+    } catch (err) {
+      this.opts.logger.error({ err, table: this.opts.name }, 'onWritten hook failed');
+    }
+  }
+
+  private async bury(batch: SpooledBatch, err: unknown): Promise<void> {
+    await this.spool.bury(batch);
+    m.batches.inc({ ...this.labels, outcome: 'dead' });
+    this.opts.logger.error(
+      { err, table: this.opts.name, rows: batch.rows, dir: this.spool.deadDir },
+      'ClickHouse refused a batch; kept in dead/',
+    );
+  }
+
+  private wake(flush: boolean): void {
+    if (flush) this.flushWanted = true;
+    this.woken = true;
+    this.wakeCtl.abort();
+  }
+
+  private async waitForWake(ms = 60_000): Promise<void> {
+    if (!this.woken) {
+      this.wakeCtl = new AbortController();
+      await sleep(ms, this.wakeCtl.signal);
+    }
+    this.woken = false;
+  }
+
+  private updateGauges(): void {
+    m.bufferedRows.set(this.labels, this.buffer.length + (this.held?.rows.length ?? 0));
+    m.spoolBytes.set(this.labels, this.spool.bytes);
+  }
+}
