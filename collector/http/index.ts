@@ -1,0 +1,2 @@
+export { createReceiverServer } from './server.ts';
+export type { AcceptResult, OtlpSink, ReceiverConfig, ReceiverDeps } from './types.ts';

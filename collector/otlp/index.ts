@@ -1,0 +1,4 @@
+export { decodeLogs, decodeTraces } from './decode.ts';
+export { OtlpDecodeError } from './decode-error.ts';
+export { RpcCode, encodeExportResponse, encodeStatus, type PartialSuccess } from './responses.ts';
+export { MAX_ERRORS, type DecodeResult, type OtlpEncoding, type OtlpSignal } from './types.ts';

@@ -1,0 +1,166 @@
+import type { Attributes, Resource, Scope, Span, SpanEvent } from '../span.ts';
+import { spanIdsProblem } from './ids.ts';
+import { newAttributes, readKeyValue, readResource, readScope } from './proto-values.ts';
+import {
+  I64,
+  LEN,
+  VARINT,
+  checkEnd,
+  readFixed64Ms,
+  readHex,
+  readString,
+  skipField,
+  subEnd,
+  tag,
+  type Reader,
+} from './proto-wire.ts';
+import { DecodeCollector, type DecodeResult } from './types.ts';
+
+// Field numbers from opentelemetry/proto/{collector/trace/v1/trace_service,trace/v1/trace}.proto.
+const REQUEST_RESOURCE_SPANS = tag(1, LEN);
+const RS_RESOURCE = tag(1, LEN);
+const RS_SCOPE_SPANS = tag(2, LEN);
+const SS_SCOPE = tag(1, LEN);
+const SS_SPANS = tag(2, LEN);
+const SPAN_TRACE_ID = tag(1, LEN);
+const SPAN_SPAN_ID = tag(2, LEN);
+const SPAN_PARENT_SPAN_ID = tag(4, LEN);
+const SPAN_NAME = tag(5, LEN);
+const SPAN_KIND = tag(6, VARINT);
+const SPAN_START = tag(7, I64);
+const SPAN_END = tag(8, I64);
+const SPAN_ATTRIBUTES = tag(9, LEN);
+const SPAN_EVENTS = tag(11, LEN);
+const SPAN_STATUS = tag(15, LEN);
+const EVENT_TIME = tag(1, I64);
+const EVENT_NAME = tag(2, LEN);
+const EVENT_ATTRIBUTES = tag(3, LEN);
+const STATUS_MESSAGE = tag(2, LEN);
+const STATUS_CODE = tag(3, VARINT);
+
+/**
+ * Decodes an `ExportTraceServiceRequest` straight into `Span`s in one pass over the bytes (no
+ * intermediate message objects, no `Long`s). Fields Assay does not use (trace_state, flags,
+ * links, dropped counts, schema_url) are skipped. Throws on bytes that are not valid protobuf.
+ */
+export function decodeTracesProto(r: Reader): DecodeResult<Span> {
+  const out = new DecodeCollector<Span>();
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    if (t === REQUEST_RESOURCE_SPANS) readResourceSpans(r, subEnd(r), out);
+    else skipField(r, t);
+  }
+  return out.result();
+}
+
+function readResourceSpans(r: Reader, end: number, out: DecodeCollector<Span>): void {
+  // Created up front and filled in place: spans share it even if `resource` comes last.
+  const resource: Resource = { attributes: newAttributes() };
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === RS_RESOURCE) readResource(r, subEnd(r), resource.attributes);
+    else if (t === RS_SCOPE_SPANS) readScopeSpans(r, subEnd(r), resource, out);
+    else skipField(r, t);
+  }
+  checkEnd(r, end, 'ResourceSpans');
+}
+
+function readScopeSpans(r: Reader, end: number, resource: Resource, out: DecodeCollector<Span>): void {
+  const scope: Scope = { name: '', version: '' };
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === SS_SCOPE) readScope(r, subEnd(r), scope);
+    else if (t === SS_SPANS) readSpan(r, subEnd(r), resource, scope, out);
+    else skipField(r, t);
+  }
+  checkEnd(r, end, 'ScopeSpans');
+}
+
+function readSpan(
+  r: Reader,
+  end: number,
+  resource: Resource,
+  scope: Scope,
+  out: DecodeCollector<Span>,
+): void {
+  const span: Span = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    name: '',
+    kind: 0,
+    startTimeMs: 0,
+    endTimeMs: 0,
+    attributes: newAttributes(),
+    events: [],
+    status: { code: 0, message: '' },
+    resource,
+    scope,
+  };
+  while (r.pos < end) {
+    const t = r.uint32();
+    switch (t) {
+      case SPAN_TRACE_ID:
+        span.traceId = readHex(r);
+        break;
+      case SPAN_SPAN_ID:
+        span.spanId = readHex(r);
+        break;
+      case SPAN_PARENT_SPAN_ID:
+        span.parentSpanId = readHex(r);
+        break;
+      case SPAN_NAME:
+        span.name = readString(r);
+        break;
+      case SPAN_KIND:
+        span.kind = r.int32();
+        break;
+      case SPAN_START:
+        span.startTimeMs = readFixed64Ms(r);
+        break;
+      case SPAN_END:
+        span.endTimeMs = readFixed64Ms(r);
+        break;
+      case SPAN_ATTRIBUTES:
+        readKeyValue(r, subEnd(r), span.attributes);
+        break;
+      case SPAN_EVENTS:
+        span.events.push(readEvent(r, subEnd(r)));
+        break;
+      case SPAN_STATUS:
+        readStatus(r, subEnd(r), span.status);
+        break;
+      default:
+        skipField(r, t);
+    }
+  }
+  checkEnd(r, end, 'Span');
+  const problem = spanIdsProblem(span.traceId, span.spanId, span.parentSpanId);
+  if (problem) out.reject(`span ${JSON.stringify(span.name)}: ${problem}`);
+  else out.items.push(span);
+}
+
+function readEvent(r: Reader, end: number): SpanEvent {
+  let name = '';
+  let timeMs = 0;
+  const attributes: Attributes = newAttributes();
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === EVENT_TIME) timeMs = readFixed64Ms(r);
+    else if (t === EVENT_NAME) name = readString(r);
+    else if (t === EVENT_ATTRIBUTES) readKeyValue(r, subEnd(r), attributes);
+    else skipField(r, t);
+  }
+  checkEnd(r, end, 'Span.Event');
+  return { name, timeMs, attributes };
+}
+
+function readStatus(r: Reader, end: number, into: Span['status']): void {
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === STATUS_MESSAGE) into.message = readString(r);
+    else if (t === STATUS_CODE) into.code = r.int32();
+    else skipField(r, t);
+  }
+  checkEnd(r, end, 'Status');
+}

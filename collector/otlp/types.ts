@@ -1,0 +1,54 @@
+/** The two OTLP/HTTP body encodings (`application/x-protobuf`, `application/json`). */
+export type OtlpEncoding = 'protobuf' | 'json';
+
+/** The OTLP signals Assay receives. */
+export type OtlpSignal = 'traces' | 'logs';
+
+/**
+ * What a decoder made of one request. Items that were structurally invalid (a span whose
+ * trace id is not 16 bytes, a missing span id…) are skipped and counted in `rejected`, for
+ * OTLP `partial_success`: one bad span must not cost its neighbours.
+ */
+export interface DecodeResult<T> {
+  items: T[];
+  /** Items skipped as invalid. */
+  rejected: number;
+  /** Up to {@link MAX_ERRORS} distinct human-readable reasons (rejects and dropped attributes). */
+  errors: string[];
+  /** Attributes dropped because their value had the wrong type (JSON only; the item was kept). */
+  droppedAttributes: number;
+}
+
+/** Distinct error messages kept per request: enough to debug an exporter, bounded for huge bad batches. */
+export const MAX_ERRORS = 5;
+
+/** Mutable state of one decode, shared by the helpers that fill it. */
+export class DecodeCollector<T> implements DecodeResult<T> {
+  items: T[] = [];
+  rejected = 0;
+  errors: string[] = [];
+  droppedAttributes = 0;
+
+  reject(reason: string): void {
+    this.rejected++;
+    this.note(reason);
+  }
+
+  dropAttribute(reason: string): void {
+    this.droppedAttributes++;
+    this.note(reason);
+  }
+
+  private note(reason: string): void {
+    if (this.errors.length < MAX_ERRORS && !this.errors.includes(reason)) this.errors.push(reason);
+  }
+
+  result(): DecodeResult<T> {
+    return {
+      items: this.items,
+      rejected: this.rejected,
+      errors: this.errors,
+      droppedAttributes: this.droppedAttributes,
+    };
+  }
+}
