@@ -1,0 +1,147 @@
+import { annotation, dashboard, queryVariable, type Dashboard } from './model.ts';
+import {
+  alertAnnotationSql,
+  BUCKET,
+  dimensionVariables,
+  filters,
+  histogramQuantiles,
+  type Dim,
+} from './sql.ts';
+
+const DIMS: Dim[] = ['service', 'provider', 'route', 'model'];
+const EVALUATOR = '$__conditionalAll(evaluator IN (${evaluator:singlequote}), $evaluator)';
+const F = `${filters(DIMS)} AND ${EVALUATOR}`;
+
+/** Failing scores in range, newest first: the rows the "recent failing calls" table shows. */
+const failingScores = `SELECT timestamp, trace_id, span_id, service, provider, route, model, evaluator, kind, score, reason
+  FROM assay.llm_scores
+  WHERE $__timeFilter(timestamp) AND passed = 0 AND ${F}
+  ORDER BY timestamp DESC LIMIT 100`;
+
+/** Evaluations: per evaluator pass rates, why calls fail, what judging costs, and the failing calls themselves. */
+export function evaluations(): Dashboard {
+  return dashboard(
+    {
+      uid: 'assay-evaluations',
+      title: 'Assay / Evaluations',
+      description:
+        'Per evaluator: pass rates, failure reasons, judge spend and latency, and the most recent failing calls.',
+    },
+    [
+      ...dimensionVariables(DIMS),
+      queryVariable(
+        'evaluator',
+        'Evaluator',
+        `SELECT DISTINCT evaluator FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY evaluator`,
+      ),
+    ],
+    [annotation('Assay alerts', 'red', alertAnnotationSql(DIMS))],
+    [
+      {
+        type: 'timeseries',
+        title: 'Pass rate by evaluator',
+        w: 24,
+        h: 9,
+        unit: 'percentunit',
+        defaults: { min: 0, max: 1 },
+        sql: [
+          `SELECT ${BUCKET} AS time, evaluator, sum(passes) / nullIf(sum(n), 0) AS pass_rate
+FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
+        ],
+      },
+      {
+        type: 'table',
+        title: 'Evaluators',
+        w: 24,
+        h: 7,
+        sql: [
+          `SELECT evaluator, kind, sum(n) AS scored, sum(passes) / nullIf(sum(n), 0) AS pass_rate,
+  sum(score_sum) / nullIf(sum(n), 0) AS mean_score, sum(cost_usd) AS judge_spend_usd,
+  sum(input_tokens) AS judge_input_tokens, sum(output_tokens) AS judge_output_tokens
+FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
+GROUP BY evaluator, kind ORDER BY pass_rate ASC`,
+        ],
+      },
+      {
+        type: 'table',
+        title: 'Top failure reasons',
+        description: 'Reasons are row-level text, so this reads the raw scores table (bounded by the range).',
+        sql: [
+          `SELECT evaluator, reason, count() AS failures, uniqExact(route) AS routes, max(timestamp) AS last_seen
+FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND passed = 0 AND ${F}
+GROUP BY evaluator, reason ORDER BY failures DESC LIMIT 25`,
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: 'Failures per interval by evaluator',
+        unit: 'short',
+        defaults: { custom: { drawStyle: 'bars', stacking: { mode: 'normal' } } },
+        sql: [
+          `SELECT ${BUCKET} AS time, evaluator, sum(n) - sum(passes) AS failures
+FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: 'Judge spend per interval',
+        unit: 'currencyUSD',
+        options: { legend: { displayMode: 'table', placement: 'right', calcs: ['sum'] } },
+        sql: [
+          `SELECT ${BUCKET} AS time, evaluator, sum(cost_usd) AS spend_usd
+FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F} GROUP BY time, evaluator ORDER BY time`,
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: 'Judge tokens per interval',
+        unit: 'short',
+        sql: [
+          `SELECT ${BUCKET} AS time, evaluator, sum(input_tokens) AS input, sum(output_tokens) AS output
+FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F} GROUP BY time, evaluator ORDER BY time`,
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: 'Evaluation lag (call → scored) p50 / p95',
+        description:
+          'Time from the call to its score being written: sampling wait, queueing and evaluation. Read from raw scores (no rollup holds it).',
+        unit: 's',
+        sql: [
+          `SELECT time, kind, q[1] AS p50, q[2] AS p95 FROM (
+  SELECT $__timeInterval(timestamp) AS time, kind,
+    quantiles(0.5, 0.95)(dateDiff('millisecond', timestamp, scored_at) / 1000) AS q
+  FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND ${F} GROUP BY time, kind
+) ORDER BY time`,
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: 'Evaluator run time p50 / p95 by kind',
+        description:
+          "Time to run one check or one judge request, from the workers' own histogram (all series, not filtered).",
+        unit: 's',
+        sql: [histogramQuantiles('assay_evaluation_seconds', 'kind')],
+      },
+      {
+        type: 'table',
+        title: 'Recent failing calls',
+        description:
+          'The newest 100 scores that failed, with the answer that failed them and the trace to open.',
+        w: 24,
+        h: 10,
+        sql: [
+          `SELECT s.timestamp AS time, s.service AS service, s.provider AS provider, s.route AS route, s.model AS model,
+  s.evaluator AS evaluator, round(s.score, 3) AS score, s.reason AS reason,
+  substring(c.response, 1, 200) AS answer_excerpt, s.trace_id AS trace_id
+FROM (${failingScores}) AS s
+LEFT JOIN (
+  SELECT trace_id, span_id, response FROM assay.llm_calls
+  WHERE $__timeFilter(timestamp) AND trace_id IN (SELECT trace_id FROM (${failingScores}))
+) AS c ON c.trace_id = s.trace_id AND c.span_id = s.span_id
+ORDER BY time DESC`,
+        ],
+      },
+    ],
+  );
+}
