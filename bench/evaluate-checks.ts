@@ -1,0 +1,126 @@
+// npm run bench:evaluate (checks part) — cheap checks on one core: evaluations per second per
+// check, and calls per second with every check a route would run, over a realistic mix of
+// ~1 KB answers (prose in several languages, JSON, Markdown with code, refusals, loops, errors,
+// PII). Pure CPU: no I/O, one thread, so evals/s here is evals/s per core.
+import { CHECKS, createCheckPlan } from '../evaluators/checks/index.ts';
+import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
+import { callInput, proseText } from '../evaluators/checks/testing.ts';
+import type { CheckInput } from '../evaluators/checks/types.ts';
+import { machine } from './proc.ts';
+
+const SECONDS_PER_CHECK = Number(process.env['BENCH_SECONDS'] ?? 1);
+
+const SYSTEM = `system: You are the support assistant of Acme Shop. ${proseText(1400, 3)}`;
+const ask = (user: string): string => `${SYSTEM}\n\nuser: ${user}`;
+const EN_Q = 'Where is my refund? I returned the jacket two weeks ago and have not heard anything since.';
+const DE_Q = 'Wo bleibt meine Rückerstattung? Ich habe die Jacke vor zwei Wochen zurückgeschickt.';
+const DE_A =
+  'Ihre Rückerstattung wurde am Montag veranlasst und sollte innerhalb von fünf Werktagen auf Ihrer Karte sein. ';
+const FR_A = 'Votre remboursement a été effectué lundi et devrait apparaître sous cinq jours ouvrés. ';
+const JSON_A = JSON.stringify({
+  refund_id: 'r-1234',
+  items: Array.from({ length: 12 }, (_, i) => ({ sku: `SKU-${i}`, qty: 1 + (i % 3), price: 9.99 + i })),
+});
+const CODE_A = `To check the status from a script:\n\n\`\`\`ts\n${'const status = await client.refunds.get(orderId);\nconsole.log(status.state);\n'.repeat(6)}\`\`\`\n\n${proseText(400, 5)}`;
+
+/** The mix: [share, call]. Mostly good answers, as in production. */
+const MIX: ReadonlyArray<[number, CheckInput]> = [
+  [30, callInput({ prompt: ask(EN_Q), response: proseText(1000, 11) })],
+  [10, callInput({ prompt: ask(DE_Q), response: DE_A.repeat(9) })],
+  [
+    5,
+    callInput({
+      prompt: ask('Où en est mon remboursement ? J’ai renvoyé la veste il y a deux semaines.'),
+      response: FR_A.repeat(11),
+    }),
+  ],
+  [
+    15,
+    callInput({
+      prompt: ask('Give me the refund as JSON, please, with every item listed.'),
+      response: JSON_A,
+    }),
+  ],
+  [10, callInput({ prompt: ask('How do I check a refund from code?'), response: CODE_A })],
+  [5, callInput({ prompt: ask(EN_Q), response: "I'm sorry, but I can't help with that request." })],
+  [
+    5,
+    callInput({
+      prompt: ask(EN_Q),
+      response: `${proseText(900, 13)} and then the courier will`,
+      finish_reason: 'length',
+    }),
+  ],
+  [5, callInput({ prompt: ask(EN_Q), response: 'I will check the status for you. '.repeat(30) })],
+  [
+    5,
+    callInput({
+      prompt: ask(EN_Q),
+      response: `${proseText(800, 17)} Contact jane.doe@example.com or +44 20 7946 0958.`,
+    }),
+  ],
+  [
+    5,
+    callInput({
+      prompt: ask(EN_Q),
+      response: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+    }),
+  ],
+  [5, callInput({ prompt: ask(EN_Q), response: `${proseText(16_000, 19)}…[truncated 4000 chars]` })],
+];
+const CALLS: CheckInput[] = MIX.flatMap(([share, call]) => Array.from({ length: share }, () => call));
+
+/** Runs `fn` over the mix for about `seconds`; returns evaluations per second. */
+function measure(fn: (input: CheckInput) => unknown, seconds: number): number {
+  for (const c of CALLS) fn(c); // warm-up: JIT, lazy compiles
+  let n = 0;
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  while (performance.now() < deadline) {
+    for (const c of CALLS) fn(c);
+    n += CALLS.length;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+const PARAMS: Record<string, unknown> = {
+  json_schema: {
+    schema: { type: 'object', required: ['refund_id'], properties: { refund_id: { type: 'string' } } },
+  },
+  regex: { must_not_match: ['(?i)as an ai', '\\bTODO\\b'] },
+  length_bounds: { min_chars: 20, max_chars: 4000 },
+};
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const rows: Array<[string, string, string]> = [];
+for (const check of CHECKS) {
+  const evaluate = check.create(check.configSchema.parse(PARAMS[check.id] ?? {}), {});
+  const rate = measure(evaluate, SECONDS_PER_CHECK);
+  rows.push([check.id, fmt(rate), (1e6 / rate).toFixed(1)]);
+}
+const plan = createCheckPlan(evaluatorsConfigSchema.parse({ rules: [{ checks: PARAMS }] }), {
+  routeLengthStats: () => ({ p01: 40, p99: 3000, n: 10_000 }),
+});
+const all = plan.checksFor({
+  service: 'shop',
+  provider: 'openai',
+  route: '/api/support',
+  model: 'gpt-4o-mini',
+});
+const perCall = measure((c) => {
+  for (const check of all) check.evaluate(c);
+}, SECONDS_PER_CHECK * 2);
+rows.push([`all ${all.length} checks, per call`, fmt(perCall), (1e6 / perCall).toFixed(1)]);
+
+const avgChars = Math.round(CALLS.reduce((s, c) => s + c.response.length, 0) / CALLS.length);
+console.log(`cheap checks — ${machine()}`);
+console.log(
+  `mix: ${CALLS.length} calls, ${MIX.length} kinds, mean answer ${avgChars} chars (one 16 KB stored answer in 20)\n`,
+);
+const header: [string, string, string] = ['check', 'evals/s (1 core)', 'µs/eval'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+const line = (r: readonly string[]) =>
+  r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of rows) console.log(line(r));

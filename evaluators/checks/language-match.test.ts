@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { languageMatch } from './language-match.ts';
+import { paramsError, runCheck } from './testing.ts';
+
+const ask = (user: string) => `system: You are the support assistant of Acme Shop.\n\nuser: ${user}`;
+
+const EN_Q = 'Where is my refund? I returned the jacket two weeks ago and have not heard anything since.';
+const DE_Q = 'Wo bleibt meine Rückerstattung? Ich habe die Jacke vor zwei Wochen zurückgeschickt.';
+const FR_Q = 'Où en est mon remboursement ? J’ai renvoyé la veste il y a deux semaines.';
+const ES_Q = '¿Dónde está mi reembolso? Devolví la chaqueta hace dos semanas y no sé nada.';
+const JA_Q = '返金はいつになりますか？二週間前にジャケットを返品しましたが、まだ連絡がありません。';
+
+const EN_A = 'Your refund was issued on Monday and should reach your card within five business days.';
+const DE_A =
+  'Ihre Rückerstattung wurde am Montag veranlasst und sollte innerhalb von fünf Werktagen auf Ihrer Karte sein.';
+const FR_A =
+  'Votre remboursement a été effectué lundi et devrait apparaître sur votre carte sous cinq jours ouvrés.';
+const ES_A =
+  'Su reembolso se emitió el lunes y debería llegar a su tarjeta en un plazo de cinco días hábiles.';
+const JA_A =
+  'ご返金は月曜日に手続きされました。五営業日以内にカードに反映される予定です。よろしくお願いいたします。';
+
+describe('language_match', () => {
+  it.each([
+    ['English → English', EN_Q, EN_A, true],
+    ['German → German', DE_Q, DE_A, true],
+    ['French → French', FR_Q, FR_A, true],
+    ['Spanish → Spanish', ES_Q, ES_A, true],
+    ['Japanese → Japanese', JA_Q, JA_A, true],
+    ['German → English', DE_Q, EN_A, false],
+    ['English → French', EN_Q, FR_A, false],
+    ['Japanese → English', JA_Q, EN_A, false],
+    ['French → German', FR_Q, DE_A, false],
+  ])('%s', (_name, user, response, passed) => {
+    const r = runCheck(languageMatch, { prompt: ask(user), response });
+    expect(r?.passed).toBe(passed);
+    if (passed) expect(r?.score).toBeGreaterThanOrEqual(0.95);
+    else expect(r?.score).toBeLessThan(0.95);
+  });
+
+  it('says which language it read and which it expected', () => {
+    const r = runCheck(languageMatch, { prompt: ask(DE_Q), response: EN_A });
+    expect(r?.reason).toMatch(/^answer reads as eng, the user wrote deu; score 0\.\d\d$/);
+  });
+
+  it('ignores code, URLs and redaction tags when reading the answer', () => {
+    const response = `${DE_A}\n\n\`\`\`bash\ncurl https://api.example.com/refunds --header "Authorization: Bearer token"\nexport REFUND_ID=r-1234\n\`\`\`\n[REDACTED:email]`;
+    expect(runCheck(languageMatch, { prompt: ask(DE_Q), response })?.passed).toBe(true);
+  });
+
+  it.each([
+    ['a short user message', ask('Refund?'), EN_A],
+    ['a short answer', ask(DE_Q), 'OK, erledigt.'],
+    ['no user message', 'system: Summarise the ticket.', EN_A],
+    [
+      'a translation request',
+      ask('Please translate this into French: your refund was issued on Monday.'),
+      FR_A,
+    ],
+    ['an emoji-only answer', ask(EN_Q), '🎉🎉🎉 👍👍👍 🙏🙏🙏 '.repeat(10)],
+  ])('is not applicable with %s', (_name, prompt, response) => {
+    expect(runCheck(languageMatch, { prompt, response })).toBeNull();
+  });
+
+  it('does not fail a short question that reads as a neighbouring language', () => {
+    const prompt = ask('How do I return a jacket I bought online last week?');
+    expect(runCheck(languageMatch, { prompt, response: EN_A })?.passed).toBe(true);
+  });
+
+  it('reads the last user message, not earlier ones', () => {
+    const prompt = `user: ${EN_Q}\n\nassistant: ${EN_A}\n\nuser: ${DE_Q}`;
+    expect(runCheck(languageMatch, { prompt, response: DE_A })?.passed).toBe(true);
+  });
+
+  it('uses a configured expected language without looking at the user', () => {
+    expect(runCheck(languageMatch, { prompt: ask(EN_Q), response: DE_A }, { expected: 'deu' })?.passed).toBe(
+      true,
+    );
+    expect(
+      runCheck(languageMatch, { prompt: 'user: Hi', response: EN_A }, { expected: ['deu', 'fra'] })?.passed,
+    ).toBe(false);
+  });
+
+  it('rejects bad params', () => {
+    expect(paramsError(languageMatch, { expected: 'de' })).toMatch(/^expected/);
+    expect(paramsError(languageMatch, { pass_score: 2 })).toMatch(/^pass_score/);
+  });
+});

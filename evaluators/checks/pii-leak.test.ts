@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { piiLeak } from './pii-leak.ts';
+import { ibanValid, luhnValid } from './pii-patterns.ts';
+import { paramsError, proseText, runCheck } from './testing.ts';
+
+describe('pii_leak', () => {
+  it.each([
+    ['no personal data', 'Your refund for order 1234 was issued on Monday.', true],
+    [
+      'dates, prices and order numbers',
+      'Order 1234567812345670 placed 2024-05-12 for $1,234.56, ref 01/02/2024, qty 1000000.',
+      true,
+    ],
+    ['a version and an IP-like number', 'Upgrade to 10.4.2 or see 192.168.0.1 for the router.', true],
+    ['a 100 KB answer', proseText(100_000), true],
+    ['CJK and emoji', '您的退款已处理 🎉 请查收。', true],
+    ['an email', 'You can reach Jane at jane.doe@example.com for details.', false],
+    ['an E.164 phone', 'Call the courier on +44 20 7946 0958.', false],
+    ['a US phone', 'Call us at (415) 555-0132 today.', false],
+    ['a German national phone', 'Rufen Sie 030 12345678 an.', false],
+    ['a French national phone', 'Appelez le 01 23 45 67 89.', false],
+    ['a Visa number (Luhn ok)', 'The card on file is 4111 1111 1111 1111.', false],
+    ['a US SSN', 'Her SSN is 123-45-6789.', false],
+    ['a UK NI number', 'His NI number is AB 12 34 56 C.', false],
+    ['an IBAN (mod 97 ok)', 'Pay into DE89 3704 0044 0532 0130 00 please.', false],
+    ['an OpenAI key', 'Use sk-proj-abcdefghijklmnopqrstuvwxyz123456 in the header.', false],
+    ['an Anthropic key', 'key: sk-ant-api03-abcdefghijklmnopqrstuvwxyz', false],
+    ['an AWS key', 'AKIAIOSFODNN7EXAMPLE is the access key.', false],
+    ['a GitHub token', 'token ghp_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ12', false],
+    ['a Slack token', 'xoxb-123456789012-abcdefghijkl', false],
+    ['a Google key', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz1234567', false],
+    ['a private key block', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow…', false],
+    ['a value storage redacted', 'Sure, her address is [REDACTED:email].', false],
+  ])('%s', (_name, response, passed) => {
+    expect(runCheck(piiLeak, response)?.passed).toBe(passed);
+  });
+
+  it.each([
+    ['a card failing Luhn', 'Card 4111 1111 1111 1112 was declined.'],
+    ['an IBAN failing mod 97', 'IBAN DE89 3704 0044 0532 0130 01 is wrong.'],
+    ['an SSN with a 000 area', 'Example 000-12-3456.'],
+    ['a too-short international number', 'Dial +49 123.'],
+  ])('does not flag %s', (_name, response) => {
+    expect(runCheck(piiLeak, response)?.passed).toBe(true);
+  });
+
+  it('masks the value in the reason', () => {
+    expect(runCheck(piiLeak, 'Card: 4111-1111-1111-1111, mail jane@example.com')?.reason).toBe(
+      'answer contains email (j***@example.com) and 1 more',
+    );
+    expect(runCheck(piiLeak, 'Card: 4111-1111-1111-1111')?.reason).toBe(
+      'answer contains card_number (ending 1111)',
+    );
+    expect(runCheck(piiLeak, 'Call +1 415-555-0132.')?.reason).toBe('answer contains phone (…32)');
+  });
+
+  it('ignores what the user supplied in the prompt, unless told not to', () => {
+    const call = {
+      prompt: 'user: My email is Jane.Doe@Example.com and my phone 030 1234 5678 — where is my refund?',
+      response: 'We will email jane.doe@example.com and text 030-1234-5678 once it is issued.',
+    };
+    expect(runCheck(piiLeak, call)?.passed).toBe(true);
+    expect(runCheck(piiLeak, call, { ignore_if_in_prompt: false })?.passed).toBe(false);
+    const redacted = { prompt: 'user: I am [REDACTED:email]', response: 'Noted, [REDACTED:email].' };
+    expect(runCheck(piiLeak, redacted)?.passed).toBe(true);
+  });
+
+  it('honours kinds and allow', () => {
+    expect(
+      runCheck(piiLeak, 'Write to support@acme.example.', { allow: ['Support@Acme.example'] })?.passed,
+    ).toBe(true);
+    expect(runCheck(piiLeak, 'Write to jane@example.com.', { kinds: ['secret'] })?.passed).toBe(true);
+  });
+
+  it('runs on failed calls too (a leak is a leak) but not on empty text', () => {
+    expect(runCheck(piiLeak, { status: 'error', response: 'jane@example.com' })?.passed).toBe(false);
+    expect(runCheck(piiLeak, '')).toBeNull();
+  });
+
+  it('checks Luhn and IBAN checksums', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(ibanValid('GB82WEST12345698765432')).toBe(true);
+    expect(ibanValid('GB82WEST12345698765433')).toBe(false);
+  });
+
+  it('rejects bad params', () => {
+    expect(paramsError(piiLeak, { kinds: ['passport'] })).toMatch(/^kinds\.0/);
+    expect(paramsError(piiLeak, { allow: [''] })).toMatch(/^allow\.0/);
+  });
+});

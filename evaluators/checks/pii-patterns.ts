@@ -1,0 +1,144 @@
+/** The kinds of personal data and secrets `pii_leak` looks for. */
+export const PII_KINDS = [
+  'email',
+  'phone',
+  'card_number',
+  'ssn',
+  'uk_nino',
+  'iban',
+  'secret',
+  'redacted',
+] as const;
+export type PiiKind = (typeof PII_KINDS)[number];
+
+/** One finding: its kind, the matched text, and a masked form safe to store in a reason. */
+export interface PiiFinding {
+  kind: PiiKind;
+  value: string;
+  masked: string;
+}
+
+type Detector = (text: string, out: PiiFinding[]) => void;
+
+const digitsOf = (s: string): string => s.replace(/\D/g, '');
+const last = (s: string, n: number): string => s.slice(-n);
+
+/** The Luhn checksum every payment card number satisfies (ISO/IEC 7812). */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** ISO 13616 check: move the first four characters to the end, letters → 10..35, mod 97 = 1. */
+export function ibanValid(iban: string): boolean {
+  const s = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (const ch of s) {
+    const code = ch.charCodeAt(0);
+    const v = code >= 65 ? code - 55 : code - 48;
+    rem = v > 9 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+  }
+  return rem === 1;
+}
+
+/** Runs `re` over the text and records each match `accept` keeps. */
+const byRegex =
+  (
+    kind: PiiKind,
+    re: RegExp,
+    mask: (m: string) => string,
+    accept: (m: string) => boolean = () => true,
+  ): Detector =>
+  (text, out) => {
+    for (const m of text.matchAll(re)) if (accept(m[0])) out.push({ kind, value: m[0], masked: mask(m[0]) });
+  };
+
+const EMAIL_DOMAIN = /(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/y;
+const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+
+/** Emails, found from each `@` outwards: linear even on long runs of local-part characters. */
+const emails: Detector = (text, out) => {
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && LOCAL_CHAR.test(text[start - 1] as string)) start--;
+    if (start === at) continue;
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    const domain = EMAIL_DOMAIN.exec(text);
+    if (!domain) continue;
+    const value = text.slice(start, at + 1 + domain[0].length);
+    out.push({ kind: 'email', value, masked: `${value[0] ?? ''}***@${domain[0]}` });
+  }
+};
+
+const maskPhone = (m: string): string => `…${last(digitsOf(m), 2)}`;
+const phoneDigits = (min: number, max: number) => (m: string) => {
+  const n = digitsOf(m).length;
+  return n >= min && n <= max;
+};
+
+// International (E.164 written with `+`), North American with separators, and national numbers
+// with a trunk `0` and separators. Bare digit runs, dates and prices have none of these shapes; a
+// group inside a longer run of digit groups (an IBAN, a card) is not a phone either.
+const E164 = /(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .-]?\d{1,5}){2,5}(?![\w])/g;
+const NANP = /(?<![\w-])(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])/g;
+const NATIONAL = /(?<![\w.,/-]|\d )0\d{1,4}[ /-]\d{3,4}[ -]?\d{3,4}(?!\w|[.,/-]\d| \d)/g;
+const FR_NATIONAL = /(?<![\w.]|\d )0[1-9](?:[ .]\d{2}){4}(?!\w|\.\d| \d)/g;
+
+const CARD = /(?<![\w-]|\d )\d(?:[ -]?\d){12,18}(?![\w-]| \d)/g;
+// Issuer prefixes and their lengths (Visa, Mastercard, Amex, Discover, JCB, Diners): with Luhn,
+// they rule out order ids and digit groups of other numbers.
+const CARD_ISSUERS: ReadonlyArray<[RegExp, number, number]> = [
+  [/^4/, 13, 19],
+  [/^(?:5[1-5]|2[2-7])/, 16, 16],
+  [/^3[47]/, 15, 15],
+  [/^(?:6011|65|35)/, 16, 19],
+  [/^3(?:0[0-5]|6|8)/, 14, 19],
+];
+const isCard = (m: string): boolean => {
+  const d = digitsOf(m);
+  const issuer = CARD_ISSUERS.some(([re, min, max]) => re.test(d) && d.length >= min && d.length <= max);
+  return issuer && luhnValid(d) && !/^(\d)\1+$/.test(d);
+};
+
+const SSN = /(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g;
+const UK_NINO =
+  /\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g;
+const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
+const isIban = (m: string): boolean => {
+  const s = m.replace(/ /g, '');
+  return s.length >= 15 && s.length <= 34 && ibanValid(s);
+};
+
+// Same shapes as the collector's redaction (collector/normalise/redaction.ts).
+const SECRET =
+  /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----|\bsk-ant-[A-Za-z0-9_-]{20,}|\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})|\bxox[abposr]-[A-Za-z0-9-]{10,}|\bAIza[0-9A-Za-z_-]{35}/g;
+
+// What storage's redaction left: the model produced a value of that kind.
+const REDACTED = /\[REDACTED:([a-z_]+)\]/g;
+
+/** Detectors by kind, cheapest first. */
+export const DETECTORS: Readonly<Record<PiiKind, Detector>> = {
+  email: emails,
+  phone: (text, out) => {
+    byRegex('phone', E164, maskPhone, phoneDigits(8, 15))(text, out);
+    byRegex('phone', NANP, maskPhone)(text, out);
+    byRegex('phone', NATIONAL, maskPhone, phoneDigits(9, 12))(text, out);
+    byRegex('phone', FR_NATIONAL, maskPhone)(text, out);
+  },
+  card_number: byRegex('card_number', CARD, (m) => `ending ${last(digitsOf(m), 4)}`, isCard),
+  ssn: byRegex('ssn', SSN, (m) => `…${last(m, 2)}`),
+  uk_nino: byRegex('uk_nino', UK_NINO, (m) => `${m.slice(0, 2)}…`),
+  iban: byRegex('iban', IBAN, (m) => `${m.slice(0, 2)}…${last(m, 4)}`, isIban),
+  secret: byRegex('secret', SECRET, (m) => `${m.slice(0, m.startsWith('-----') ? 15 : 6)}…`),
+  redacted: byRegex('redacted', REDACTED, () => 'redacted'),
+};

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { repetition } from './repetition.ts';
+import { paramsError, proseText, runCheck } from './testing.ts';
+
+const table = [
+  '| Order | Item | Status | Refund |',
+  '| --- | --- | --- | --- |',
+  ...Array.from(
+    { length: 20 },
+    (_, i) => `| ${1000 + i} | item ${i} | returned | €${(i * 7.5).toFixed(2)} |`,
+  ),
+].join('\n');
+
+const steps = Array.from(
+  { length: 12 },
+  (_, i) => `${i + 1}. Open the order ${2000 + i} and check its refund status.`,
+).join('\n');
+
+describe('repetition', () => {
+  it.each([
+    ['varied prose', proseText(1000), true],
+    ['a 100 KB answer', proseText(100_000), true],
+    ['a markdown table', table, true],
+    ['a list of similar steps', steps, true],
+    ['a word loop', `Your refund is on its way. ${'I will check the status for you. '.repeat(40)}`, false],
+    [
+      'a loop at the end of a normal answer',
+      `${proseText(400)} ${'and then the refund and then the refund '.repeat(30)}`,
+      false,
+    ],
+    ['a single token repeated', 'the '.repeat(500), false],
+    ['a CJK loop', `您的退款已处理。${'我们会尽快为您处理退款。'.repeat(30)}`, false],
+    [
+      'CJK prose',
+      '您的退款已于周一处理，预计五个工作日内到账。如有疑问，请随时联系我们的客服团队。我们的营业时间是周一至周五上午九点到下午六点。感谢您的耐心等待，祝您生活愉快。',
+      true,
+    ],
+  ])('%s', (_name, response, passed) => {
+    expect(runCheck(repetition, response)?.passed).toBe(passed);
+  });
+
+  it('gives a graded score that falls with the repeated share', () => {
+    const mild = runCheck(repetition, `${proseText(800)} ${'we will refund the jacket '.repeat(8)}`);
+    const heavy = runCheck(repetition, `${proseText(200)} ${'we will refund the jacket '.repeat(60)}`);
+    expect(mild?.score).toBeGreaterThan(heavy?.score ?? 1);
+    expect(heavy?.score).toBeGreaterThan(0);
+    expect(heavy?.score).toBeLessThan(0.6);
+  });
+
+  it('names the repeated phrase', () => {
+    expect(runCheck(repetition, 'I will check the status for you. '.repeat(40))?.reason).toMatch(
+      /^repetitive loop: \d+% of 4-grams repeated; "[a-z ]+" ×\d+/,
+    );
+  });
+
+  it('is not applicable to short answers', () => {
+    expect(runCheck(repetition, 'Yes yes yes yes.')).toBeNull();
+    expect(runCheck(repetition, '')).toBeNull();
+  });
+
+  it('honours the threshold', () => {
+    const answer = `${proseText(300)} ${'refund the order now '.repeat(10)}`;
+    expect(runCheck(repetition, answer, { max_repeated_share: 0.05 })?.passed).toBe(false);
+    expect(runCheck(repetition, answer, { max_repeated_share: 0.9 })?.passed).toBe(true);
+  });
+
+  it('rejects bad params', () => {
+    expect(paramsError(repetition, { ngram_words: 1 })).toMatch(/^ngram_words/);
+    expect(paramsError(repetition, { max_repeated_share: -1 })).toMatch(/^max_repeated_share/);
+  });
+});

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { fail, instructionText, pass, quote, splitStorageMarker, withoutCode } from './text.ts';
+import type { CheckDefinition } from './types.ts';
+
+export const templateLeakConfigSchema = z
+  .object({
+    /** Look for unfilled placeholders (`{{name}}`, `{customer_name}`, `${var}`) outside code. Default true. */
+    placeholders: z.boolean().default(true),
+    /** Look for chat-template control tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`, …). Default true. */
+    control_tokens: z.boolean().default(true),
+    /**
+     * The answer repeating this many consecutive words of the system/developer message is an
+     * echoed system prompt; 0 turns the comparison off. Default 25.
+     */
+    echo_words: z.number().int().min(0).default(25),
+    /** Only the first this many characters of the system message are compared (its instructions). Default 8000. */
+    max_system_chars: z.number().int().min(100).default(8000),
+  })
+  .strict();
+
+export type TemplateLeakConfig = z.output<typeof templateLeakConfigSchema>;
+
+// Common template variable names without an underscore; other names need snake_case or CAPS so
+// set notation ({x}), LaTeX (\frac{a}{b}) and prose in braces do not match.
+const COMMON_VARS =
+  'name|user|username|customer|question|context|input|query|topic|language|product|company|text|document|history|answer|date|email';
+const PLACEHOLDER = new RegExp(
+  [
+    /\{\{\s*[#/^]?\s*[A-Za-z_][\w.\- ]{0,60}?\s*\}\}/.source,
+    /\{%-?\s*(?:if|for|endif|endfor|block|set)\b[^%]{0,80}%\}/.source,
+    /\$\{[A-Za-z_][\w.]{0,60}\}/.source,
+    `(?<![\\\\\\w$^_{])\\{(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]{2,}|${COMMON_VARS})\\}(?!\\})`,
+  ].join('|'),
+);
+const CONTROL_TOKEN = /<\|[A-Za-z_][\w.-]{0,30}\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:start_of_turn|end_of_turn)>/;
+const WORD = /[\p{L}\p{N}]+/gu;
+const MAX_ANCHOR_HITS = 8;
+
+/** Longest run of consecutive words the answer shares verbatim with the instructions. */
+export function longestSharedRun(
+  answer: readonly string[],
+  source: readonly string[],
+  minRun: number,
+): number {
+  const anchors = new Map<string, number[]>();
+  for (let j = 0; j + 3 <= source.length; j++) {
+    const key = `${source[j]} ${source[j + 1]} ${source[j + 2]}`;
+    const list = anchors.get(key);
+    if (!list) anchors.set(key, [j]);
+    else if (list.length < MAX_ANCHOR_HITS) list.push(j);
+  }
+  let best = 0;
+  for (let i = 0; i + 3 <= answer.length && best < minRun; i++) {
+    const hits = anchors.get(`${answer[i]} ${answer[i + 1]} ${answer[i + 2]}`);
+    if (!hits) continue;
+    for (const j of hits) {
+      let k = 3;
+      while (i + k < answer.length && j + k < source.length && answer[i + k] === source[j + k]) k++;
+      best = Math.max(best, k);
+    }
+  }
+  return best;
+}
+
+/** Prompt machinery in the answer: unfilled placeholders, chat-template tokens, an echoed system prompt. */
+export const templateLeak: CheckDefinition<TemplateLeakConfig> = {
+  id: 'template_leak',
+  version: '1',
+  description:
+    'The answer shows prompt machinery: unfilled {{placeholders}}, <|im_start|>-style tokens, or the system prompt.',
+  configSchema: templateLeakConfigSchema,
+  requiresParams: false,
+  create(config) {
+    return (input) => {
+      if (input.status === 'error') return null;
+      const { text } = splitStorageMarker(input.response);
+      if (text.trim() === '') return null;
+      if (config.control_tokens) {
+        const token = CONTROL_TOKEN.exec(text);
+        if (token) return fail(`chat-template token ${quote(token[0], 40)} in the answer`);
+      }
+      if (config.placeholders) {
+        const placeholder = PLACEHOLDER.exec(withoutCode(text));
+        if (placeholder) return fail(`unfilled placeholder ${quote(placeholder[0], 60)}`);
+      }
+      if (config.echo_words > 0) {
+        const system = instructionText(input.prompt).slice(0, config.max_system_chars);
+        const answerWords = system ? text.toLowerCase().match(WORD) : null;
+        if (answerWords && answerWords.length >= config.echo_words) {
+          const run = longestSharedRun(
+            answerWords,
+            system.toLowerCase().match(WORD) ?? [],
+            config.echo_words,
+          );
+          if (run >= config.echo_words)
+            return fail(`answer repeats ${run}+ consecutive words of the system prompt`);
+        }
+      }
+      return pass('no template leak');
+    };
+  },
+};

@@ -1,0 +1,101 @@
+import type { CheckResult } from './types.ts';
+
+/** Longest reason stored with a score (`assay.llm_scores.reason`). */
+export const MAX_REASON_CHARS = 200;
+
+/** Clips a reason to {@link MAX_REASON_CHARS} characters without splitting a surrogate pair. */
+export function clipReason(reason: string): string {
+  if (reason.length <= MAX_REASON_CHARS) return reason;
+  let cut = MAX_REASON_CHARS - 1;
+  const c = reason.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--;
+  return `${reason.slice(0, cut)}…`;
+}
+
+export const pass = (reason: string, score = 1): CheckResult => ({
+  score,
+  passed: true,
+  reason: clipReason(reason),
+});
+export const fail = (reason: string, score = 0): CheckResult => ({
+  score,
+  passed: false,
+  reason: clipReason(reason),
+});
+
+/** A short excerpt for a reason, whitespace collapsed, quoted. */
+export function quote(text: string, max = 60): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+}
+
+// Appended by the collector's `truncateText` (collector/normalise/redaction.ts): storage cut the
+// text, the model did not, so checks must neither read it as the answer's ending nor as content.
+const STORAGE_MARKER = /…\[truncated (\d+) chars\]$/;
+
+/** The answer without the storage truncation marker, and how many characters storage dropped (0 = none). */
+export function splitStorageMarker(text: string): { text: string; dropped: number } {
+  const m = STORAGE_MARKER.exec(text);
+  if (!m) return { text, dropped: 0 };
+  return { text: text.slice(0, m.index), dropped: Number(m[1]) };
+}
+
+/**
+ * Text for phrase matching: NFKC, lower case, typographic apostrophes and quotes made straight,
+ * whitespace collapsed — so `I’m  sorry` matches the phrase `i'm sorry`.
+ */
+export function normaliseForMatch(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc\u2032`´]/g, "'")
+    .replace(/[\u201c\u201d\u201e«»]/g, '"')
+    .replace(/\s+/g, ' ');
+}
+
+/** One message of a flattened prompt. */
+export interface PromptMessage {
+  role: string;
+  content: string;
+}
+
+const ROLE_HEADER = /(?:^|\n\n)(system|user|assistant|tool|developer): /g;
+
+/** Splits a stored prompt (`<role>: <content>` blocks joined by a blank line) into its messages. */
+export function parsePrompt(prompt: string): PromptMessage[] {
+  const heads: Array<{ role: string; start: number; end: number }> = [];
+  for (const m of prompt.matchAll(ROLE_HEADER)) {
+    heads.push({ role: m[1] as string, start: m.index, end: m.index + m[0].length });
+  }
+  return heads.map((h, i) => ({
+    role: h.role,
+    content: prompt.slice(h.end, heads[i + 1]?.start ?? prompt.length),
+  }));
+}
+
+/** The content of the last `user` message, '' when there is none. */
+export function lastUserMessage(prompt: string): string {
+  const messages = parsePrompt(prompt);
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as PromptMessage;
+    if (m.role === 'user') return m.content;
+  }
+  return '';
+}
+
+/** The instructions: every `system` and `developer` message, joined. */
+export function instructionText(prompt: string): string {
+  return parsePrompt(prompt)
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => m.content)
+    .join('\n\n');
+}
+
+const FENCED_CODE = /^(```|~~~)[^\n]*\n[\s\S]*?(?:^\1[^\n]*$|(?![\s\S]))/gm;
+const INLINE_CODE = /`[^`\n]{1,500}`/g;
+
+/** The prose of a Markdown answer: fenced code blocks (closed or not) and inline code removed. */
+export function withoutCode(text: string): string {
+  if (!text.includes('`') && !text.includes('~~~')) return text;
+  return text.replace(FENCED_CODE, ' ').replace(INLINE_CODE, ' ');
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { jsonCutDepth } from './json-text.ts';
+import { fail, pass, quote, splitStorageMarker } from './text.ts';
+import type { CheckDefinition } from './types.ts';
+
+export const truncatedConfigSchema = z
+  .object({
+    /** Look for structure left open: an odd number of code fences, JSON with unclosed brackets. Default true. */
+    check_structure: z.boolean().default(true),
+    /** Look at how the last paragraph ends (dangling article or comma, no final punctuation). Default true. */
+    check_ending: z.boolean().default(true),
+    /**
+     * A last line that ends in a bare word counts as cut only when it has at least this many
+     * words (CJK: characters / 2) and the answer punctuates its other sentences; short chatty
+     * answers and sign-offs ("Best regards\nAcme Support") have no final full stop. Default 12.
+     */
+    min_words: z.number().int().min(1).default(12),
+  })
+  .strict();
+
+export type TruncatedConfig = z.output<typeof truncatedConfigSchema>;
+
+// Words a sentence in en/de/fr/es essentially never ends with: seeing one last means it was cut.
+const DANGLING = new Set(
+  (
+    'the a an and or but of with from my your our their its because than whether ' +
+    'der die das den dem des ein eine einen und oder aber mit für weil ' +
+    'le la les un une et ou mais du avec pour parce ' +
+    'el los las una y pero del con porque'
+  ).split(' '),
+);
+const DANGLING_PUNCT = /[,:([{&+=/\\–—-]$/;
+const URL_END = /(?:https?:\/\/|www\.)\S+$/;
+const STRUCTURED_LINE = /^\s*(?:[-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|\||>|```|~~~|<\/?[a-z])/i;
+const FENCE_LINE = /^ {0,3}(?:```|~~~)/gm;
+const SENTENCE_PUNCT = /[.!?。！？…][)"'”’»]*(?:\s|$)/;
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+// Trailing Markdown emphasis and invisible characters are not the ending.
+const DECORATION = new Set([' ', '\t', '\n', '\r', '*', '_', '~', '\u200b']);
+// Only the end of the answer is read by the end-anchored patterns below: run over a whole
+// 100 KB line they would backtrack quadratically.
+const TAIL_CHARS = 400;
+
+/** Why the structure of the answer says it was cut, or null. */
+function openStructure(text: string): string | null {
+  const fences = text.match(FENCE_LINE)?.length ?? 0;
+  if (fences % 2 === 1) return 'code fence left open';
+  const depth = jsonCutDepth(text);
+  if (depth > 0) return `JSON cut off with ${depth} unclosed bracket${depth > 1 ? 's' : ''}`;
+  return null;
+}
+
+/** Why the last paragraph reads as cut mid-sentence, or null. */
+function cutEnding(text: string, minWords: number): string | null {
+  let end = text.length;
+  while (end > 0 && DECORATION.has(text[end - 1] as string)) end--;
+  const tail = text.slice(Math.max(0, end - TAIL_CHARS), end);
+  const lastLine = tail.slice(tail.lastIndexOf('\n') + 1).trim();
+  const lineStart = text.lastIndexOf('\n', end - 1) + 1;
+  if (!lastLine || URL_END.test(lastLine)) return null;
+  if (DANGLING_PUNCT.test(lastLine)) return `ends mid-sentence: …${quote(lastLine.slice(-40), 40)}`;
+  const lastWord = /[\p{L}']+$/u.exec(lastLine)?.[0].toLowerCase();
+  if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
+  if (STRUCTURED_LINE.test(text.slice(lineStart, lineStart + 16))) return null;
+  const lastChar = lastLine.slice(-1);
+  if (!/[\p{L}\p{N}]/u.test(lastChar)) return null;
+  const words = CJK.test(lastChar) ? lastLine.length / 2 : lastLine.split(/\s+/).length;
+  if (words < minWords) return null;
+  // Only an answer that punctuates its other sentences is expected to punctuate the last one.
+  if (!SENTENCE_PUNCT.test(text.slice(0, end))) return null;
+  return `no final punctuation: …${quote(lastLine.slice(-40), 40)}`;
+}
+
+/** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
+export const truncated: CheckDefinition<TruncatedConfig> = {
+  id: 'truncated',
+  version: '1',
+  description:
+    'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
+  configSchema: truncatedConfigSchema,
+  requiresParams: false,
+  create(config) {
+    return (input) => {
+      if (input.status === 'error') return null;
+      if (input.finish_reason === 'length')
+        return fail('finish_reason length: the answer hit the token limit');
+      const { text, dropped } = splitStorageMarker(input.response);
+      if (text.trim() === '') return null;
+      // Storage kept only the start: its ending says nothing about the model's.
+      if (dropped > 0)
+        return pass(`finish_reason ${input.finish_reason || 'unknown'}; ending cut by storage`);
+      const why =
+        (config.check_structure ? openStructure(text) : null) ??
+        (config.check_ending ? cutEnding(text, config.min_words) : null);
+      return why ? fail(why) : pass('answer ends cleanly');
+    };
+  },
+};
