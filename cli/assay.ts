@@ -78,7 +78,9 @@ program
     const { config, logger } = setup();
     const rt = await openRuntime(config, logger, { needRedis: false });
     await rt.shutdown();
-    process.stdout.write(`migrations are up to date on ${rt.clickhouseUrl} (database ${config.clickhouse.database})\n`);
+    process.stdout.write(
+      `migrations are up to date on ${rt.clickhouseUrl} (database ${config.clickhouse.database})\n`,
+    );
   });
 
 program
@@ -107,7 +109,9 @@ alerts
 
 program
   .command('demo')
-  .description('start Assay, simulate services through real OTel instrumentation, break one route, show the alert')
+  .description(
+    'start Assay, simulate services through real OTel instrumentation, break one route, show the alert',
+  )
   .option('--fast', 'shorter phases (used by the tests)')
   .action(async (opts: { fast?: boolean }) => {
     const { runDemo } = await import('./demo/index.ts');

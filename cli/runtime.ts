@@ -35,7 +35,11 @@ export interface RuntimeOptions {
  * applies migrations, and connects to Redis (or starts a `redis-server` child when no
  * `redis.url` is set). The rest of Assay never knows whether either is embedded.
  */
-export async function openRuntime(config: AssayConfig, logger: Logger, opts: RuntimeOptions): Promise<Runtime> {
+export async function openRuntime(
+  config: AssayConfig,
+  logger: Logger,
+  opts: RuntimeOptions,
+): Promise<Runtime> {
   const dataDir = resolve(config.data_dir);
   const stops: Array<() => Promise<void>> = [];
   try {
@@ -58,7 +62,11 @@ export async function openRuntime(config: AssayConfig, logger: Logger, opts: Run
     }
     let redisUrl = config.redis.url;
     if (opts.needRedis && !redisUrl) {
-      const redis = await startRedisServer({ dataDir: join(dataDir, 'redis'), port: config.redis.port, logger });
+      const redis = await startRedisServer({
+        dataDir: join(dataDir, 'redis'),
+        port: config.redis.port,
+        logger,
+      });
       stops.push(() => redis.shutdown());
       redisUrl = redis.url;
     }

@@ -68,7 +68,11 @@ export const collectorConfigSchema = z
     /** Bearer tokens accepted on OTLP requests; empty = no auth. Default []. */
     api_keys: z.array(z.string().min(8)).default([]),
     /** Largest request body, after decompression, in bytes (413 above). Default 16 MiB. */
-    max_body_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+    max_body_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     /** `Retry-After` seconds sent with 429/503. Kept small: OTel exporters drop on long waits. Default 2. */
     retry_after_seconds: z.number().int().min(0).max(60).default(2),
     route: z

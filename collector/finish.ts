@@ -39,7 +39,12 @@ export function finishCall(
     finish_reason: call.finish_reason,
     input_tokens: call.input_tokens,
     output_tokens: call.output_tokens,
-    cost_usd: deps.price(call.model || call.request_model, call.provider, call.input_tokens, call.output_tokens),
+    cost_usd: deps.price(
+      call.model || call.request_model,
+      call.provider,
+      call.input_tokens,
+      call.output_tokens,
+    ),
     duration_ms: call.duration_ms,
     prompt: text(flattenMessages([...call.system, ...call.input])),
     response: text(flattenResponse(call)),

@@ -45,11 +45,29 @@ interface Pending {
 }
 
 const metrics = {
-  calls: counter({ name: 'assay_llm_calls_total', help: 'LLM calls extracted from spans', labelNames: ['convention'] }),
-  dropped: counter({ name: 'assay_calls_dropped_total', help: 'Calls not stored, by reason', labelNames: ['reason'] }),
-  duplicates: counter({ name: 'assay_calls_duplicate_total', help: 'Spans of calls already accepted (exporter retries)' }),
-  pending: gauge({ name: 'assay_calls_pending', help: 'Calls waiting for their route or log-record content' }),
-  routeSource: counter({ name: 'assay_route_resolved_total', help: 'Calls by where their route came from', labelNames: ['source'] }),
+  calls: counter({
+    name: 'assay_llm_calls_total',
+    help: 'LLM calls extracted from spans',
+    labelNames: ['convention'],
+  }),
+  dropped: counter({
+    name: 'assay_calls_dropped_total',
+    help: 'Calls not stored, by reason',
+    labelNames: ['reason'],
+  }),
+  duplicates: counter({
+    name: 'assay_calls_duplicate_total',
+    help: 'Spans of calls already accepted (exporter retries)',
+  }),
+  pending: gauge({
+    name: 'assay_calls_pending',
+    help: 'Calls waiting for their route or log-record content',
+  }),
+  routeSource: counter({
+    name: 'assay_route_resolved_total',
+    help: 'Calls by where their route came from',
+    labelNames: ['source'],
+  }),
 };
 
 /**
@@ -78,7 +96,11 @@ export class CollectorPipeline implements OtlpSink {
   constructor(private readonly deps: PipelineDeps) {
     const { route } = deps.config;
     this.now = deps.now ?? Date.now;
-    this.index = new TraceIndex({ maxTraces: route.max_traces, ttlMs: Math.max(30_000, route.wait * 10), routeKeys: route.keys });
+    this.index = new TraceIndex({
+      maxTraces: route.max_traces,
+      ttlMs: Math.max(30_000, route.wait * 10),
+      routeKeys: route.keys,
+    });
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(250, route.wait / 10)));
     this.timer.unref();
   }
@@ -172,7 +194,8 @@ export class CollectorPipeline implements OtlpSink {
     if (early) {
       this.earlyLogs.delete(key);
       p.logs.push(...early.parts);
-      if (early.parts.some((x) => x.output !== undefined || x.finishReason !== undefined)) p.needsLogs = false;
+      if (early.parts.some((x) => x.output !== undefined || x.finishReason !== undefined))
+        p.needsLogs = false;
     }
     this.pending.set(key, p);
     if (p.needsRoute) {
@@ -221,7 +244,9 @@ export class CollectorPipeline implements OtlpSink {
 
   private fallbackRoute(call: NormalisedCall): { route: string; source: LlmCall['route_source'] } {
     const root = this.index.rootName(call.trace_id);
-    return root ? { route: root, source: 'root_span' } : { route: this.deps.config.route.fallback, source: 'fallback' };
+    return root
+      ? { route: root, source: 'root_span' }
+      : { route: this.deps.config.route.fallback, source: 'fallback' };
   }
 
   private emit(ready: LlmCall[]): void {

@@ -10,7 +10,14 @@ export type AttrValue = string | number | boolean | null | AttrValue[] | { [key:
 /** Attribute key → value. Objects are created with a null prototype (keys like `__proto__` are data). */
 export type Attributes = Record<string, AttrValue>;
 
-export const SpanKind = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+export const SpanKind = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
 export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 
 export interface Resource {

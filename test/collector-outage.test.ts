@@ -28,10 +28,17 @@ afterAll(async () => {
 });
 
 async function startClickhouse(configPath: string, port: number): Promise<void> {
-  clickhouse = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', 'clickhouse', '--config', configPath], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/ping`)).ok ? true : undefined), 30_000);
+  clickhouse = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'cli/assay.ts', 'clickhouse', '--config', configPath],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await eventually(
+    async () => ((await fetch(`http://127.0.0.1:${port}/ping`)).ok ? true : undefined),
+    30_000,
+  );
 }
 
 async function stopClickhouse(): Promise<void> {
@@ -46,7 +53,10 @@ describe('ClickHouse unavailable under load', () => {
   it('keeps every accepted call, exactly once, through the outage', async () => {
     const chPort = await freePort();
     const configPath = join(dir, 'clickhouse.yaml');
-    writeFileSync(configPath, `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  embedded:\n    port: ${chPort}\n`);
+    writeFileSync(
+      configPath,
+      `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  embedded:\n    port: ${chPort}\n`,
+    );
     await startClickhouse(configPath, chPort);
 
     const config = parseConfig({
@@ -63,7 +73,9 @@ describe('ClickHouse unavailable under load', () => {
     const statuses = new Map<number, number>();
     const senders = Array.from({ length: 4 }, async () => {
       while (sending) {
-        const { body, spanIds } = otlpJsonRequest(Array.from({ length: 20 }, () => ({ route: '/api/outage' })));
+        const { body, spanIds } = otlpJsonRequest(
+          Array.from({ length: 20 }, () => ({ route: '/api/outage' })),
+        );
         const status = await postTraces(url, body);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status === 200) for (const id of spanIds) accepted.add(id);

@@ -19,7 +19,12 @@ let embedded: Awaited<ReturnType<typeof startEmbeddedClickhouse>>;
 let redis: Awaited<ReturnType<typeof startTestRedis>>;
 
 beforeAll(async () => {
-  embedded = await startEmbeddedClickhouse({ dataDir: join(dir, 'ch'), host: '127.0.0.1', port: 0, logger: silentLogger });
+  embedded = await startEmbeddedClickhouse({
+    dataDir: join(dir, 'ch'),
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+  });
   redis = await startTestRedis();
 });
 
@@ -51,9 +56,13 @@ describe('SIGTERM while clients are sending', () => {
         `redis:\n  url: ${redis.url}`,
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', 'collector', '--config', configPath], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'cli/assay.ts', 'collector', '--config', configPath],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const url = `http://127.0.0.1:${port}`;
     await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 30_000);
@@ -64,8 +73,11 @@ describe('SIGTERM while clients are sending', () => {
       while (sending) {
         // Only the LLM span, no server span: the call has to wait for its route.
         const { body, spanIds } = otlpJsonRequest([{ route: '/api/drain' }, { route: '/api/drain' }]);
-        const llmOnly = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ kind: number }> }> }> };
-        for (const rs of llmOnly.resourceSpans) for (const ss of rs.scopeSpans) ss.spans = ss.spans.filter((s) => s.kind === 3);
+        const llmOnly = JSON.parse(body) as {
+          resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ kind: number }> }> }>;
+        };
+        for (const rs of llmOnly.resourceSpans)
+          for (const ss of rs.scopeSpans) ss.spans = ss.spans.filter((s) => s.kind === 3);
         const status = await postTraces(url, JSON.stringify(llmOnly));
         if (status === 200) for (const id of spanIds) accepted.add(id);
         else if (status === 0) return;

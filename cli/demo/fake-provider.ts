@@ -48,7 +48,14 @@ export async function startFakeOpenAi(
     if (path.endsWith('/chat/completions') && body['stream'] === true) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = (delta: object, finish: string | null, extra: object = {}): void => {
-        const data = { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra };
+        const data = {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [{ index: 0, delta, finish_reason: finish }],
+          ...extra,
+        };
         res.write(`data: ${JSON.stringify(data)}\n\n`);
       };
       chunk({ role: 'assistant', content: '' }, null);
@@ -67,7 +74,13 @@ export async function startFakeOpenAi(
           object: 'chat.completion',
           created,
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: a.content }, finish_reason: a.finish_reason ?? 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: a.content },
+              finish_reason: a.finish_reason ?? 'stop',
+            },
+          ],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         }),
       );

@@ -29,7 +29,10 @@ const REFUND_QUESTIONS = [
   'Can I get a refund for a damaged blender?',
 ];
 const ORDER_QUESTIONS = ['Where is my order 2210?', 'Can I change the delivery address of order 877?'];
-const SEARCH_QUESTIONS = ['Find me a waterproof hiking jacket under 100 euros.', 'Which laptops have 32 GB of RAM?'];
+const SEARCH_QUESTIONS = [
+  'Find me a waterproof hiking jacket under 100 euros.',
+  'Which laptops have 32 GB of RAM?',
+];
 
 /**
  * `assay demo`: starts Assay on embedded defaults, runs simulated services through the OTel SDK
@@ -53,7 +56,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     }
     return { content: answerFor(question), model: 'acme-large-1' };
   });
-  const openaiFake = await startFakeOpenAi((body) => ({ content: answerFor(JSON.stringify(body['messages'])) }));
+  const openaiFake = await startFakeOpenAi((body) => ({
+    content: answerFor(JSON.stringify(body['messages'])),
+  }));
 
   const base = opts.configPath ? loadConfig(opts.configPath) : undefined;
   const config = parseConfig({
@@ -67,21 +72,53 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   } satisfies AssayConfigInput);
   const logger = createLogger(process.env['ASSAY_LOG_LEVEL'] ?? 'warn');
 
-  out.write(`\nAssay demo — data in ${dataDir}\nstarting the embedded ClickHouse, redis-server, collector, worker and alerter…\n`);
+  out.write(
+    `\nAssay demo — data in ${dataDir}\nstarting the embedded ClickHouse, redis-server, collector, worker and alerter…\n`,
+  );
   const rt = await openRuntime(config, logger, { needRedis: true, now: clock.now });
   const collector = await startCollector(rt);
   const worker = await startWorker(rt);
   const alerter = await startAlerterRole(rt);
-  out.write(`collector on ${collector.url} · ClickHouse on ${rt.clickhouseUrl} · alerts go to ${receiver.url}\n\n`);
+  out.write(
+    `collector on ${collector.url} · ClickHouse on ${rt.clickhouseUrl} · alerts go to ${receiver.url}\n\n`,
+  );
 
   const services = [
-    new DemoService('support-api', collector.url, [
-      { route: '/api/refunds', provider: 'acme', baseURL: acme.baseURL, model: 'acme-large', questions: REFUND_QUESTIONS },
-      { route: '/api/orders', provider: 'acme', baseURL: acme.baseURL, model: 'acme-large', questions: ORDER_QUESTIONS },
-    ], clock),
-    new DemoService('shop-api', collector.url, [
-      { route: '/api/search', provider: 'openai', baseURL: openaiFake.baseURL, model: 'gpt-4o-mini', questions: SEARCH_QUESTIONS },
-    ], clock),
+    new DemoService(
+      'support-api',
+      collector.url,
+      [
+        {
+          route: '/api/refunds',
+          provider: 'acme',
+          baseURL: acme.baseURL,
+          model: 'acme-large',
+          questions: REFUND_QUESTIONS,
+        },
+        {
+          route: '/api/orders',
+          provider: 'acme',
+          baseURL: acme.baseURL,
+          model: 'acme-large',
+          questions: ORDER_QUESTIONS,
+        },
+      ],
+      clock,
+    ),
+    new DemoService(
+      'shop-api',
+      collector.url,
+      [
+        {
+          route: '/api/search',
+          provider: 'openai',
+          baseURL: openaiFake.baseURL,
+          model: 'gpt-4o-mini',
+          questions: SEARCH_QUESTIONS,
+        },
+      ],
+      clock,
+    ),
   ];
   const progress = new Progress(rt, clock, out);
   let traffic = true;
@@ -127,7 +164,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
 }
 
 function answerFor(question: string): string {
-  if (question.includes('refund')) return 'Your refund was issued and should reach your card within 5 business days.';
+  if (question.includes('refund'))
+    return 'Your refund was issued and should reach your card within 5 business days.';
   if (question.includes('order')) return 'Your order has shipped and will arrive on Thursday.';
   return 'Here are three options that match what you asked for, sorted by price.';
 }
@@ -151,7 +189,7 @@ function demoAlerts(url: string, secret: string): NonNullable<AssayConfigInput['
         channels: ['on-call'],
       },
     ],
-  } as NonNullable<AssayConfigInput['alerts']>;
+  };
 }
 
 async function sleepUntil<T>(check: () => T | undefined | false, maxMs: number): Promise<T | undefined> {

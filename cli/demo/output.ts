@@ -70,27 +70,47 @@ export class Progress {
 }
 
 /** Prints a received notification the way on-call would read it. */
-export function printAlert(out: NodeJS.WritableStream, alert: ReceivedAlert, afterSeconds: number, speed: number): void {
+export function printAlert(
+  out: NodeJS.WritableStream,
+  alert: ReceivedAlert,
+  afterSeconds: number,
+  speed: number,
+): void {
   const a = alert.body.alerts[0];
   const title = alert.body.status === 'firing' ? 'ALERT FIRING' : 'ALERT RESOLVED';
   out.write(`\n━━━ ${title} ━━━ webhook received ${afterSeconds.toFixed(1)} s after the change`);
-  out.write(` (≈ ${((afterSeconds * speed) / 60).toFixed(1)} virtual minutes) · signature ${alert.verified ? 'verified ✔' : 'INVALID ✘'}\n`);
+  out.write(
+    ` (≈ ${((afterSeconds * speed) / 60).toFixed(1)} virtual minutes) · signature ${alert.verified ? 'verified ✔' : 'INVALID ✘'}\n`,
+  );
   if (!a) return;
   out.write(`  ${a.annotations['summary'] ?? ''}\n`);
-  out.write(`  labels: ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  out.write(
+    `  labels: ${Object.entries(a.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}\n`,
+  );
   for (const [k, v] of Object.entries(a.annotations)) {
     if (k === 'summary') continue;
     out.write(`  ${k}: ${v.length > 300 ? `${v.slice(0, 300)}…` : v}\n`);
   }
-  out.write(`  startsAt ${a.startsAt}${alert.body.status === 'resolved' ? ` · endsAt ${a.endsAt}` : ''} · fingerprint ${a.fingerprint}\n`);
+  out.write(
+    `  startsAt ${a.startsAt}${alert.body.status === 'resolved' ? ` · endsAt ${a.endsAt}` : ''} · fingerprint ${a.fingerprint}\n`,
+  );
   out.write(`  payload: Alertmanager webhook v${alert.body.version}, groupKey ${alert.body.groupKey}\n`);
 }
 
 /** Queries worth running against the embedded ClickHouse while the demo runs. */
 export function printQueries(out: NodeJS.WritableStream, clickhouseUrl: string): void {
-  const q = (sql: string): string => `curl -s '${clickhouseUrl}/?default_format=PrettyCompact' --data-binary "${sql}"`;
+  const q = (sql: string): string =>
+    `curl -s '${clickhouseUrl}/?default_format=PrettyCompact' --data-binary "${sql}"`;
   out.write('\n  look at the numbers behind it (while the demo runs):\n');
-  out.write(`  ${q("SELECT provider, route, sum(scored) AS scored, sum(failed) AS failed, round(failed/scored, 3) AS rate FROM assay.call_verdicts_1m GROUP BY provider, route ORDER BY rate DESC")}\n`);
-  out.write(`  ${q("SELECT evaluator, countIf(passed = 0) AS failures FROM assay.llm_scores WHERE provider = 'acme' AND route = '/api/refunds' GROUP BY evaluator ORDER BY failures DESC")}\n`);
-  out.write(`  ${q("SELECT timestamp, model, substring(response, 1, 60) AS answer FROM assay.llm_calls WHERE route = '/api/refunds' ORDER BY timestamp DESC LIMIT 5")}\n\n`);
+  out.write(
+    `  ${q('SELECT provider, route, sum(scored) AS scored, sum(failed) AS failed, round(failed/scored, 3) AS rate FROM assay.call_verdicts_1m GROUP BY provider, route ORDER BY rate DESC')}\n`,
+  );
+  out.write(
+    `  ${q("SELECT evaluator, countIf(passed = 0) AS failures FROM assay.llm_scores WHERE provider = 'acme' AND route = '/api/refunds' GROUP BY evaluator ORDER BY failures DESC")}\n`,
+  );
+  out.write(
+    `  ${q("SELECT timestamp, model, substring(response, 1, 60) AS answer FROM assay.llm_calls WHERE route = '/api/refunds' ORDER BY timestamp DESC LIMIT 5")}\n\n`,
+  );
 }

@@ -27,7 +27,10 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     : undefined;
   const decisions = new Map<string, SamplingDecision>();
   const sampler = producer
-    ? createSampler(config.sampling, { queueDepth: () => producer.depth(), judgeProbability: () => config.sampling.judge_rate })
+    ? createSampler(config.sampling, {
+        queueDepth: () => producer.depth(),
+        judgeProbability: () => config.sampling.judge_rate,
+      })
     : undefined;
 
   const writer = new BatchWriter<LlmCall>({

@@ -36,9 +36,7 @@ interface TraceEntry {
 export class TraceIndex {
   private readonly traces = new Map<string, TraceEntry>();
 
-  constructor(
-    private readonly opts: { maxTraces: number; ttlMs: number; routeKeys: readonly string[] },
-  ) {}
+  constructor(private readonly opts: { maxTraces: number; ttlMs: number; routeKeys: readonly string[] }) {}
 
   get size(): number {
     return this.traces.size;
@@ -111,7 +109,13 @@ export class TraceIndex {
       const oldest = this.traces.keys().next();
       if (!oldest.done) this.traces.delete(oldest.value);
     }
-    const entry: TraceEntry = { nodes: new Map(), servers: [], rootName: '', interesting: false, touchedAt: now };
+    const entry: TraceEntry = {
+      nodes: new Map(),
+      servers: [],
+      rootName: '',
+      interesting: false,
+      touchedAt: now,
+    };
     this.traces.set(traceId, entry);
     return entry;
   }

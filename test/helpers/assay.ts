@@ -24,7 +24,12 @@ export interface TestAssay {
  */
 export async function startTestAssay(overrides: AssayConfigInput = {}): Promise<TestAssay> {
   const dataDir = mkdtempSync(join(tmpdir(), 'assay-test-'));
-  const embedded = await startEmbeddedClickhouse({ dataDir, host: '127.0.0.1', port: 0, logger: silentLogger });
+  const embedded = await startEmbeddedClickhouse({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+  });
   const config = parseConfig({
     ...overrides,
     data_dir: dataDir,
@@ -57,7 +62,10 @@ export async function startTestAssay(overrides: AssayConfigInput = {}): Promise<
 }
 
 /** Runs a fixture service (`test/fixtures/services/<name>.ts`) to completion. */
-export function runService(name: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export function runService(
+  name: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `test/fixtures/services/${name}.ts`], {
       env: { ...process.env, ...env },
@@ -81,7 +89,10 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

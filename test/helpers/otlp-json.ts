@@ -35,14 +35,23 @@ export function otlpJsonRequest(calls: SimCall[]): { body: string; spanIds: stri
     const spans = byService.get(c.service ?? 'sim-service') ?? [];
     spans.push(
       {
-        traceId, spanId: serverId, name: `POST ${c.route ?? '/api/chat'}`, kind: 2,
-        startTimeUnixNano: ns(start), endTimeUnixNano: ns(start + 120),
+        traceId,
+        spanId: serverId,
+        name: `POST ${c.route ?? '/api/chat'}`,
+        kind: 2,
+        startTimeUnixNano: ns(start),
+        endTimeUnixNano: ns(start + 120),
         attributes: [str('http.route', c.route ?? '/api/chat'), str('http.request.method', 'POST')],
         status: {},
       },
       {
-        traceId, spanId: llmId, parentSpanId: serverId, name: `chat ${c.model ?? 'gpt-4o-mini'}`, kind: 3,
-        startTimeUnixNano: ns(start + 5), endTimeUnixNano: ns(start + 105),
+        traceId,
+        spanId: llmId,
+        parentSpanId: serverId,
+        name: `chat ${c.model ?? 'gpt-4o-mini'}`,
+        kind: 3,
+        startTimeUnixNano: ns(start + 5),
+        endTimeUnixNano: ns(start + 105),
         attributes: [
           str('gen_ai.operation.name', 'chat'),
           str('gen_ai.provider.name', c.provider ?? 'openai'),
@@ -50,9 +59,26 @@ export function otlpJsonRequest(calls: SimCall[]): { body: string; spanIds: stri
           str('gen_ai.response.model', c.model ?? 'gpt-4o-mini'),
           int('gen_ai.usage.input_tokens', c.inputTokens ?? 120),
           int('gen_ai.usage.output_tokens', c.outputTokens ?? 40),
-          { key: 'gen_ai.response.finish_reasons', value: { arrayValue: { values: [{ stringValue: c.finishReason ?? 'stop' }] } } },
-          str('gen_ai.input.messages', JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: c.prompt ?? 'Where is my refund?' }] }])),
-          str('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: c.answer ?? 'Your refund was issued yesterday.' }], finish_reason: c.finishReason ?? 'stop' }])),
+          {
+            key: 'gen_ai.response.finish_reasons',
+            value: { arrayValue: { values: [{ stringValue: c.finishReason ?? 'stop' }] } },
+          },
+          str(
+            'gen_ai.input.messages',
+            JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: c.prompt ?? 'Where is my refund?' }] },
+            ]),
+          ),
+          str(
+            'gen_ai.output.messages',
+            JSON.stringify([
+              {
+                role: 'assistant',
+                parts: [{ type: 'text', content: c.answer ?? 'Your refund was issued yesterday.' }],
+                finish_reason: c.finishReason ?? 'stop',
+              },
+            ]),
+          ),
         ],
         status: c.error ? { code: 2, message: 'upstream error' } : {},
       },
