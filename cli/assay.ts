@@ -105,6 +105,8 @@ alerts
     const { sendTestNotification } = await import('../alerts/test-notification.ts');
     const result = await sendTestNotification(config, opts.channel);
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    // A script (or a human in a runbook) must be able to tell a working channel from a broken one.
+    if (result.outcome !== 'delivered') process.exitCode = 1;
   });
 
 program

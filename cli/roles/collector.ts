@@ -6,6 +6,7 @@ import { createRedactor } from '../../collector/normalise/redaction.ts';
 import { CollectorPipeline } from '../../collector/pipeline.ts';
 import { createSampler, type SamplingDecision } from '../../collector/sampling/index.ts';
 import { jobFromCall } from '../../collector/eval-jobs.ts';
+import { judgeProbabilityFor } from '../../evaluators/judges/index.ts';
 import { createEvalProducer, type EvalProducer } from '../../evaluators/queue/producer.ts';
 import { BatchWriter } from '../../storage/writer.ts';
 import type { Runtime } from '../runtime.ts';
@@ -29,7 +30,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   const sampler = producer
     ? createSampler(config.sampling, {
         queueDepth: () => producer.depth(),
-        judgeProbability: () => config.sampling.judge_rate,
+        judgeProbability: judgeProbabilityFor(config.judges, config.sampling.judge_rate),
       })
     : undefined;
 

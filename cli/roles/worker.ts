@@ -32,7 +32,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
     database: config.clickhouse.database,
     redisUrl: rt.redisUrl,
     logger,
-    checks: createCheckPlan(config.evaluators, {}),
+    checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges,
     spoolDir: join(rt.dataDir, 'spool', 'llm_scores'),
   });
