@@ -42,11 +42,11 @@ export class Progress {
     try {
       const rs = await this.rt.clickhouse.query({
         query: `SELECT
-            (SELECT count() FROM llm_calls) AS calls,
-            (SELECT count() FROM llm_scores) AS scores,
-            (SELECT countIf(failed = 1) FROM call_verdicts WHERE provider = 'acme' AND route = '/api/refunds'
+            (SELECT count() FROM assay.llm_calls) AS calls,
+            (SELECT count() FROM assay.llm_scores) AS scores,
+            (SELECT countIf(failed = 1) FROM assay.call_verdicts WHERE provider = 'acme' AND route = '/api/refunds'
                AND timestamp > fromUnixTimestamp64Milli({from:Int64})) AS failing,
-            (SELECT count() FROM call_verdicts WHERE provider = 'acme' AND route = '/api/refunds'
+            (SELECT count() FROM assay.call_verdicts WHERE provider = 'acme' AND route = '/api/refunds'
                AND timestamp > fromUnixTimestamp64Milli({from:Int64})) AS scored`,
         query_params: { from: Math.round(this.clock.now() - 5 * 60_000) },
         format: 'JSONEachRow',
@@ -57,8 +57,8 @@ export class Progress {
       const rate = row.scored ? ((100 * row.failing) / row.scored).toFixed(1) : '–';
       const vt = new Date(this.clock.now()).toISOString().slice(11, 16);
       this.stats = `virtual ${vt} · ${row.calls} calls stored · ${row.scores} scores · acme /api/refunds failing ${rate}% (last 5 virtual min)`;
-    } catch {
-      this.stats = 'waiting for ClickHouse…';
+    } catch (err) {
+      this.stats = `waiting for ClickHouse… (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
     }
     const secs = Math.round(this.clock.elapsedReal() / 1000);
     if (this.tty) this.out.write(`\r\x1b[2K  [${secs}s] ${this.stats}`);

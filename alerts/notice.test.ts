@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ruleConfigSchema } from './config.ts';
+import type { AlertContext } from './context.ts';
+import { likelyCause } from './notice.ts';
+
+const rule = ruleConfigSchema.parse({ name: 'sfr', metric: 'semantic_failure_rate' });
+
+function context(over: Partial<AlertContext>): AlertContext {
+  return {
+    exampleTraceIds: [],
+    models: [],
+    failedEvaluators: [],
+    failedCalls: 0,
+    errors: { window: { n: 100, k: 0 }, baseline: { n: 1000, k: 0 } },
+    ...over,
+  };
+}
+
+describe('likelyCause', () => {
+  it('names a model the baseline never saw even while the old one still answers most calls', () => {
+    const cause = likelyCause(
+      rule,
+      context({
+        models: [
+          { model: 'acme-large-1', window: 60, baseline: 900 },
+          { model: 'acme-large-2', window: 40, baseline: 0 },
+        ],
+      }),
+    );
+    expect(cause).toBe('response model changed: acme-large-1 → acme-large-2 (40% of calls in the window)');
+  });
+
+  it('says nothing about models when the mix is the baseline mix', () => {
+    const cause = likelyCause(
+      rule,
+      context({
+        models: [
+          { model: 'a', window: 70, baseline: 700 },
+          { model: 'b', window: 30, baseline: 300 },
+        ],
+      }),
+    );
+    expect(cause).toBe('');
+  });
+
+  it('ignores a rare new model (under a fifth of the window)', () => {
+    const cause = likelyCause(
+      rule,
+      context({
+        models: [
+          { model: 'a', window: 90, baseline: 1000 },
+          { model: 'b', window: 10, baseline: 0 },
+        ],
+      }),
+    );
+    expect(cause).toBe('');
+  });
+
+  it('names the evaluator that dominates the failures and a rise in errors', () => {
+    const cause = likelyCause(
+      rule,
+      context({
+        failedCalls: 40,
+        failedEvaluators: [
+          { evaluator: 'refusal', calls: 36 },
+          { evaluator: 'language_match', calls: 4 },
+        ],
+        errors: { window: { n: 100, k: 12 }, baseline: { n: 1000, k: 10 } },
+      }),
+    );
+    expect(cause).toBe('refusal failed on 90% of the failing calls; error rate also rose from 1.0% to 12.0%');
+  });
+});

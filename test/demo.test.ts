@@ -1,0 +1,59 @@
+// The whole story, as a user runs it: `assay demo --fast` starts every role on embedded
+// defaults (chdb, a redis-server child), simulated services export through the real OTel SDK and
+// openai SDK to the collector, the worker scores sampled calls from BullMQ, and the alerter
+// pages a local webhook receiver when acme starts refusing on /api/refunds — then resolves.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../bin/assay.mjs', import.meta.url));
+
+function runDemo(): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'demo', '--fast'], {
+      env: { ...process.env, ASSAY_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('assay demo', () => {
+  it(
+    'pages once for the broken provider and route, with a signed webhook, then resolves',
+    { timeout: 180_000 },
+    async () => {
+      const { code, out } = await runDemo();
+      expect(code, out).toBe(0);
+
+      // The progress line read the stored data while it waited.
+      expect(out).toMatch(/\d+ calls stored · \d+ scores/);
+
+      const firing = out.indexOf('━━━ ALERT FIRING ━━━');
+      const resolved = out.indexOf('━━━ ALERT RESOLVED ━━━');
+      expect(firing, out).toBeGreaterThan(out.indexOf('INCIDENT'));
+      expect(resolved, out).toBeGreaterThan(out.indexOf('recovered'));
+      const firingBlock = out.slice(firing, resolved);
+      expect(firingBlock).toContain('signature verified ✔');
+      expect(firingBlock).toContain('provider=acme route=/api/refunds metric=semantic_failure_rate');
+      expect(firingBlock).toMatch(
+        /semantic failure rate on acme \/api\/refunds rose from [\d.]+% to [\d.]+% \(n=\d+/,
+      );
+      expect(firingBlock).toMatch(/example_trace_ids: [0-9a-f]{32},[0-9a-f]{32},[0-9a-f]{32}/);
+      expect(firingBlock).toContain('refusal failed on');
+      expect(firingBlock).toContain('acme-large-1 → acme-large-2');
+      expect(out.slice(resolved)).toContain('signature verified ✔');
+
+      // No page for the series that stayed healthy, and every notification was signed.
+      expect(out).toMatch(/notifications received: \d+ \(0 for other series, 0 unsigned\)/);
+    },
+  );
+});
