@@ -1,7 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -14,47 +11,16 @@ import { createClickhouseClient } from '../storage/client.ts';
 import { startEmbeddedClickhouse, type EmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';
 import { startTestRedis } from './helpers/redis.ts';
+import {
+  startWebhookReceiver,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from './helpers/webhook-receiver.ts';
 
 const M = 60_000;
 const DB = 'assay_alerts_hook';
 const SECRET = `whsec_${Buffer.from('alerts-webhook-test-secret-32-bytes!').toString('base64')}`;
 const T0 = Math.floor(Date.now() / M) * M - 60 * M;
-
-interface Received {
-  verified: boolean;
-  body: {
-    status: string;
-    alerts: {
-      status: string;
-      labels: Record<string, string>;
-      annotations: Record<string, string>;
-      fingerprint: string;
-    }[];
-  };
-  id: string;
-}
-
-/** On-call's side: verifies the Standard Webhooks signature with its own HMAC, records the body. */
-async function startReceiver(received: Received[]): Promise<{ url: string; server: Server }> {
-  const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const id = String(req.headers['webhook-id']);
-      const ts = String(req.headers['webhook-timestamp']);
-      const expected = createHmac('sha256', key).update(`${id}.${ts}.${raw}`).digest();
-      const got = Buffer.from(String(req.headers['webhook-signature'] ?? '').replace(/^v1,/, ''), 'base64');
-      const fresh = Math.abs(Date.now() / 1000 - Number(ts)) < 300;
-      const verified = fresh && got.length === expected.length && timingSafeEqual(got, expected);
-      received.push({ verified, id, body: JSON.parse(raw) });
-      res.writeHead(verified ? 204 : 401).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, server };
-}
 
 /** Verdicts (and calls) for `route` over [from, to): `perMin` calls a minute, the first `fail`·100 of every 100 failing. */
 async function traffic(
@@ -95,12 +61,12 @@ async function traffic(
 
 describe('alerter → signed webhook, with a restart mid-incident', () => {
   const dir = mkdtempSync(join(tmpdir(), 'assay-alerts-hook-'));
-  const received: Received[] = [];
+  let received: ReceivedWebhook[] = [];
   let ch: EmbeddedClickhouse;
   let client: ClickHouseClient;
   let redisProc: Awaited<ReturnType<typeof startTestRedis>>;
   let redis: Redis;
-  let receiver: { url: string; server: Server };
+  let receiver: WebhookReceiver;
   let config: AssayConfig;
   let now = 0;
   const alerter = (): Alerter =>
@@ -110,8 +76,9 @@ describe('alerter → signed webhook, with a restart mid-incident', () => {
     [ch, redisProc, receiver] = await Promise.all([
       startEmbeddedClickhouse({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger }),
       startTestRedis(),
-      startReceiver(received),
+      startWebhookReceiver(SECRET),
     ]);
+    received = receiver.received;
     client = createClickhouseClient(parseConfig({}).clickhouse, ch.url);
     await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
     redis = new Redis(redisProc.url);
@@ -141,7 +108,7 @@ describe('alerter → signed webhook, with a restart mid-incident', () => {
   afterAll(async () => {
     redis?.disconnect();
     await client?.close();
-    await Promise.all([ch?.shutdown(), redisProc?.shutdown(), new Promise((r) => receiver?.server.close(r))]);
+    await Promise.all([ch?.shutdown(), redisProc?.shutdown(), receiver?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -117,6 +117,11 @@ export class DemoService {
     return c;
   }
 
+  /** Exports every ended span now. */
+  flush(): Promise<void> {
+    return this.provider.forceFlush();
+  }
+
   shutdown(): Promise<void> {
     return this.provider.shutdown();
   }

@@ -1,0 +1,244 @@
+// End to end through every role, in one process as `assay start` runs them: services traced with
+// the real OTel SDK and OTLP/HTTP exporter call (fake) providers through the real openai SDK;
+// the collector writes calls to the embedded ClickHouse and queues sampled ones in BullMQ on a
+// real redis-server; the worker scores them with the cheap checks; the alerter pages a signed
+// webhook when one provider starts refusing on one route, keeps quiet across its own restart,
+// and resolves after recovery. Time runs on the demo's virtual clock (60×) so a 30-minute
+// baseline builds up in 30 seconds; the spans carry virtual timestamps and the alerter reads
+// the same clock.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../core/config.ts';
+import { freePort } from '../core/free-port.ts';
+import { silentLogger } from '../core/logger.ts';
+import { CHECKS } from '../evaluators/checks/index.ts';
+import { VirtualClock } from '../cli/demo/clock.ts';
+import { startFakeOpenAi, type FakeOpenAi } from '../cli/demo/fake-provider.ts';
+import { DemoService } from '../cli/demo/services.ts';
+import { openRuntime, type Runtime } from '../cli/runtime.ts';
+import { startAlerterRole } from '../cli/roles/alerter.ts';
+import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
+import type { Role } from '../cli/roles/role.ts';
+import { startWorker } from '../cli/roles/worker.ts';
+import { eventually } from './helpers/assay.ts';
+import {
+  startWebhookReceiver,
+  type ReceivedWebhook,
+  type WebhookReceiver,
+} from './helpers/webhook-receiver.ts';
+
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const REFUSAL = "I'm sorry, but I can't help with that request.";
+
+describe('spans → collector → queue → checks → alerter → signed webhook', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'assay-e2e-'));
+  const clock = new VirtualClock(Date.now() - 3 * 3600_000, 60);
+  let receiver: WebhookReceiver;
+  let acme: FakeOpenAi;
+  let other: FakeOpenAi;
+  let incident = false;
+  let rt: Runtime;
+  let collector: CollectorRole;
+  let worker: Role;
+  let alerter: Role;
+  let services: DemoService[] = [];
+  let traffic = false;
+  let trafficLoop: Promise<void> = Promise.resolve();
+
+  const q = async <T>(sql: string): Promise<T[]> =>
+    (
+      await rt.clickhouse.query({
+        query: sql,
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      })
+    ).json<T>();
+  const isIncident = (w: ReceivedWebhook) =>
+    w.body.commonLabels['provider'] === 'acme' && w.body.commonLabels['route'] === '/api/refunds';
+
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver(SECRET);
+    acme = await startFakeOpenAi((body) =>
+      incident && JSON.stringify(body['messages']).includes('refund')
+        ? { content: REFUSAL, model: 'acme-large-2' }
+        : {
+            content: 'Your refund was issued and reaches your card within 5 business days.',
+            model: 'acme-large-1',
+          },
+    );
+    other = await startFakeOpenAi(() => ({
+      content: 'Here are three jackets under 100 euros, cheapest first.',
+    }));
+    const config = parseConfig({
+      data_dir: dataDir,
+      collector: { port: await freePort(), route: { wait: '1s' } },
+      clickhouse: { embedded: { port: await freePort() }, writer: { flush_interval: '250ms' } },
+      redis: { port: 0 },
+      alerts: {
+        interval: '1s',
+        channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
+        rules: [
+          {
+            name: 'semantic-failure-regression',
+            metric: 'semantic_failure_rate',
+            window: '5m',
+            baseline: '30m',
+            min_samples: 20,
+            for: 2,
+            resolve_after: 3,
+            severity: 'critical',
+            channels: ['on-call'],
+          },
+        ],
+      },
+    });
+    rt = await openRuntime(config, silentLogger, { needRedis: true, now: clock.now });
+    collector = await startCollector(rt);
+    worker = await startWorker(rt);
+    alerter = await startAlerterRole(rt);
+    const route = (r: string, provider: string, baseURL: string, model: string, questions: string[]) => ({
+      route: r,
+      provider,
+      baseURL,
+      model,
+      questions,
+    });
+    services = [
+      new DemoService(
+        'support-api',
+        collector.url,
+        [
+          route('/api/refunds', 'acme', acme.baseURL, 'acme-large', ['Where is my refund for order 1042?']),
+          route('/api/orders', 'acme', acme.baseURL, 'acme-large', ['Where is my order 2210?']),
+        ],
+        clock,
+      ),
+      new DemoService(
+        'shop-api',
+        collector.url,
+        [route('/api/search', 'openai', other.baseURL, 'gpt-4o-mini', ['Find me a waterproof jacket.'])],
+        clock,
+      ),
+    ];
+  });
+
+  afterAll(async () => {
+    traffic = false;
+    await trafficLoop;
+    await Promise.all(services.map((s) => s.shutdown()));
+    await alerter?.shutdown();
+    await worker?.shutdown();
+    await collector?.shutdown();
+    await rt?.shutdown();
+    await Promise.all([acme?.close(), other?.close(), receiver?.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores every call and scores each sampled one exactly once per check', async () => {
+    for (let i = 0; i < 10; i++) await Promise.all(services.map((s) => s.tick()));
+    await Promise.all(services.map((s) => s.flush()));
+
+    const defaults = CHECKS.filter((c) => !c.requiresParams).map((c) => c.id);
+    const calls = await eventually(async () => {
+      const rows = await q<{ route: string; n: number; sampled: number }>(
+        `SELECT route, count() AS n, sum(sampled) AS sampled FROM assay.llm_calls GROUP BY route ORDER BY route`,
+      );
+      return rows.reduce((s, r) => s + r.n, 0) === 30 ? rows : undefined;
+    }, 30_000);
+    expect(calls).toEqual([
+      { route: '/api/orders', n: 10, sampled: 10 },
+      { route: '/api/refunds', n: 10, sampled: 10 },
+      { route: '/api/search', n: 10, sampled: 10 },
+    ]);
+
+    // Every sampled call gets its verdict once all of its checks have run.
+    await eventually(async () => {
+      const [v] = await q<{ n: number }>(`SELECT count() AS n FROM assay.call_verdicts`);
+      return v && v.n >= 30 ? v : undefined;
+    }, 30_000);
+    const perEvaluator = await q<{ evaluator: string; rows: number; calls: number }>(
+      `SELECT evaluator, count() AS rows, uniqExact(trace_id, span_id) AS calls
+       FROM assay.llm_scores GROUP BY evaluator ORDER BY evaluator`,
+    );
+    // The default plan is every check that needs no per-route parameter. A check that does not
+    // apply writes no row: json_valid (the answers are prose), language_match (too short to
+    // identify a language), length_bounds (no history for the route yet), repetition (too few
+    // tokens to judge).
+    const notApplicable = ['json_valid', 'language_match', 'length_bounds', 'repetition'];
+    expect(perEvaluator.map((r) => r.evaluator)).toEqual(
+      defaults.filter((id) => !notApplicable.includes(id)).sort(),
+    );
+    expect(perEvaluator.filter((r) => r.rows !== 30 || r.calls !== 30)).toEqual([]);
+
+    const verdicts = await q<{ n: number; failed: number; weight: number }>(
+      `SELECT count() AS n, sum(failed) AS failed, sum(sample_weight) AS weight FROM assay.call_verdicts`,
+    );
+    expect(verdicts).toEqual([{ n: 30, failed: 0, weight: 30 }]);
+  });
+
+  it('pages once for the refusing route, not again after an alerter restart, then resolves', async () => {
+    traffic = true;
+    trafficLoop = (async () => {
+      while (traffic) {
+        await Promise.all(services.map((s) => s.tick()));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    // 25 real seconds ≈ 25 virtual minutes of healthy baseline.
+    await new Promise((r) => setTimeout(r, 25_000));
+    expect(receiver.received).toEqual([]);
+
+    incident = true;
+    const firing = await eventually(
+      async () => receiver.received.find((w) => isIncident(w) && w.body.status === 'firing'),
+      45_000,
+    );
+    const alert = firing.body.alerts[0]!;
+    expect(firing.verified).toBe(true);
+    expect(alert.labels).toEqual({
+      alertname: 'semantic-failure-regression',
+      provider: 'acme',
+      route: '/api/refunds',
+      metric: 'semantic_failure_rate',
+      severity: 'critical',
+    });
+    expect(alert.annotations['summary']).toMatch(
+      /^semantic failure rate on acme \/api\/refunds rose from 0\.0% to \d+\.\d% \(n=\d+, p<0\.001\)$/,
+    );
+    expect(alert.annotations['likely_cause']).toContain('refusal failed on');
+    const examples = alert.annotations['example_trace_ids']!.split(',');
+    expect(examples).toHaveLength(3);
+    const answers = await q<{ response: string }>(
+      `SELECT DISTINCT response FROM assay.llm_calls WHERE trace_id IN (${examples.map((t) => `'${t}'`).join(',')})`,
+    );
+    expect(answers).toEqual([{ response: REFUSAL }]);
+
+    // Restart the alerter mid-incident: the new one resumes from the persisted state.
+    await alerter.shutdown();
+    alerter = await startAlerterRole(rt);
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(receiver.received.filter((w) => w.body.status === 'firing')).toHaveLength(1);
+
+    incident = false;
+    const resolved = await eventually(
+      async () => receiver.received.find((w) => isIncident(w) && w.body.status === 'resolved'),
+      45_000,
+    );
+    expect(resolved.verified).toBe(true);
+    expect(resolved.body.alerts[0]!.fingerprint).toBe(alert.fingerprint);
+    expect(resolved.body.alerts[0]!.labels).toEqual(alert.labels);
+
+    // Nothing else paged: the healthy routes stayed quiet, and there was one firing, one resolve.
+    expect(receiver.received.map((w) => [w.body.status, isIncident(w)])).toEqual([
+      ['firing', true],
+      ['resolved', true],
+    ]);
+    const states = await q<{ state: string }>(
+      `SELECT state FROM assay.alerts WHERE provider = 'acme' AND route = '/api/refunds' ORDER BY timestamp`,
+    );
+    expect(states.map((s) => s.state)).toEqual(['pending', 'firing', 'resolved']);
+  });
+});
