@@ -1,0 +1,187 @@
+// npm run bench:ingest — OTLP protobuf batches of 512 spans (10% LLM calls, ~1 KB prompt and
+// ~0.5 KB answer) sent by concurrent clients for a fixed time to `assay collector` (its own
+// process, with ClickHouse served by `assay clickhouse` in another), measured until the rows are
+// queryable. In the same run: the speed of just decoding the same bytes, as the floor.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { decodeTraces } from '../collector/otlp/index.ts';
+import { freePort } from '../core/free-port.ts';
+import { startTestRedis } from '../test/helpers/redis.ts';
+import { buildBatch, stampBatch } from './batches.ts';
+import { cpuSeconds, machine, peakRssMiB, percentile } from './proc.ts';
+
+const DURATION_MS = Number(process.env['BENCH_SECONDS'] ?? 20) * 1000;
+const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
+const BATCH = 512;
+
+const dir = mkdtempSync(join(tmpdir(), 'assay-bench-'));
+const children: ChildProcess[] = [];
+
+/** Extra node flags for the collector, e.g. BENCH_NODE_ARGS=--cpu-prof to profile it. */
+const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+
+function assay(args: string[], nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cli/assay.ts', ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function decodeFloor(templates: ReturnType<typeof buildBatch>[], ms: number): number {
+  const copies = templates.map((t, i) => stampBatch(t.bytes, t.traceIdOffsets, i));
+  let spans = 0;
+  const t0 = process.cpuUsage();
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    for (const c of copies) spans += decodeTraces(c, 'protobuf').items.length;
+  }
+  const used = process.cpuUsage(t0);
+  return spans / ((used.user + used.system) / 1e6);
+}
+
+async function main(): Promise<void> {
+  const templates = Array.from({ length: 8 }, () => buildBatch(BATCH, 0.1));
+  const llmPerBatch = templates[0]?.llmCalls ?? 0;
+  const bytesPerBatch = templates[0]?.bytes.length ?? 0;
+
+  const redis = await startTestRedis();
+  const chPort = await freePort();
+  const otlpPort = await freePort();
+  mkdirSync(join(dir, 'ch'));
+  const cfg = join(dir, 'assay.yaml');
+  writeFileSync(
+    cfg,
+    [
+      `data_dir: ${dir}`,
+      'log_level: warn',
+      `collector:\n  port: ${otlpPort}\n  route:\n    wait: 1s`,
+      `clickhouse:\n  url: http://127.0.0.1:${chPort}\n  embedded:\n    port: ${chPort}\n  writer:\n    batch_rows: 5000`,
+      `redis:\n  url: ${redis.url}`,
+    ].join('\n'),
+  );
+  assay(['clickhouse', '--config', cfg]);
+  await waitFor(`http://127.0.0.1:${chPort}/ping`);
+  const collector = assay(['collector', '--config', cfg], NODE_ARGS);
+  const base = `http://127.0.0.1:${otlpPort}`;
+  await waitFor(`${base}/healthz`);
+  const pid = collector.pid as number;
+
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let acceptedBatches = 0;
+  let seq = 1000;
+  const cpu0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      while (Date.now() - t0 < DURATION_MS) {
+        const t = templates[(seq + c) % templates.length] as ReturnType<typeof buildBatch>;
+        const body = stampBatch(t.bytes, t.traceIdOffsets, seq++);
+        const start = performance.now();
+        const res = await fetch(`${base}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body,
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - start);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 200) acceptedBatches++;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+    }),
+  );
+  const sendSeconds = (Date.now() - t0) / 1000;
+  const expected = acceptedBatches * llmPerBatch;
+  const client = createClient({ url: `http://127.0.0.1:${chPort}` });
+  let stored = 0;
+  while (stored < expected) {
+    const rs = await client.query({
+      query: 'SELECT count() AS n FROM assay.llm_calls',
+      format: 'JSONEachRow',
+    });
+    stored = Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+    if (stored < expected) await new Promise((r) => setTimeout(r, 100));
+  }
+  const totalSeconds = (Date.now() - t0) / 1000;
+  const collectorCpu = cpuSeconds(pid) - cpu0;
+  const rss = peakRssMiB(pid);
+  await client.close();
+  await Promise.all(
+    children.map(
+      (ch) =>
+        new Promise<void>((resolve) => {
+          if (ch.exitCode !== null) return resolve();
+          const timer = setTimeout(resolve, 15_000);
+          ch.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          ch.kill('SIGTERM');
+        }),
+    ),
+  );
+  await redis.shutdown();
+
+  const spans = acceptedBatches * BATCH;
+  const floor = decodeFloor(templates, 5000);
+  latencies.sort((a, b) => a - b);
+  const pipelinePerCore = spans / collectorCpu;
+  const rows = [
+    ['machine', machine()],
+    [
+      'batches',
+      `${BATCH} spans (${llmPerBatch} LLM calls), ${(bytesPerBatch / 1024).toFixed(0)} KiB protobuf, ${CLIENTS} clients, ${sendSeconds.toFixed(1)} s`,
+    ],
+    ['HTTP statuses', [...statuses].map(([s, n]) => `${s}×${n}`).join(', ')],
+    ['spans accepted', `${spans} (${expected} LLM calls, all queryable after ${totalSeconds.toFixed(1)} s)`],
+    [
+      'wall-clock throughput',
+      `${(spans / totalSeconds).toFixed(0)} spans/s, ${(expected / totalSeconds).toFixed(0)} LLM calls/s (until queryable; 2 cores shared with the load generator and ClickHouse)`,
+    ],
+    ['collector CPU', `${collectorCpu.toFixed(1)} s`],
+    [
+      'pipeline, per collector core',
+      `${pipelinePerCore.toFixed(0)} spans/s, ${(expected / collectorCpu).toFixed(0)} LLM calls/s`,
+    ],
+    ['decode floor, per core', `${floor.toFixed(0)} spans/s (decodeTraces on the same bytes)`],
+    ['pipeline / decode floor', `${(pipelinePerCore / floor).toFixed(2)}`],
+    [
+      'request latency',
+      `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+    ],
+    ['collector peak RSS', `${rss.toFixed(0)} MiB`],
+  ];
+  const table = ['| measure | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join(
+    '\n',
+  );
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/ingest.md', `${table}\n`);
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const ch of children) if (ch.exitCode === null) ch.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
