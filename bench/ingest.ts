@@ -43,6 +43,18 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(resolve, 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 function decodeFloor(templates: ReturnType<typeof buildBatch>[], ms: number): number {
   const copies = templates.map((t, i) => stampBatch(t.bytes, t.traceIdOffsets, i));
   let spans = 0;
@@ -123,20 +135,8 @@ async function main(): Promise<void> {
   const collectorCpu = cpuSeconds(pid) - cpu0;
   const rss = peakRssMiB(pid);
   await client.close();
-  await Promise.all(
-    children.map(
-      (ch) =>
-        new Promise<void>((resolve) => {
-          if (ch.exitCode !== null) return resolve();
-          const timer = setTimeout(resolve, 15_000);
-          ch.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          ch.kill('SIGTERM');
-        }),
-    ),
-  );
+  // Collector first (it flushes into ClickHouse), then the engine.
+  for (const child of [...children].reverse()) await stop(child);
   await redis.shutdown();
 
   const spans = acceptedBatches * BATCH;
