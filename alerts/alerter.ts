@@ -50,6 +50,15 @@ const firingGauge = gauge({
   labelNames: ['rule'],
 });
 const tickErrors = counter({ name: 'assay_alert_tick_errors_total', help: 'Alerter ticks that failed' });
+const ticksTotal = counter({
+  name: 'assay_alert_ticks_total',
+  help: 'Alerter ticks by role: leader (evaluated the rules) or standby (another alerter holds the lock)',
+  labelNames: ['role'],
+});
+const lastTick = gauge({
+  name: 'assay_alert_last_tick_timestamp_seconds',
+  help: 'Wall-clock time of the last completed tick as leader; alert on it going stale',
+});
 
 /** The alerter role: one active instance (Redis lock), a tick every `alerts.interval`. */
 export function createAlerter(deps: AlerterDeps): Alerter {
@@ -97,7 +106,10 @@ export function createAlerter(deps: AlerterDeps): Alerter {
   };
 
   const tickOnce = async (): Promise<{ leader: boolean; outcome?: TickOutcome }> => {
-    if (!(await lock.acquire())) return { leader: false };
+    if (!(await lock.acquire())) {
+      ticksTotal.inc({ role: 'standby' });
+      return { leader: false };
+    }
     const t = now();
     const prev = await store.load();
     const inputs = await readInputs(t);
@@ -119,6 +131,8 @@ export function createAlerter(deps: AlerterDeps): Alerter {
       );
     }
     await recorder.flush();
+    ticksTotal.inc({ role: 'leader' });
+    lastTick.set(Date.now() / 1000);
     return { leader: true, outcome };
   };
 

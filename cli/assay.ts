@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type AssayConfig } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { startMetricsSnapshots } from '../core/metrics-snapshot.ts';
 import { RedisNotFoundError } from '../core/redis-process.ts';
+import { startOpsServer } from './ops-server.ts';
 import { openRuntime } from './runtime.ts';
 import type { Role } from './roles/role.ts';
 
@@ -33,13 +34,19 @@ async function runRoles(names: RoleName[]): Promise<void> {
     await snapshots.stop();
     await rt.shutdown();
   };
+  let ready = false;
   onSignals(logger, stopAll);
   try {
+    if (!names.includes('collector')) {
+      const ops = await startOpsServer({ ...config.ops, logger, isReady: () => ready });
+      roles.push({ name: 'ops', shutdown: () => ops.close() });
+    }
     for (const name of names) roles.push(await startRole(name, rt));
   } catch (err) {
     await stopAll();
     throw err;
   }
+  ready = true;
   logger.info({ roles: names }, 'assay is running; Ctrl-C to stop');
 }
 

@@ -31,6 +31,19 @@ export const configSchema = z
     evaluators: evaluatorsConfigSchema.prefault({}),
     judges: judgesConfigSchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
+    /**
+     * Where a process that runs no collector (`assay worker`, `assay alerter`) serves `/healthz`
+     * and `/metrics`. A process with the collector serves both on `collector.port` instead.
+     */
+    ops: z
+      .object({
+        /** Default 127.0.0.1 (0.0.0.0 in a container, so Prometheus can scrape it). */
+        host: z.string().default('127.0.0.1'),
+        /** Default 9464; 0 = any free port (logged). */
+        port: z.number().int().min(0).max(65535).default(9464),
+      })
+      .strict()
+      .prefault({}),
     grafana: z
       .object({
         /** Base URL of Grafana; alerts then link to the dashboard of their series. */

@@ -100,7 +100,12 @@ describe('push to a real Alertmanager, routed to a webhook receiver', () => {
   });
 
   afterAll(async () => {
-    am?.kill('SIGTERM');
+    // Alertmanager writes its state files on the way out: wait for it before removing its dir.
+    if (am && am.exitCode === null && am.signalCode === null) {
+      const exited = new Promise((r) => am!.once('exit', r));
+      am.kill('SIGTERM');
+      await exited;
+    }
     await new Promise((r) => receiver?.close(r));
     rmSync(dir, { recursive: true, force: true });
   });

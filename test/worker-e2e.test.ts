@@ -154,10 +154,12 @@ describe('evaluation worker end to end', () => {
   it('a bad payload is rejected without retries and counted', async () => {
     const before = await metricValue('assay_jobs_failed_total', { reason: 'bad_payload' });
     await queue.add('evaluate', { v: 2, trace_id: 'x' }, { jobId: 'call-bad-payload', attempts: 5 });
-    const failed = await eventually(async () => {
-      const j = await queue.getJob('call-bad-payload');
-      return j && (await j.isFailed()) ? j : undefined;
-    }, 30_000);
+    await eventually(
+      async () => ((await queue.getJobState('call-bad-payload')) === 'failed' ? true : undefined),
+      30_000,
+    );
+    // Read the job after it failed: a Job object is a snapshot of the moment it was fetched.
+    const failed = (await queue.getJob('call-bad-payload'))!;
     expect(failed.attemptsMade).toBe(1);
     expect(failed.failedReason).toMatch(/invalid evaluation job payload/);
     expect((await metricValue('assay_jobs_failed_total', { reason: 'bad_payload' })) - before).toBe(1);

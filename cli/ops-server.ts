@@ -1,0 +1,34 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/logger.ts';
+import { registry } from '../core/metrics.ts';
+
+export interface OpsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `GET /healthz` and `GET /metrics` for a process that runs no collector (`assay worker`,
+ * `assay alerter`): the collector serves both on its OTLP port, every other process here, on
+ * `ops.host:ops.port`, so each role can be health-checked and scraped on its own.
+ */
+export async function startOpsServer(opts: {
+  host: string;
+  port: number;
+  logger: Logger;
+  isReady: () => boolean;
+}): Promise<OpsServer> {
+  const app: FastifyInstance = Fastify({ logger: false });
+  app.get('/healthz', async (_request, reply) =>
+    opts.isReady() ? reply.send({ status: 'ok' }) : reply.code(503).send({ status: 'starting' }),
+  );
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `http://${opts.host}:${port}`;
+  opts.logger.info({ url }, 'serving /healthz and /metrics');
+  return { url, close: () => app.close() };
+}

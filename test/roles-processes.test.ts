@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../core/free-port.ts';
+import { silentLogger } from '../core/logger.ts';
+import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
+import { eventually } from './helpers/assay.ts';
+import { startTestRedis } from './helpers/redis.ts';
+
+// `assay worker` and `assay alerter` as their own processes (as docker-compose runs them),
+// sharing one ClickHouse and one Redis: each answers /healthz and serves its own /metrics on
+// `ops.port`, and each exits 0 on SIGTERM.
+
+const dir = mkdtempSync(join(tmpdir(), 'assay-roles-'));
+let embedded: Awaited<ReturnType<typeof startEmbeddedClickhouse>>;
+let redis: Awaited<ReturnType<typeof startTestRedis>>;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  embedded = await startEmbeddedClickhouse({
+    dataDir: join(dir, 'ch'),
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+  });
+  redis = await startTestRedis();
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await embedded?.shutdown();
+  await redis?.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startRole(
+  role: 'worker' | 'alerter',
+): Promise<{ url: string; exited: Promise<number | null>; child: ChildProcess }> {
+  const port = await freePort();
+  const configPath = join(dir, `${role}.yaml`);
+  writeFileSync(
+    configPath,
+    [
+      `data_dir: ${join(dir, role)}`,
+      'log_level: warn',
+      `ops:\n  port: ${port}`,
+      `clickhouse:\n  url: ${embedded.url}`,
+      `redis:\n  url: ${redis.url}`,
+      'alerts:\n  interval: 1s',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', role, '--config', configPath], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => {
+    try {
+      return (await fetch(`${url}/healthz`)).ok ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 60_000);
+  return { url, exited, child };
+}
+
+describe('worker and alerter as separate processes', () => {
+  it('each serves /healthz and its own /metrics, and stops cleanly on SIGTERM', async () => {
+    const [worker, alerter] = await Promise.all([startRole('worker'), startRole('alerter')]);
+
+    const workerMetrics = await (await fetch(`${worker.url}/metrics`)).text();
+    expect(workerMetrics).toContain('# TYPE assay_jobs_processed_total counter');
+    expect(workerMetrics).toContain('# TYPE assay_queue_depth gauge');
+
+    // The alerter ticks every second as the leader (it is the only one) against the shared
+    // ClickHouse, which holds no calls yet.
+    const alerterMetrics = await eventually(async () => {
+      const text = await (await fetch(`${alerter.url}/metrics`)).text();
+      return /^assay_alert_ticks_total\{role="leader"\} [2-9]/m.test(text) ? text : undefined;
+    }, 30_000);
+    expect(alerterMetrics).toMatch(/^assay_alert_last_tick_timestamp_seconds \d{10}/m);
+    expect(alerterMetrics).toContain('# TYPE assay_alerts_firing gauge');
+
+    worker.child.kill('SIGTERM');
+    alerter.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await alerter.exited).toBe(0);
+  });
+});
