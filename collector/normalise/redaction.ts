@@ -1,4 +1,5 @@
 import type { RedactionConfig } from '../config.ts';
+import { luhnValid } from '../../core/luhn.ts';
 
 type Rule = (text: string) => string;
 
@@ -58,21 +59,7 @@ function redactEmails(text: string): string {
 /** 13–19 digits, optionally grouped by single spaces or dashes; confirmed by Luhn. */
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 
-/** The Luhn checksum every payment card number satisfies (ISO/IEC 7812). */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
+export { luhnValid };
 
 function buildRules(cfg: RedactionConfig): Rule[] {
   const rules: Rule[] = [];

@@ -1,3 +1,4 @@
+import { luhnValid } from '../../core/luhn.ts';
 /** The kinds of personal data and secrets `pii_leak` looks for. */
 export const PII_KINDS = [
   'email',
@@ -23,21 +24,7 @@ type Detector = (text: string, out: PiiFinding[]) => void;
 const digitsOf = (s: string): string => s.replace(/\D/g, '');
 const last = (s: string, n: number): string => s.slice(-n);
 
-/** The Luhn checksum every payment card number satisfies (ISO/IEC 7812). */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
+export { luhnValid };
 
 /** ISO 13616 check: move the first four characters to the end, letters → 10..35, mod 97 = 1. */
 export function ibanValid(iban: string): boolean {
