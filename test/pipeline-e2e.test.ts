@@ -32,6 +32,10 @@ import {
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const REFUSAL = "I'm sorry, but I can't help with that request.";
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+// Ten different questions, so that each of the first ten judgements is a distinct input (the
+// judge cache would otherwise answer repeats without a request, at no cost).
+const SEARCHES = Array.from({ length: 10 }, (_, i) => `Find me a waterproof jacket in size ${36 + 2 * i}.`);
 
 describe('spans → collector → queue → checks → alerter → signed webhook', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'assay-e2e-'));
@@ -39,6 +43,7 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
   let receiver: WebhookReceiver;
   let acme: FakeOpenAi;
   let other: FakeOpenAi;
+  let judge: FakeOpenAi | undefined;
   let incident = false;
   let rt: Runtime;
   let collector: CollectorRole;
@@ -72,11 +77,31 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
     other = await startFakeOpenAi(() => ({
       content: 'Here are three jackets under 100 euros, cheapest first.',
     }));
+    // The LLM judge is an OpenAI-compatible endpoint outside Assay: faked like the providers.
+    judge = await startFakeOpenAi(() => ({
+      content: JSON.stringify({ score: 0.9, verdict: 'pass', reasoning: 'It answers the question asked.' }),
+      prompt_tokens: 300,
+      completion_tokens: 20,
+    }));
+    process.env['ASSAY_E2E_JUDGE_KEY'] = 'test-judge-key';
     const config = parseConfig({
       data_dir: dataDir,
       collector: { port: await freePort(), route: { wait: '1s' } },
       clickhouse: { embedded: { port: await freePort() }, writer: { flush_interval: '250ms' } },
       redis: { port: 0 },
+      // Judges only on /api/search (every sampled call there), nowhere else.
+      sampling: { judge_rate: 0 },
+      judges: {
+        endpoints: [
+          {
+            base_url: judge.baseURL,
+            model: 'judge-mini',
+            api_key_env: 'ASSAY_E2E_JUDGE_KEY',
+            price: { input_per_mtok: 0.15, output_per_mtok: 0.6 },
+          },
+        ],
+        rules: [{ match: { route: '/api/search' }, rubrics: ['relevance'], probability: 1 }],
+      },
       alerts: {
         interval: '1s',
         channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
@@ -119,7 +144,7 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
       new DemoService(
         'shop-api',
         collector.url,
-        [route('/api/search', 'openai', other.baseURL, 'gpt-4o-mini', ['Find me a waterproof jacket.'])],
+        [route('/api/search', 'openai', other.baseURL, 'gpt-4o-mini', SEARCHES)],
         clock,
       ),
     ];
@@ -133,7 +158,7 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
     await worker?.shutdown();
     await collector?.shutdown();
     await rt?.shutdown();
-    await Promise.all([acme?.close(), other?.close(), receiver?.close()]);
+    await Promise.all([acme?.close(), other?.close(), judge?.close(), receiver?.close()]);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -163,15 +188,47 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
       `SELECT evaluator, count() AS rows, uniqExact(trace_id, span_id) AS calls
        FROM assay.llm_scores GROUP BY evaluator ORDER BY evaluator`,
     );
-    // The default plan is every check that needs no per-route parameter. A check that does not
-    // apply writes no row: json_valid (the answers are prose), language_match (too short to
-    // identify a language), length_bounds (no history for the route yet), repetition (too few
-    // tokens to judge).
-    const notApplicable = ['json_valid', 'language_match', 'length_bounds', 'repetition'];
-    expect(perEvaluator.map((r) => r.evaluator)).toEqual(
+    // The default plan is every check that needs no per-route parameter, each writing one row
+    // per call it applies to. json_valid (the answers are prose), length_bounds (no history for
+    // the route yet) and repetition (too few tokens) do not apply; language_match applies only
+    // where question and answer are long enough to identify their language (the /api/search
+    // calls at least).
+    const notApplicable = ['json_valid', 'length_bounds', 'repetition'];
+    const checks = perEvaluator.filter((r) => !r.evaluator.startsWith('judge_'));
+    expect(checks.map((r) => r.evaluator)).toEqual(
       defaults.filter((id) => !notApplicable.includes(id)).sort(),
     );
-    expect(perEvaluator.filter((r) => r.rows !== 30 || r.calls !== 30)).toEqual([]);
+    for (const r of checks) {
+      expect(r.rows, r.evaluator).toBe(r.calls);
+      if (r.evaluator === 'language_match') expect(r.calls).toBeGreaterThanOrEqual(10);
+      else expect(r.calls, r.evaluator).toBe(30);
+    }
+
+    // The judge cascade: only the calls the sampler marked (all of /api/search, nothing else),
+    // once each, with the judge's tokens and cost on the score row.
+    const judged = await eventually(async () => {
+      const rows = await q<{ route: string; n: number; judge_model: string; score: number; cost: number }>(
+        `SELECT route, count() AS n, any(judge_model) AS judge_model, round(avg(score), 6) AS score,
+                round(sum(cost_usd), 6) AS cost
+         FROM assay.llm_scores WHERE kind = 'judge' AND evaluator = 'judge_relevance' GROUP BY route`,
+      );
+      return rows.length === 1 && rows[0]!.n === 10 ? rows : undefined;
+    }, 30_000);
+    expect(judged).toEqual([
+      {
+        route: '/api/search',
+        n: 10,
+        judge_model: 'judge-mini',
+        score: 0.9,
+        cost: round6((10 * (300 * 0.15 + 20 * 0.6)) / 1e6),
+      },
+    ]);
+
+    // The judge saw each call's own question, parsed back out of the stored prompt.
+    const asked = judge!.requests.map((r) => JSON.stringify(r.body['messages']));
+    expect(asked).toHaveLength(10);
+    for (const question of SEARCHES)
+      expect(asked.filter((m) => m.includes(`<question>\\n${question}`))).toHaveLength(1);
 
     const verdicts = await q<{ n: number; failed: number; weight: number }>(
       `SELECT count() AS n, sum(failed) AS failed, sum(sample_weight) AS weight FROM assay.call_verdicts`,

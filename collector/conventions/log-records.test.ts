@@ -110,7 +110,7 @@ describe('mergeLogContent', () => {
     const reversed = [...v136Records].reverse().map(contentFromLogRecord);
     mergeLogContent(call, reversed);
     expect(flattenMessages([...call.system, ...call.input])).toBe(
-      `system: You are a support agent.\nuser: ${Q}`,
+      `system: You are a support agent.\n\nuser: ${Q}`,
     );
     expect(call.output).toEqual([{ role: 'assistant', content: A }]);
     expect(call.finish_reason).toBe('stop');

@@ -151,7 +151,12 @@ export function fromChatMessages(value: unknown, defaultRole = 'user'): Message[
   );
 }
 
-/** "system: …\nuser: …\nassistant: …" — readable text with roles, one message per block. */
+/**
+ * "system: …\n\nuser: …\n\nassistant: …" — readable text with roles, one message per block,
+ * blocks separated by a blank line. This is the stored `llm_calls.prompt` format that the checks
+ * and the judges parse back into messages (a role marker counts only at the start of the text or
+ * after a blank line, so "user: …" inside a message's own text does not split it).
+ */
 export function flattenMessages(messages: Message[]): string {
-  return messages.map((m) => `${m.role}: ${m.content}`).join('\n');
+  return messages.map((m) => `${m.role}: ${m.content}`).join('\n\n');
 }

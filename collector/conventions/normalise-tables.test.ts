@@ -86,7 +86,7 @@ describe('flattenMessages', () => {
       { role: 'user', content: 'Hi' },
       { role: 'assistant', content: 'Hello!' },
     ]);
-    expect(text).toBe('system: Be brief.\nuser: Hi\nassistant: Hello!');
+    expect(text).toBe('system: Be brief.\n\nuser: Hi\n\nassistant: Hello!');
   });
 });
 
