@@ -83,25 +83,21 @@ function descriptionOf(rule: RuleConfig, ev: Evaluation): string {
 /** What the data says is behind the change: a new response model, one dominant evaluator, errors. */
 export function likelyCause(rule: RuleConfig, ctx: AlertContext): string {
   const causes: string[] = [];
-  const top = (key: 'window' | 'baseline') => [...ctx.models].sort((a, b) => b[key] - a[key])[0];
-  const wTop = top('window');
-  const bTop = top('baseline');
   const wTotal = ctx.models.reduce((s, m) => s + m.window, 0);
   const bTotal = ctx.models.reduce((s, m) => s + m.baseline, 0);
-  const share = (n: number) => Math.round((n / wTotal) * 100);
-  // A model the baseline (almost) never saw, answering a real share of the window: a rollout
-  // that is still under way, so it need not be the window's most frequent model yet.
-  const fresh = [...ctx.models]
-    .filter((m) => wTotal > 0 && bTotal > 0 && m.window / wTotal >= 0.2 && m.baseline / bTotal < 0.01)
-    .sort((a, b) => b.window - a.window)[0];
-  if (fresh && bTop && fresh.model !== bTop.model) {
-    causes.push(
-      `response model changed: ${bTop.model} → ${fresh.model} (${share(fresh.window)}% of calls in the window)`,
-    );
-  } else if (wTop && bTop && wTop.model !== bTop.model && wTotal > 0 && bTop.baseline > 0) {
-    causes.push(
-      `response model changed: ${bTop.model} → ${wTop.model} (${share(wTop.window)}% of calls in the window)`,
-    );
+  const bTop = [...ctx.models].sort((a, b) => b.baseline - a.baseline)[0];
+  if (bTop && bTotal > 0 && wTotal > 0) {
+    // The model answering now: one the baseline (almost) never saw that answers at least a fifth
+    // of the window (a rollout under way need not be the most frequent yet), else the window's
+    // most frequent one.
+    const byWindow = [...ctx.models].sort((a, b) => b.window - a.window);
+    const current =
+      byWindow.find((m) => m.window / wTotal >= 0.2 && m.baseline / bTotal < 0.01) ?? byWindow[0];
+    if (current && current.model !== bTop.model) {
+      causes.push(
+        `response model changed: ${bTop.model} → ${current.model} (${Math.round((current.window / wTotal) * 100)}% of calls in the window)`,
+      );
+    }
   }
   const ev = ctx.failedEvaluators[0];
   if (

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { decodeTraces } from '../collector/otlp/index.ts';
 import { freePort } from '../core/free-port.ts';
+import { eventually } from '../test/helpers/assay.ts';
 import { startTestRedis } from '../test/helpers/redis.ts';
 import { buildBatch, stampBatch } from './batches.ts';
 import { cpuSeconds, machine, peakRssMiB, percentile } from './proc.ts';
@@ -31,17 +32,9 @@ function assay(args: string[], nodeArgs: string[] = []): ChildProcess {
   return child;
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
+/** Resolves once `url` answers 2xx (a minute at most). */
+const waitFor = (url: string): Promise<boolean> =>
+  eventually(async () => ((await fetch(url)).ok ? true : undefined), 60_000);
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
-import { registry } from '../core/metrics.ts';
+import { addOpsRoutes } from '../core/ops-routes.ts';
 
 export interface OpsServer {
   url: string;
@@ -19,12 +19,7 @@ export async function startOpsServer(opts: {
   isReady: () => boolean;
 }): Promise<OpsServer> {
   const app: FastifyInstance = Fastify({ logger: false });
-  app.get('/healthz', async (_request, reply) =>
-    opts.isReady() ? reply.send({ status: 'ok' }) : reply.code(503).send({ status: 'starting' }),
-  );
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  addOpsRoutes(app, opts.isReady);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -17,7 +17,8 @@ import { silentLogger } from '../core/logger.ts';
 import { CHECKS } from '../evaluators/checks/index.ts';
 import { VirtualClock } from '../cli/demo/clock.ts';
 import { startFakeOpenAi, type FakeOpenAi } from '../cli/demo/fake-provider.ts';
-import { DemoService } from '../cli/demo/services.ts';
+import { DemoService, startTraffic, type Traffic } from '../cli/demo/services.ts';
+import { demoAlerts } from '../cli/demo/index.ts';
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { startAlerterRole } from '../cli/roles/alerter.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
@@ -50,8 +51,7 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
   let worker: Role;
   let alerter: Role;
   let services: DemoService[] = [];
-  let traffic = false;
-  let trafficLoop: Promise<void> = Promise.resolve();
+  let traffic: Traffic | undefined;
 
   const q = async <T>(sql: string): Promise<T[]> =>
     (
@@ -102,23 +102,8 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
         ],
         rules: [{ match: { route: '/api/search' }, rubrics: ['relevance'], probability: 1 }],
       },
-      alerts: {
-        interval: '1s',
-        channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
-        rules: [
-          {
-            name: 'semantic-failure-regression',
-            metric: 'semantic_failure_rate',
-            window: '5m',
-            baseline: '30m',
-            min_samples: 20,
-            for: 2,
-            resolve_after: 3,
-            severity: 'critical',
-            channels: ['on-call'],
-          },
-        ],
-      },
+      // The demo's rule: semantic failure rate by provider and route, 5m window vs 30m baseline.
+      alerts: demoAlerts(receiver.url, SECRET),
     });
     rt = await openRuntime(config, silentLogger, { needRedis: true, now: clock.now });
     collector = await startCollector(rt);
@@ -151,8 +136,7 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
   });
 
   afterAll(async () => {
-    traffic = false;
-    await trafficLoop;
+    await traffic?.stop();
     await Promise.all(services.map((s) => s.shutdown()));
     await alerter?.shutdown();
     await worker?.shutdown();
@@ -237,13 +221,7 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
   });
 
   it('pages once for the refusing route, not again after an alerter restart, then resolves', async () => {
-    traffic = true;
-    trafficLoop = (async () => {
-      while (traffic) {
-        await Promise.all(services.map((s) => s.tick()));
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    traffic = startTraffic(services);
     // 25 real seconds ≈ 25 virtual minutes of healthy baseline.
     await new Promise((r) => setTimeout(r, 25_000));
     expect(receiver.received).toEqual([]);

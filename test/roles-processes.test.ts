@@ -57,13 +57,8 @@ async function startRole(
   children.push(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    try {
-      return (await fetch(`${url}/healthz`)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 60_000);
+  // eventually retries a refused connection as it retries a 503.
+  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000);
   return { url, exited, child };
 }
 

@@ -91,9 +91,13 @@ describe('evaluation worker end to end', () => {
     producer.enqueue(jobs);
     producer.enqueue(jobs.slice(0, 50)); // an exporter retry: the same calls again
 
+    // Verdicts and scores are inserted by separate batch writers: wait for both tables.
     await eventually(async () => {
-      const [v] = await rows<{ n: string | number }>(`SELECT count() AS n FROM ${DB}.call_verdicts`);
-      return Number(v?.n) === N ? true : undefined;
+      const [v] = await rows<{ verdicts: string | number; scored: string | number }>(
+        `SELECT (SELECT count() FROM ${DB}.call_verdicts) AS verdicts,
+                (SELECT uniqExact(trace_id, span_id) FROM ${DB}.llm_scores) AS scored`,
+      );
+      return Number(v?.verdicts) === N && Number(v?.scored) === N ? true : undefined;
     }, 60_000);
 
     const perCall = await rows<{ dup: string | number; calls: string | number; evaluators: string | number }>(

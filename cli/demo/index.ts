@@ -12,7 +12,7 @@ import { startWorker } from '../roles/worker.ts';
 import { VirtualClock } from './clock.ts';
 import { startFakeOpenAi } from './fake-provider.ts';
 import { Progress, printAlert, printQueries } from './output.ts';
-import { DemoService } from './services.ts';
+import { DemoService, startTraffic } from './services.ts';
 import { startWebhookReceiver, type ReceivedAlert } from './webhook-receiver.ts';
 
 export interface DemoOptions {
@@ -121,13 +121,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     ),
   ];
   const progress = new Progress(rt, clock, out);
-  let traffic = true;
-  const trafficLoop = (async () => {
-    while (traffic) {
-      await Promise.all(services.map((s) => s.tick()));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const traffic = startTraffic(services);
 
   const phase = opts.fast ? { baseline: 25_000, max: 45_000 } : { baseline: 35_000, max: 60_000 };
   try {
@@ -168,8 +162,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     out.write(`demo finished in ${Math.round(clock.elapsedReal() / 1000)} s\n`);
   } finally {
     progress.stop();
-    traffic = false;
-    await trafficLoop;
+    await traffic.stop();
     await Promise.all(services.map((s) => s.shutdown()));
     await alerter.shutdown();
     await worker.shutdown();
@@ -187,7 +180,8 @@ function answerFor(question: string): string {
   return 'Here are three options that match what you asked for, sorted by price.';
 }
 
-function demoAlerts(url: string, secret: string): NonNullable<AssayConfigInput['alerts']> {
+/** The demo's alert rule: semantic failure rate by provider and route, 5m window vs 30m baseline. */
+export function demoAlerts(url: string, secret: string): NonNullable<AssayConfigInput['alerts']> {
   return {
     interval: '1s',
     channels: [{ name: 'on-call', type: 'webhook', url, secret }],

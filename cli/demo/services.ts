@@ -126,3 +126,25 @@ export class DemoService {
     return this.provider.shutdown();
   }
 }
+
+/** A running traffic loop: every service sends one request per route, then pauses. */
+export interface Traffic {
+  /** Stops after the round in flight. */
+  stop(): Promise<void>;
+}
+
+export function startTraffic(services: readonly DemoService[], pauseMs = 100): Traffic {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await Promise.all(services.map((s) => s.tick()));
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}

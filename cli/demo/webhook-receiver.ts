@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 /** One notification as on-call would receive it, with the result of the signature check. */
 export interface ReceivedAlert {
   receivedAt: number;
+  /** `webhook-id`: the same for every retry of one notification, different between them. */
+  id: string;
+  /** Signature valid and `webhook-timestamp` within the tolerance. */
   verified: boolean;
   body: AlertmanagerWebhook;
 }
@@ -26,10 +29,14 @@ export interface AlertmanagerWebhook {
   }>;
 }
 
+/** Standard Webhooks: a receiver rejects timestamps further than this from its own clock. */
+const TIMESTAMP_TOLERANCE_S = 300;
+
 /**
  * A stand-in for the on-call system: verifies the Standard Webhooks signature
- * (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`) and
- * hands each notification to `onAlert`.
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`, timestamp
+ * within ±5 minutes) with its own HMAC, not Assay's signer, answers 204 (401 when the check
+ * fails) and hands each notification to `onAlert`.
  */
 export async function startWebhookReceiver(
   secret: string,
@@ -44,16 +51,19 @@ export async function startWebhookReceiver(
       const id = String(req.headers['webhook-id'] ?? '');
       const ts = String(req.headers['webhook-timestamp'] ?? '');
       const expected = createHmac('sha256', key).update(`${id}.${ts}.${raw}`).digest();
-      const verified = String(req.headers['webhook-signature'] ?? '')
-        .split(' ')
-        .some((sig) => {
-          const [version, value] = sig.split(',');
-          const got = Buffer.from(value ?? '', 'base64');
-          return version === 'v1' && got.length === expected.length && timingSafeEqual(got, expected);
-        });
-      res.writeHead(verified ? 200 : 401).end();
+      const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= TIMESTAMP_TOLERANCE_S;
+      const verified =
+        fresh &&
+        String(req.headers['webhook-signature'] ?? '')
+          .split(' ')
+          .some((sig) => {
+            const [version, value] = sig.split(',');
+            const got = Buffer.from(value ?? '', 'base64');
+            return version === 'v1' && got.length === expected.length && timingSafeEqual(got, expected);
+          });
+      res.writeHead(verified ? 204 : 401).end();
       try {
-        onAlert({ receivedAt: Date.now(), verified, body: JSON.parse(raw) as AlertmanagerWebhook });
+        onAlert({ receivedAt: Date.now(), id, verified, body: JSON.parse(raw) as AlertmanagerWebhook });
       } catch {
         // not JSON: ignored, the 2xx/401 already told the sender
       }

@@ -4,7 +4,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { registry } from '../../core/metrics.ts';
+import { addOpsRoutes } from '../../core/ops-routes.ts';
 import { RpcCode, type OtlpSignal } from '../otlp/index.ts';
 import { createBearerCheck } from './auth.ts';
 import { encodingOf, isGzip } from './body.ts';
@@ -62,12 +62,7 @@ export function createReceiverServer(deps: ReceiverDeps): FastifyInstance {
         ),
     });
   }
-  app.get('/healthz', async (_request, reply) =>
-    deps.isReady() ? reply.send({ status: 'ok' }) : reply.code(503).send({ status: 'unavailable' }),
-  );
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  addOpsRoutes(app, deps.isReady);
   return app;
 }
 

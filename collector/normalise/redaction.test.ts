@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redactionConfigSchema } from '../config.ts';
-import { createRedactor, luhnValid, truncateText } from './redaction.ts';
+import { luhnValid } from '../../core/luhn.ts';
+import { createRedactor, truncateText } from './redaction.ts';
 
 const defaults = redactionConfigSchema.parse({});
 const redact = createRedactor(defaults);

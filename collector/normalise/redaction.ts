@@ -59,8 +59,6 @@ function redactEmails(text: string): string {
 /** 13–19 digits, optionally grouped by single spaces or dashes; confirmed by Luhn. */
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 
-export { luhnValid };
-
 function buildRules(cfg: RedactionConfig): Rule[] {
   const rules: Rule[] = [];
   if (cfg.api_keys) {

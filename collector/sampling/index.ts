@@ -31,7 +31,11 @@ export interface Sampler {
 export interface SamplerDeps {
   /** Cached queue depth (never a Redis round trip per call). */
   queueDepth: () => number;
-  /** Judge probability for a stratum (from the judges' rules). Default: `sampling.judge_rate`. */
+  /**
+   * Judge probability for a stratum (from the judges' rules). Default: `sampling.judge_rate`.
+   * Resolved once per (service, provider, route, model) and cached with the stratum, so it must
+   * depend on those dimensions only.
+   */
   judgeProbability?: (dims: Dimensions) => number;
   now?: () => number;
 }
@@ -49,7 +53,8 @@ const judgeShed = counter({
 interface Stratum {
   rate: number;
   floor: number;
-  judgeRate: number | undefined;
+  /** Judge-mark probability: the stratum's `judge_rate`, else the judges' rule for these dims. */
+  judgeRate: number;
 }
 
 /**
@@ -80,7 +85,7 @@ export function createSampler(cfg: SamplingConfig, deps: SamplerDeps): Sampler {
   const stratumOf = (key: string, dims: Dimensions): Stratum => {
     let s = strataCache.get(key);
     if (!s) {
-      s = resolveStratum(cfg, dims);
+      s = resolveStratum(cfg, dims, judgeProbability);
       if (strataCache.size >= cfg.max_strata) strataCache.clear();
       strataCache.set(key, s);
     }
@@ -108,7 +113,7 @@ export function createSampler(cfg: SamplingConfig, deps: SamplerDeps): Sampler {
     const probability = belowFloor ? 1 : stratum.rate;
     taken++;
     takenByStratum.set(key, (stratumTaken ?? 0) + 1);
-    const jp = stratum.judgeRate ?? judgeProbability(call);
+    const jp = stratum.judgeRate;
     let judge = jp > 0 && inSample(call.trace_id, jp, JUDGE_SALT);
     if (judge && taken > cfg.max_per_minute * cfg.judge_cap_share) {
       judge = false;
@@ -139,11 +144,15 @@ function count(d: SamplingDecision): SamplingDecision {
   return d;
 }
 
-function resolveStratum(cfg: SamplingConfig, dims: Dimensions): Stratum {
+function resolveStratum(
+  cfg: SamplingConfig,
+  dims: Dimensions,
+  judgeProbability: (dims: Dimensions) => number,
+): Stratum {
   const rule: SamplingStratum | undefined = cfg.strata.find((s) => matches(s.match, dims));
   return {
     rate: rule?.rate ?? cfg.rate,
     floor: rule?.floor_per_minute ?? cfg.floor_per_minute,
-    judgeRate: rule?.judge_rate,
+    judgeRate: rule?.judge_rate ?? judgeProbability(dims),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { piiLeak } from './pii-leak.ts';
-import { ibanValid, luhnValid } from './pii-patterns.ts';
+import { luhnValid } from '../../core/luhn.ts';
+import { ibanValid } from './pii-patterns.ts';
 import { paramsError, proseText, runCheck } from './testing.ts';
 
 describe('pii_leak', () => {

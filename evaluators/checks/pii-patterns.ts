@@ -1,4 +1,5 @@
 import { luhnValid } from '../../core/luhn.ts';
+
 /** The kinds of personal data and secrets `pii_leak` looks for. */
 export const PII_KINDS = [
   'email',
@@ -23,8 +24,6 @@ type Detector = (text: string, out: PiiFinding[]) => void;
 
 const digitsOf = (s: string): string => s.replace(/\D/g, '');
 const last = (s: string, n: number): string => s.slice(-n);
-
-export { luhnValid };
 
 /** ISO 13616 check: move the first four characters to the end, letters → 10..35, mod 97 = 1. */
 export function ibanValid(iban: string): boolean {
