@@ -1,20 +1,66 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { rowBinaryCodec, type RowBinaryColumn } from './row-binary.ts';
 
 /**
- * One idempotent insert of a JSONEachRow payload: the token makes a retry of the same batch a
- * no-op in the table and (with deduplicate_blocks_in_dependent_materialized_views) in every
- * rollup fed by a materialised view. Synchronous insert, so success means the rows are stored.
+ * How a writer turns rows into insert bytes and back (the way back is for replaying spooled
+ * batches, whose rows the writer's hooks need again).
+ */
+export interface RowFormat<T> {
+  /** ClickHouse input format name, recorded with every spooled batch. */
+  name: 'JSONEachRow' | 'RowBinary';
+  /** Explicit column list for the INSERT (RowBinary carries no names). */
+  columns?: readonly string[];
+  encode(rows: readonly T[]): Buffer;
+  decode(payload: Buffer): T[];
+}
+
+/** JSONEachRow: one JSON object per line. Self-describing; the default for small tables. */
+export const jsonEachRow = <T>(): RowFormat<T> => JSON_EACH_ROW as RowFormat<T>;
+
+const JSON_EACH_ROW: RowFormat<unknown> = {
+  name: 'JSONEachRow',
+  encode(rows) {
+    let out = '';
+    for (const r of rows) out += `${JSON.stringify(r)}\n`;
+    return Buffer.from(out, 'utf8');
+  },
+  decode(payload) {
+    return payload
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as unknown);
+  },
+};
+
+/** RowBinary with a fixed column list: for high-volume tables (no escaping, no text parsing). */
+export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>[]): RowFormat<T> {
+  const codec = rowBinaryCodec(columns);
+  return {
+    name: 'RowBinary',
+    columns: codec.columns,
+    encode: (rows) => codec.encode(rows),
+    decode: (payload) => codec.decode(payload),
+  };
+}
+
+/**
+ * One idempotent insert: the token makes a retry of the same batch a no-op in the table and
+ * (with deduplicate_blocks_in_dependent_materialized_views) in every rollup fed by a
+ * materialised view. Synchronous insert, so success means the rows are stored.
  */
 export async function insertBatch(
   client: ClickHouseClient,
   table: string,
+  format: Pick<RowFormat<unknown>, 'name' | 'columns'>,
   token: string,
   body: Buffer,
   signal: AbortSignal,
 ): Promise<void> {
+  const columns = format.columns ? ` (${format.columns.join(', ')})` : '';
   const res = await client.exec({
-    query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+    query: `INSERT INTO ${table}${columns} FORMAT ${format.name}`,
     values: Readable.from([body]),
     abort_signal: signal,
     clickhouse_settings: {
@@ -24,27 +70,4 @@ export async function insertBatch(
     },
   });
   res.stream.destroy();
-}
-
-/** Rows as JSONEachRow bytes (one JSON object per line). */
-export function encode(rows: readonly object[]): Buffer {
-  let out = '';
-  for (const r of rows) out += `${JSON.stringify(r)}\n`;
-  return Buffer.from(out, 'utf8');
-}
-
-/** JSONEachRow bytes back to rows (for replayed spool batches). */
-export function decode<T>(payload: Buffer): T[] {
-  return payload
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
-}
-
-/** Rows in a JSONEachRow payload. */
-export function countLines(body: Buffer): number {
-  let n = 0;
-  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n++;
-  return n;
 }

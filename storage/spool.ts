@@ -2,10 +2,12 @@ import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A batch as it is sent and spooled: the dedup token and the exact JSONEachRow bytes. */
+/** A batch as it is sent and spooled: the dedup token, the exact bytes and their format. */
 export interface SpooledBatch {
   token: string;
   rows: number;
+  /** ClickHouse input format of `payload` (files written before formats were recorded: JSONEachRow). */
+  format: string;
   payload: Buffer;
 }
 
@@ -19,7 +21,7 @@ const FILE = /^(\d{12})-[^/]+\.batch$/;
 
 /**
  * A directory of batch files, replayed oldest first. Each file holds one batch: a JSON header
- * line (`token`, `rows`) and then the payload exactly as it was (or would have been) sent, so a
+ * line (`token`, `rows`, `format`) and then the payload exactly as it was (or would have been) sent, so a
  * replay repeats the same insert with the same dedup token and the same bytes. Files are
  * written atomically (tmp file, fsync, rename, fsync of the directory), so a crash leaves
  * either the whole batch or nothing. Names carry a sequence number that keeps order across
@@ -84,8 +86,17 @@ export class Spool {
   async read(entry: SpoolEntry): Promise<SpooledBatch> {
     const data = await readFile(join(this.dir, entry.file));
     const nl = data.indexOf(0x0a);
-    const head = JSON.parse(data.subarray(0, nl).toString('utf8')) as { token: string; rows: number };
-    return { token: head.token, rows: head.rows, payload: data.subarray(nl + 1) };
+    const head = JSON.parse(data.subarray(0, nl).toString('utf8')) as {
+      token: string;
+      rows: number;
+      format?: string;
+    };
+    return {
+      token: head.token,
+      rows: head.rows,
+      format: head.format ?? 'JSONEachRow',
+      payload: data.subarray(nl + 1),
+    };
   }
 
   /** Drops the oldest batch once it is in ClickHouse (or moved to dead/). */
@@ -129,7 +140,7 @@ export class Spool {
 }
 
 function header(batch: SpooledBatch): string {
-  return `${JSON.stringify({ token: batch.token, rows: batch.rows })}\n`;
+  return `${JSON.stringify({ token: batch.token, rows: batch.rows, format: batch.format })}\n`;
 }
 
 /** fsync of the directory makes the rename itself durable. */

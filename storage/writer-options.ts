@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../core/logger.ts';
 import type { BackoffOptions } from '../core/retry.ts';
+import type { RowFormat } from './batch-insert.ts';
 
 export interface BatchWriterOptions<T> {
   /** Label for metrics and logs, e.g. `llm_calls`. */
@@ -19,6 +20,8 @@ export interface BatchWriterOptions<T> {
   /** Bytes the spool may hold; when full (and the buffer too) `tryAdd` refuses. */
   maxSpoolBytes: number;
   logger: Logger;
+  /** How rows become insert bytes. Default JSONEachRow. */
+  format?: RowFormat<T>;
   /** Optional filter run before each insert attempt (e.g. drop rows whose key already exists). */
   beforeInsert?: (rows: T[]) => Promise<T[]>;
   /** Called after rows are durably in ClickHouse (not when merely spooled). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { backoffDelay, sleep } from '../core/retry.ts';
-import { countLines, decode, encode, insertBatch } from './batch-insert.ts';
+import { insertBatch, jsonEachRow, type RowFormat } from './batch-insert.ts';
 import { classifyClickhouseError } from './client.ts';
 import { SettleTracker } from './settle-tracker.ts';
 import { Spool, type SpooledBatch } from './spool.ts';
@@ -14,6 +14,16 @@ interface Batch<T> {
   token: string;
   rows: T[];
   payload: Buffer;
+}
+
+/** A batch about to be sent: its bytes, their format, and its rows when they are known. */
+interface Send<T> {
+  token: string;
+  /** Decoded rows; empty for a replay when no hook needs them. */
+  rows: T[];
+  rowCount: number;
+  payload: Buffer;
+  format: RowFormat<T>;
 }
 
 type Attempt = { ok: true; written: unknown[] } | { ok: false; retryable: boolean; err: unknown };
@@ -31,6 +41,7 @@ export class BatchWriter<T extends object> {
   private readonly tracker = new SettleTracker();
   private readonly instance = randomUUID().slice(0, 8);
   private readonly labels: { table: string };
+  private readonly format: RowFormat<T>;
   private buffer: T[] = [];
   private held: Batch<T> | undefined;
   private batchSeq = 0;
@@ -48,6 +59,7 @@ export class BatchWriter<T extends object> {
 
   constructor(private readonly opts: BatchWriterOptions<T>) {
     this.labels = { table: opts.name };
+    this.format = opts.format ?? jsonEachRow<T>();
     this.spool = new Spool(opts.spoolDir);
     if (this.spool.size > 0)
       opts.logger.info(
@@ -179,7 +191,7 @@ export class BatchWriter<T extends object> {
     this.held = {
       token: `${this.opts.name}-${this.instance}-${++this.batchSeq}`,
       rows,
-      payload: encode(rows),
+      payload: this.format.encode(rows),
     };
     return this.held;
   }
@@ -188,7 +200,7 @@ export class BatchWriter<T extends object> {
   private async sendHeld(batch: Batch<T>): Promise<void> {
     const attempts = this.opts.quickAttempts ?? 3;
     for (let i = 0; i < attempts; i++) {
-      const r = await this.attempt(batch.token, batch.rows, batch.payload);
+      const r = await this.attempt({ ...batch, rowCount: batch.rows.length, format: this.format });
       if (r.ok) return this.finishHeld(r.written);
       if (!r.retryable) return this.killHeld(batch, r.err);
       if (this.closing && this.deadlinePassed) break;
@@ -209,7 +221,7 @@ export class BatchWriter<T extends object> {
   }
 
   private async killHeld(batch: Batch<T>, err: unknown): Promise<void> {
-    await this.bury({ token: batch.token, rows: batch.rows.length, payload: batch.payload }, err);
+    await this.bury(this.spoolable(batch), err);
     this.held = undefined;
     this.tracker.settle(batch.rows.length, err instanceof Error ? err : new Error(String(err)));
     this.updateGauges();
@@ -219,7 +231,7 @@ export class BatchWriter<T extends object> {
   private async spoolHeld(force: boolean): Promise<boolean> {
     const b = this.held;
     if (!b) return false;
-    const batch = { token: b.token, rows: b.rows.length, payload: b.payload };
+    const batch = this.spoolable(b);
     if (!force && this.spool.bytes + Spool.sizeOf(batch) > this.opts.maxSpoolBytes) return false;
     await this.spool.push(batch);
     this.held = undefined;
@@ -243,15 +255,28 @@ export class BatchWriter<T extends object> {
     return this.nextBatch();
   }
 
-  /** Replays the oldest spooled batch with its original token and bytes. */
+  /** A held batch as the spool stores it. */
+  private spoolable(b: Batch<T>): SpooledBatch {
+    return { token: b.token, rows: b.rows.length, format: this.format.name, payload: b.payload };
+  }
+
+  /** The codec of a spooled batch: this writer's, or JSONEachRow for batches spooled before it changed. */
+  private formatOf(name: string): RowFormat<T> | undefined {
+    if (name === this.format.name) return this.format;
+    return name === 'JSONEachRow' ? jsonEachRow<T>() : undefined;
+  }
+
+  /** Replays the oldest spooled batch with its original token, bytes and format. */
   private async replayOldest(): Promise<void> {
     const entry = this.spool.oldest();
     if (!entry) return;
-    let batch: SpooledBatch;
-    let rows: T[];
+    let send: Send<T>;
     try {
-      batch = await this.spool.read(entry);
-      rows = this.opts.beforeInsert || this.opts.onWritten ? decode<T>(batch.payload) : [];
+      const batch = await this.spool.read(entry);
+      const format = this.formatOf(batch.format);
+      if (!format) throw new Error(`unknown spooled batch format ${JSON.stringify(batch.format)}`);
+      const rows = this.opts.beforeInsert || this.opts.onWritten ? format.decode(batch.payload) : [];
+      send = { token: batch.token, rows, rowCount: batch.rows, payload: batch.payload, format };
     } catch (err) {
       this.opts.logger.error(
         { err, table: this.opts.name, file: entry.file },
@@ -260,7 +285,7 @@ export class BatchWriter<T extends object> {
       m.batches.inc({ ...this.labels, outcome: 'dead' });
       return this.spool.quarantine(entry);
     }
-    const r = await this.attempt(batch.token, rows, batch.payload);
+    const r = await this.attempt(send);
     if (!r.ok && r.retryable) return this.scheduleOutageRetry();
     if (r.ok) {
       this.outageAttempts = 0;
@@ -270,7 +295,10 @@ export class BatchWriter<T extends object> {
         this.opts.logger.info({ table: this.opts.name }, 'spool replayed: ClickHouse reachable again');
       this.afterWrite(r.written);
     } else {
-      await this.bury(batch, r.err);
+      await this.bury(
+        { token: send.token, rows: send.rowCount, format: send.format.name, payload: send.payload },
+        r.err,
+      );
       await this.spool.shift(entry);
     }
     this.updateGauges();
@@ -282,20 +310,22 @@ export class BatchWriter<T extends object> {
   }
 
   /** One insert attempt: beforeInsert, then the insert with the batch's token. */
-  private async attempt(token: string, rows: T[], payload: Buffer): Promise<Attempt> {
+  private async attempt(send: Send<T>): Promise<Attempt> {
     const stop = m.insertSeconds.startTimer(this.labels);
     try {
-      let sendRows: unknown[] = rows;
-      let body = payload;
+      let sendRows: unknown[] = send.rows;
+      let body = send.payload;
+      let count = send.rowCount;
       if (this.opts.beforeInsert) {
-        const kept = await this.opts.beforeInsert(rows);
+        const kept = await this.opts.beforeInsert(send.rows);
         if (kept.length === 0) return { ok: true, written: [] };
-        if (kept.length !== rows.length) body = encode(kept);
+        if (kept.length !== send.rows.length) body = send.format.encode(kept);
         sendRows = kept;
+        count = kept.length;
       }
-      await this.insert(token, body);
+      await this.insert(send.token, send.format, body);
       m.batches.inc({ ...this.labels, outcome: 'written' });
-      m.rowsWritten.inc(this.labels, countLines(body));
+      m.rowsWritten.inc(this.labels, count);
       return { ok: true, written: sendRows };
     } catch (err) {
       const retryable = classifyClickhouseError(err) === 'retryable';
@@ -306,9 +336,9 @@ export class BatchWriter<T extends object> {
     }
   }
 
-  private async insert(token: string, body: Buffer): Promise<void> {
+  private async insert(token: string, format: RowFormat<T>, body: Buffer): Promise<void> {
     if (this.insertCtl.signal.aborted && !this.deadlinePassed) this.insertCtl = new AbortController();
-    await insertBatch(this.opts.client, this.opts.table, token, body, this.insertCtl.signal);
+    await insertBatch(this.opts.client, this.opts.table, format, token, body, this.insertCtl.signal);
   }
 
   private afterWrite(written: unknown[]): void {

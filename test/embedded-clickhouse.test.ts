@@ -208,6 +208,41 @@ describe('embedded ClickHouse over plain HTTP (curl)', () => {
     expect(await count.json()).toMatchObject({ data: [[3]] });
   });
 
+  it('keeps every row when the data holds blank lines: between JSON rows, inside CSV quotes, inside RowBinary strings', async () => {
+    const insert = (query: string, body: Buffer | string) =>
+      http(`/?query=${encodeURIComponent(query)}`, { method: 'POST', body });
+    const json = await insert(
+      'INSERT INTO t1.events (id, name) FORMAT JSONEachRow',
+      '{"id":20,"name":"blank"}\n\n{"id":21,"name":"blank"}\n',
+    );
+    expect(json.status).toBe(200);
+    const csv = await insert(
+      'INSERT INTO t1.events (id, name) FORMAT CSV',
+      '22,"two\n\nparagraphs"\n23,"blank"\n',
+    );
+    expect(csv.status).toBe(200);
+    // RowBinary: UInt64 id, then a String whose bytes include a blank line (and 0x0a in the id).
+    const text = Buffer.from('first\n\nsecond', 'utf8');
+    const row = Buffer.concat([Buffer.from([10, 10, 0, 0, 0, 0, 0, 0]), Buffer.from([text.length]), text]);
+    const bin = await insert('INSERT INTO t1.events (id, name) FORMAT RowBinary', row);
+    expect(bin.status).toBe(200);
+    expect(JSON.parse(bin.headers.get('x-clickhouse-summary') ?? '{}')).toMatchObject({ written_rows: '1' });
+    const rows = await (
+      await client.query({
+        query: 'SELECT id, name FROM t1.events WHERE id BETWEEN 20 AND 23 OR id = 2570 ORDER BY id',
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      })
+    ).json();
+    expect(rows).toEqual([
+      { id: 20, name: 'blank' },
+      { id: 21, name: 'blank' },
+      { id: 22, name: 'two\n\nparagraphs' },
+      { id: 23, name: 'blank' },
+      { id: 2570, name: 'first\n\nsecond' },
+    ]);
+  });
+
   it('uses default_format and database from the URL, and answers errors like ClickHouse', async () => {
     const res = await http('/?default_format=JSONEachRow&database=t1', {
       method: 'POST',

@@ -13,6 +13,8 @@ import { createClickhouseClient } from '../storage/client.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 import { startEmbeddedClickhouse, type EmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';
+import { jsonEachRow } from '../storage/batch-insert.ts';
+import { llmCallsFormat } from '../storage/llm-calls-format.ts';
 import { BatchWriter, type BatchWriterOptions } from '../storage/writer.ts';
 import { makeCall } from './fixtures/eval-calls.ts';
 
@@ -60,6 +62,7 @@ function writer(service: string, over: Partial<BatchWriterOptions<LlmCall>> = {}
     spoolDir: join(dir, 'spool', service),
     maxSpoolBytes: 64 * 1024 ** 2,
     logger: silentLogger,
+    format: llmCallsFormat,
     quickBackoff: { initialMs: 5, maxMs: 20 },
     outageBackoff: { initialMs: 100, maxMs: 300 },
     ...over,
@@ -93,6 +96,42 @@ const until = async (cond: () => boolean, what: string, timeoutMs = 30_000) => {
     await new Promise((r) => setTimeout(r, 10));
   }
 };
+
+describe('llm_calls as RowBinary', () => {
+  it('matches the table column for column and reads back exactly what was written', async () => {
+    const described = await (
+      await client.query({ query: `DESCRIBE TABLE ${DB}.llm_calls`, format: 'JSONEachRow' })
+    ).json<{ name: string; type: string }>();
+    const plain = (t: string) => t.replace(/^LowCardinality\((.*)\)$/, '$1').replace(/, 'UTC'\)$/, ')');
+    expect(described.map((c) => c.name)).toEqual(llmCallsFormat.columns);
+    const base = calls('rowbinary', 0, 1)[0] as LlmCall;
+    const rows: LlmCall[] = [
+      { ...base, prompt: 'user: ¿Dónde está mi pedido? 🙂\n\n"quoted"\ttab', cost_usd: null },
+      {
+        ...base,
+        span_id: 'b'.repeat(16),
+        response: 'é'.repeat(5000),
+        input_tokens: 123_456,
+        duration_ms: 0.25,
+      },
+    ];
+    const types = described.map((c) => plain(c.type));
+    expect(types).toContain('Nullable(Float64)');
+    const res = await client.exec({
+      query: `INSERT INTO ${DB}.llm_calls (${llmCallsFormat.columns?.join(', ')}) FORMAT RowBinary`,
+      values: Readable.from([llmCallsFormat.encode(rows)]),
+    });
+    res.stream.destroy();
+    const back = await (
+      await client.query({
+        query: `SELECT * EXCEPT timestamp, toUnixTimestamp64Milli(timestamp) AS timestamp FROM ${DB}.llm_calls WHERE service = 'rowbinary' ORDER BY span_id`,
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      })
+    ).json<LlmCall>();
+    expect(back).toEqual(rows.map((r) => ({ ...r })).sort((a, b) => a.span_id.localeCompare(b.span_id)));
+  });
+});
 
 describe('BatchWriter during a ClickHouse outage', () => {
   it('spools while the server is down, replays after restart, and stores every row exactly once', async () => {
@@ -150,13 +189,9 @@ describe('BatchWriter during a ClickHouse outage', () => {
       });
 
       // The same batch sent again by hand, same token and bytes: still counted once.
-      const body = Buffer.from(
-        calls('lost', 0, 120)
-          .map((c) => `${JSON.stringify(c)}\n`)
-          .join(''),
-      );
+      const body = llmCallsFormat.encode(calls('lost', 0, 120));
       const res = await client.exec({
-        query: `INSERT INTO ${DB}.llm_calls FORMAT JSONEachRow`,
+        query: `INSERT INTO ${DB}.llm_calls (${llmCallsFormat.columns?.join(', ')}) FORMAT RowBinary`,
         values: Readable.from([body]),
         clickhouse_settings: {
           insert_deduplication_token: seen[0]?.token ?? '',
@@ -176,9 +211,10 @@ describe('BatchWriter during a ClickHouse outage', () => {
     }
   });
 
-  it('keeps the spool across a writer restart and replays it exactly once', async () => {
+  it('keeps the spool across a writer restart and replays it exactly once, also a spool of the older JSONEachRow format', async () => {
     await stop();
-    const first = writer('restart');
+    // The previous version of the collector spooled JSONEachRow; this one writes RowBinary.
+    const first = writer('restart', { format: jsonEachRow<LlmCall>() });
     const { done } = first.add(calls('restart', 0, 500));
     await done; // spooled, since ClickHouse is down
     await first.shutdown();

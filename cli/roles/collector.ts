@@ -8,6 +8,7 @@ import { createSampler, type SamplingDecision } from '../../collector/sampling/i
 import { jobFromCall } from '../../collector/eval-jobs.ts';
 import { judgeProbabilityFor } from '../../evaluators/judges/index.ts';
 import { createEvalProducer, type EvalProducer } from '../../evaluators/queue/producer.ts';
+import { llmCallsFormat } from '../../storage/llm-calls-format.ts';
 import { BatchWriter } from '../../storage/writer.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Role } from './role.ts';
@@ -37,6 +38,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   const writer = new BatchWriter<LlmCall>({
     name: 'llm_calls',
     table: `${config.clickhouse.database}.llm_calls`,
+    format: llmCallsFormat,
     client: rt.clickhouse,
     batchRows: config.clickhouse.writer.batch_rows,
     flushIntervalMs: config.clickhouse.writer.flush_interval,

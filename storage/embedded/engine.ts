@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Session } from 'chdb';
@@ -96,11 +99,15 @@ export class ChdbEngine {
   private readonly waiters: Array<(s: Session) => void> = [];
   private readonly all = new Set<Session>();
   private closed = false;
+  /** Where payloads wait for `FROM INFILE` (emptied at start: leftovers are of a dead process). */
+  private readonly scratch: string;
 
   constructor(
     private readonly path: string,
     private readonly size: number,
   ) {
+    this.scratch = `${path}-inserts`;
+    rmSync(this.scratch, { recursive: true, force: true });
     for (let i = 0; i < size; i++) this.idle.push(this.open());
   }
 
@@ -126,12 +133,28 @@ export class ChdbEngine {
   }
 
   /**
-   * Raw insert: `prefix` is `INSERT INTO t [(cols)] [SETTINGS ...] FORMAT F` and `data` the
-   * payload bytes, handed to the engine's parser without being decoded in JS.
+   * An INSERT with its data as bytes, never decoded in JS. `target` is `INSERT INTO t [(cols)]`,
+   * `settings` a `SETTINGS …` clause or ''. chdb's raw insert reads the payload as the inline data
+   * of a script, where a blank line ends the data and the rest would be parsed as SQL; payloads
+   * that may hold one (`\n\n` in text, any binary format) go through a scratch file and
+   * `FROM INFILE` instead, which reads the bytes as they are.
    */
-  insert(prefix: string, data: Buffer, lineDelimited: boolean, ctx: StatementContext): Promise<EngineResult> {
+  insert(
+    target: string,
+    settings: string,
+    format: { canonical: string; lineDelimited: boolean; binary: boolean },
+    data: Buffer,
+    ctx: StatementContext,
+  ): Promise<EngineResult> {
+    const tail = `${settings ? ` ${settings}` : ''} FORMAT ${format.canonical}`;
+    if (format.binary || data.includes('\n\n')) return this.insertFromFile(target, tail, data, ctx);
     return this.withConnection(ctx, async (conn) => {
-      const r = await this.native.InsertRawAsyncConnection(conn, prefix, data, lineDelimited);
+      const r = await this.native.InsertRawAsyncConnection(
+        conn,
+        `${target}${tail}`,
+        data,
+        format.lineDelimited,
+      );
       return {
         body: Buffer.alloc(0),
         readRows: r.rowsWritten,
@@ -141,6 +164,23 @@ export class ChdbEngine {
         elapsedSeconds: r.elapsed,
       };
     });
+  }
+
+  private async insertFromFile(target: string, tail: string, data: Buffer, ctx: StatementContext) {
+    mkdirSync(this.scratch, { recursive: true });
+    const file = join(this.scratch, `${randomUUID()}.data`);
+    await writeFile(file, data);
+    try {
+      const r = await this.query(
+        `${target} FROM INFILE ${sqlString(file)}${tail}`,
+        'TabSeparated',
+        undefined,
+        ctx,
+      );
+      return { ...r, writtenRows: r.readRows, writtenBytes: data.length };
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   /** Closes every connection. Callers wait for their in-flight statements first. */

@@ -96,29 +96,31 @@ async function runQuery(engine: ChdbEngine, sql: string, p: RequestParams): Prom
 
 /**
  * An INSERT whose data follows its FORMAT clause, either in the URL `query` (data in the body,
- * how clients send inserts) or at the start of the body (how curl users do). ClickHouse skips
- * blanks and one line break after the format name before the data.
+ * how clients send inserts) or at the start of the body (how curl users do). As in ClickHouse's
+ * HTTP handler, the URL query gets a line break appended before the body, and the data starts
+ * after the blanks and the one line break that follow the format name. Nothing inside the body
+ * is skipped when the query ends at the format name: binary formats may start with any byte.
  */
 function findInsert(query: string | undefined, body: Buffer): { head: InsertHead; data: Buffer } | undefined {
-  let head: InsertHead | undefined;
-  let data: Buffer;
   if (query !== undefined) {
-    head = parseInsertHead(query);
+    const head = parseInsertHead(query);
     if (!head) return undefined;
-    const tail = Buffer.from(query.slice(head.end), 'utf8');
-    data =
-      tail.length && body.length ? Buffer.concat([tail, Buffer.from('\n'), body]) : tail.length ? tail : body;
-  } else {
-    // latin1 maps bytes 1:1 to chars, so string offsets are byte offsets.
-    head = parseInsertHead(body.subarray(0, HEAD_SCAN_BYTES).toString('latin1'));
-    if (!head) return undefined;
-    data = body.subarray(head.end);
+    const tail = afterSeparator(Buffer.from(`${query.slice(head.end)}\n`, 'utf8'));
+    return { head, data: tail.length === 0 ? body : body.length ? Buffer.concat([tail, body]) : tail };
   }
+  // latin1 maps bytes 1:1 to chars, so string offsets are byte offsets.
+  const head = parseInsertHead(body.subarray(0, HEAD_SCAN_BYTES).toString('latin1'));
+  if (!head) return undefined;
+  return { head, data: afterSeparator(body.subarray(head.end)) };
+}
+
+/** Skips the blanks and at most one line break (CRLF or LF) that separate FORMAT from the data. */
+function afterSeparator(data: Buffer): Buffer {
   let start = 0;
   while (data[start] === 0x20 || data[start] === 0x09) start++;
-  if (data[start] === 0x0d) start++;
+  if (data[start] === 0x0d && data[start + 1] === 0x0a) start++;
   if (data[start] === 0x0a) start++;
-  return { head, data: data.subarray(start) };
+  return data.subarray(start);
 }
 
 async function runInsert(
@@ -131,18 +133,16 @@ async function runInsert(
   const table =
     head.qualified || p.database === undefined ? head.table : `${sqlIdentifier(p.database)}.${head.table}`;
   const settings = [head.settings, ...p.settings.map(([k, v]) => `${k} = ${sqlString(v)}`)].filter(Boolean);
-  const prefix =
-    `INSERT INTO ${table}${head.columns ? ` ${head.columns}` : ''}` +
-    `${settings.length ? ` SETTINGS ${settings.join(', ')}` : ''} FORMAT ${fmt?.canonical ?? head.format}`;
+  const target = `INSERT INTO ${table}${head.columns ? ` ${head.columns}` : ''}`;
+  const settingsClause = settings.length ? `SETTINGS ${settings.join(', ')}` : '';
   if (!fmt) {
     // Formats chdb's raw insert does not take (e.g. JSONStringsEachRow) still work as inline data.
-    const result = await engine.query(`${prefix}\n${data.toString('utf8')}`, 'TabSeparated', undefined, {
-      settings: [],
-    });
+    const sql = `${target}${settingsClause ? ` ${settingsClause}` : ''} FORMAT ${head.format}\n${data.toString('utf8')}`;
+    const result = await engine.query(sql, 'TabSeparated', undefined, { settings: [] });
     return resultReply(result, 'TabSeparated');
   }
   if (data.length === 0) return resultReply(emptyResult(), 'TabSeparated');
-  const result = await engine.insert(prefix, data, fmt.lineDelimited, { settings: [] });
+  const result = await engine.insert(target, settingsClause, fmt, data, { settings: [] });
   return resultReply(result, 'TabSeparated');
 }
 

@@ -51,20 +51,25 @@ function stripQualifier(table: string): string {
   return m?.[1] ?? table;
 }
 
-/** Formats chdb's raw insert takes as bytes (its RawInsertFormat whitelist), by canonical name. */
-const RAW_INSERT_FORMATS = new Map<string, { canonical: string; lineDelimited: boolean }>([
-  ['jsoneachrow', { canonical: 'JSONEachRow', lineDelimited: true }],
-  ['jsoncompacteachrow', { canonical: 'JSONCompactEachRow', lineDelimited: true }],
-  ['tsv', { canonical: 'TabSeparated', lineDelimited: true }],
-  ['tabseparated', { canonical: 'TabSeparated', lineDelimited: true }],
-  ['tsvwithnames', { canonical: 'TabSeparatedWithNames', lineDelimited: true }],
-  ['tabseparatedwithnames', { canonical: 'TabSeparatedWithNames', lineDelimited: true }],
-  ['csv', { canonical: 'CSV', lineDelimited: false }],
-  ['csvwithnames', { canonical: 'CSVWithNames', lineDelimited: false }],
+/**
+ * Formats whose data is handed to the engine as bytes, by canonical name: chdb's raw-insert
+ * whitelist plus RowBinary (binary: always read from a file, see ChdbEngine.insert).
+ */
+type RawFormat = { canonical: string; lineDelimited: boolean; binary: boolean };
+const RAW_INSERT_FORMATS = new Map<string, RawFormat>([
+  ['jsoneachrow', { canonical: 'JSONEachRow', lineDelimited: true, binary: false }],
+  ['jsoncompacteachrow', { canonical: 'JSONCompactEachRow', lineDelimited: true, binary: false }],
+  ['tsv', { canonical: 'TabSeparated', lineDelimited: true, binary: false }],
+  ['tabseparated', { canonical: 'TabSeparated', lineDelimited: true, binary: false }],
+  ['tsvwithnames', { canonical: 'TabSeparatedWithNames', lineDelimited: true, binary: false }],
+  ['tabseparatedwithnames', { canonical: 'TabSeparatedWithNames', lineDelimited: true, binary: false }],
+  ['csv', { canonical: 'CSV', lineDelimited: false, binary: false }],
+  ['csvwithnames', { canonical: 'CSVWithNames', lineDelimited: false, binary: false }],
+  ['rowbinary', { canonical: 'RowBinary', lineDelimited: false, binary: true }],
 ]);
 
 /** The raw-insert form of a format, or undefined when chdb's raw insert does not take it. */
-export function rawInsertFormat(format: string): { canonical: string; lineDelimited: boolean } | undefined {
+export function rawInsertFormat(format: string): RawFormat | undefined {
   return RAW_INSERT_FORMATS.get(format.toLowerCase());
 }
 

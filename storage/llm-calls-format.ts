@@ -1,0 +1,33 @@
+import type { LlmCall } from '../core/llm-call.ts';
+import { rowBinary } from './batch-insert.ts';
+
+/**
+ * `assay.llm_calls` rows as RowBinary, columns in the order of migration 0001. The collector
+ * writes every call this way: most of a row is prompt and answer text, which RowBinary copies
+ * as bytes where JSONEachRow would escape it. A test compares this list with the table.
+ */
+export const llmCallsFormat = rowBinary<LlmCall>([
+  ['timestamp', 'DateTime64(3)'],
+  ['trace_id', 'String'],
+  ['span_id', 'String'],
+  ['parent_span_id', 'String'],
+  ['service', 'String'],
+  ['environment', 'String'],
+  ['provider', 'String'],
+  ['model', 'String'],
+  ['request_model', 'String'],
+  ['route', 'String'],
+  ['route_source', 'String'],
+  ['operation', 'String'],
+  ['status', 'String'],
+  ['error_type', 'String'],
+  ['finish_reason', 'String'],
+  ['input_tokens', 'UInt32'],
+  ['output_tokens', 'UInt32'],
+  ['cost_usd', 'Nullable(Float64)'],
+  ['duration_ms', 'Float64'],
+  ['prompt', 'String'],
+  ['response', 'String'],
+  ['convention', 'String'],
+  ['sampled', 'UInt8'],
+]);
