@@ -38,6 +38,16 @@ describe('createRedactor', () => {
     expect(redact(input)).toBe(expected);
   });
 
+  it('redacts every kind in one text, each with its own tag, and keeps the text between them', () => {
+    const text =
+      'mail ops@example.com, card 4111 1111 1111 1111, key sk-ant-api03-abcdefghijklmnopqrstuvwx, ' +
+      'aws AKIAIOSFODNN7EXAMPLE, order 4111 1111 1111 1112, Bearer abcdefghijklmnop1234 end';
+    expect(redact(text)).toBe(
+      'mail [REDACTED:email], card [REDACTED:card_number], key [REDACTED:anthropic_key], ' +
+        'aws [REDACTED:aws_access_key], order 4111 1111 1111 1112, [REDACTED:bearer_token] end',
+    );
+  });
+
   it('leaves digit runs that fail the Luhn check (order numbers, phone numbers)', () => {
     const text = 'Order 4111 1111 1111 1112 and phone 1234567890123';
     expect(luhnValid('4111111111111112')).toBe(false);

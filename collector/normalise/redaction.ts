@@ -3,32 +3,26 @@ import { luhnValid } from '../../core/luhn.ts';
 
 type Rule = (text: string) => string;
 
-/** A regex rule; `replace` returning the match keeps it (e.g. a failed Luhn check). */
-const regexRule =
-  (re: RegExp, replace: (match: string) => string): Rule =>
-  (text) =>
-    text.replace(re, replace);
-
 const tag = (kind: string): string => `[REDACTED:${kind}]`;
 
 /**
  * Secret patterns, most specific first (an Anthropic key also looks like an OpenAI one). Every
  * quantifier is bounded or over a class the next token cannot match, so the engine never
- * backtracks more than linearly on 16 KB texts.
+ * backtracks more than linearly on 16 KB texts. No capturing groups: {@link oneScan} numbers them.
  */
 const SECRET_PATTERNS: ReadonlyArray<[string, RegExp]> = [
   // Unterminated blocks (cut by truncation upstream) are redacted to the end of the text.
   [
     'private_key',
-    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|[\s\S]*$)/g,
+    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|[\s\S]*$)/,
   ],
-  ['anthropic_key', /\bsk-ant-[A-Za-z0-9_-]{20,}/g],
-  ['openai_key', /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g],
-  ['aws_access_key', /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g],
-  ['github_token', /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/g],
-  ['slack_token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/g],
-  ['google_api_key', /\bAIza[0-9A-Za-z_-]{35}/g],
-  ['bearer_token', /\bBearer[ \t]+[A-Za-z0-9._~+/-]{16,}=*/g],
+  ['anthropic_key', /\bsk-ant-[A-Za-z0-9_-]{20,}/],
+  ['openai_key', /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/],
+  ['aws_access_key', /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/],
+  ['github_token', /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/],
+  ['slack_token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
+  ['google_api_key', /\bAIza[0-9A-Za-z_-]{35}/],
+  ['bearer_token', /\bBearer[ \t]+[A-Za-z0-9._~+/-]{16,}=*/],
 ];
 
 /** The domain after an `@`: 1–8 dot-terminated labels, then a TLD (sticky: matched in place). */
@@ -57,18 +51,39 @@ function redactEmails(text: string): string {
 }
 
 /** 13–19 digits, optionally grouped by single spaces or dashes; confirmed by Luhn. */
-const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/;
+
+/**
+ * Every pattern in one regex, one pass over the text (leftmost match wins; at the same position
+ * the earlier pattern does): a prompt is scanned once instead of once per secret kind.
+ * `keep(kind, match)` may veto a match (the card numbers that fail Luhn).
+ */
+function oneScan(
+  patterns: ReadonlyArray<[string, RegExp]>,
+  keep: (kind: string, m: string) => boolean,
+): Rule {
+  const re = new RegExp(patterns.map(([, p]) => `(${p.source})`).join('|'), 'g');
+  return (text) =>
+    text.replace(re, (match: string, ...groups: unknown[]) => {
+      const i = groups.findIndex((g, j) => j < patterns.length && g !== undefined);
+      const kind = patterns[i]?.[0] ?? 'secret';
+      return keep(kind, match) ? match : tag(kind);
+    });
+}
 
 function buildRules(cfg: RedactionConfig): Rule[] {
   const rules: Rule[] = [];
-  if (cfg.api_keys) {
-    for (const [kind, re] of SECRET_PATTERNS) rules.push(regexRule(re, () => tag(kind)));
-  }
+  // Emails first: secrets and card numbers never contain '@', so the order loses nothing.
   if (cfg.emails) rules.push(redactEmails);
-  if (cfg.card_numbers) {
-    rules.push(regexRule(CARD, (m) => (luhnValid(m.replace(/[ -]/g, '')) ? tag('card_number') : m)));
+  const patterns: Array<[string, RegExp]> = [];
+  if (cfg.api_keys) patterns.push(...SECRET_PATTERNS);
+  if (cfg.card_numbers) patterns.push(['card_number', CARD]);
+  if (patterns.length)
+    rules.push(oneScan(patterns, (kind, m) => kind === 'card_number' && !luhnValid(m.replace(/[ -]/g, ''))));
+  for (const c of cfg.custom) {
+    const re = new RegExp(c.pattern, 'g');
+    rules.push((text) => text.replace(re, () => tag(c.name)));
   }
-  for (const c of cfg.custom) rules.push(regexRule(new RegExp(c.pattern, 'g'), () => tag(c.name)));
   return rules;
 }
 
