@@ -16,8 +16,9 @@ export interface SpanNode {
 }
 
 interface TraceEntry {
+  traceId: string;
   /** Nodes of every span seen while the trace is "interesting" (has an LLM call waiting). */
-  nodes: Map<string, SpanNode>;
+  nodes: Map<string, SpanNode> | undefined;
   /** SERVER spans with an endpoint, kept for every trace (cheap: about one per service hop). */
   servers: SpanNode[];
   /** Name of the root span once seen. */
@@ -35,6 +36,13 @@ interface TraceEntry {
  */
 export class TraceIndex {
   private readonly traces = new Map<string, TraceEntry>();
+  /**
+   * Entries in creation order, for evicting the oldest: the Map's own iterator would walk every
+   * deleted slot at its front on each eviction (quadratic once the index is full). Holds stale
+   * entries (swept, evicted) until they reach the front or a sweep compacts it.
+   */
+  private order: TraceEntry[] = [];
+  private orderHead = 0;
 
   constructor(private readonly opts: { maxTraces: number; ttlMs: number; routeKeys: readonly string[] }) {}
 
@@ -53,7 +61,7 @@ export class TraceIndex {
     if (isRoot) entry.rootName = span.name;
     if (entry.interesting || isServer) {
       const node = toNode(span, this.opts.routeKeys);
-      if (entry.interesting) entry.nodes.set(node.spanId, node);
+      if (entry.interesting) (entry.nodes ??= new Map()).set(node.spanId, node);
       if (isServer && node.endpoint) entry.servers.push(node);
     }
   }
@@ -76,7 +84,7 @@ export class TraceIndex {
     if (!entry) return null;
     let id = parentSpanId;
     for (let hops = 0; id && hops < 64; hops++) {
-      const node = entry.nodes.get(id) ?? entry.servers.find((s) => s.spanId === id);
+      const node = entry.nodes?.get(id) ?? entry.servers.find((s) => s.spanId === id);
       if (!node) break;
       if (node.label) return { route: node.label, source: 'attribute' };
       if (node.endpoint) return { route: node.endpoint, source: 'server_span' };
@@ -97,27 +105,43 @@ export class TraceIndex {
 
   /** Drops traces idle for longer than the TTL. */
   sweep(now: number): void {
+    // Touches reorder nothing, so every entry is looked at: O(traces) per sweep.
     for (const [id, entry] of this.traces) {
-      // Map iteration is insertion order; entries are re-inserted on creation only, so stop
-      // at the first young one only when it is also old by touch time.
       if (now - entry.touchedAt > this.opts.ttlMs) this.traces.delete(id);
+    }
+    if (this.order.length - this.orderHead > 2 * this.traces.size + 1024) {
+      this.order = this.order.slice(this.orderHead).filter((e) => this.traces.get(e.traceId) === e);
+      this.orderHead = 0;
     }
   }
 
   private create(traceId: string, now: number): TraceEntry {
-    if (this.traces.size >= this.opts.maxTraces) {
-      const oldest = this.traces.keys().next();
-      if (!oldest.done) this.traces.delete(oldest.value);
-    }
+    if (this.traces.size >= this.opts.maxTraces) this.evictOldest();
     const entry: TraceEntry = {
-      nodes: new Map(),
+      traceId,
+      nodes: undefined,
       servers: [],
       rootName: '',
       interesting: false,
       touchedAt: now,
     };
     this.traces.set(traceId, entry);
+    this.order.push(entry);
     return entry;
+  }
+
+  private evictOldest(): void {
+    while (this.orderHead < this.order.length) {
+      const e = this.order[this.orderHead++] as TraceEntry;
+      if (this.traces.get(e.traceId) === e) {
+        this.traces.delete(e.traceId);
+        break;
+      }
+    }
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 }
 
