@@ -48,20 +48,31 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-function decodeFloor(templates: ReturnType<typeof buildBatch>[], ms: number): number {
+/**
+ * Spans decoded per CPU-second by `decodeTraces` alone on the same bytes: the best of `rounds`
+ * half-second rounds, so a neighbour's burst on this shared machine lowers the floor no more
+ * than it would be lowered on a quiet one (the best round is the strictest floor).
+ */
+function decodeFloor(templates: ReturnType<typeof buildBatch>[], rounds: number): number[] {
   const copies = templates.map((t, i) => stampBatch(t.bytes, t.traceIdOffsets, i));
-  let spans = 0;
-  const t0 = process.cpuUsage();
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    for (const c of copies) spans += decodeTraces(c, 'protobuf').items.length;
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let spans = 0;
+    const t0 = process.cpuUsage();
+    const end = Date.now() + 500;
+    while (Date.now() < end) {
+      for (const c of copies) spans += decodeTraces(c, 'protobuf').items.length;
+    }
+    const used = process.cpuUsage(t0);
+    rates.push(spans / ((used.user + used.system) / 1e6));
   }
-  const used = process.cpuUsage(t0);
-  return spans / ((used.user + used.system) / 1e6);
+  return rates;
 }
 
 async function main(): Promise<void> {
   const templates = Array.from({ length: 8 }, () => buildBatch(BATCH, 0.1));
+  // Floor rounds before the load (nothing else running yet) and after it (below).
+  const floorBefore = decodeFloor(templates, 6);
   const llmPerBatch = templates[0]?.llmCalls ?? 0;
   const bytesPerBatch = templates[0]?.bytes.length ?? 0;
 
@@ -133,7 +144,8 @@ async function main(): Promise<void> {
   await redis.shutdown();
 
   const spans = acceptedBatches * BATCH;
-  const floor = decodeFloor(templates, 5000);
+  const floorRates = [...floorBefore, ...decodeFloor(templates, 6)];
+  const floor = Math.max(...floorRates);
   latencies.sort((a, b) => a - b);
   const pipelinePerCore = spans / collectorCpu;
   const rows = [
@@ -153,7 +165,10 @@ async function main(): Promise<void> {
       'pipeline, per collector core',
       `${pipelinePerCore.toFixed(0)} spans/s, ${(expected / collectorCpu).toFixed(0)} LLM calls/s`,
     ],
-    ['decode floor, per core', `${floor.toFixed(0)} spans/s (decodeTraces on the same bytes)`],
+    [
+      'decode floor, per core',
+      `${floor.toFixed(0)} spans/s (decodeTraces on the same bytes; best of 12 half-second rounds before and after the load, worst ${Math.min(...floorRates).toFixed(0)})`,
+    ],
     ['pipeline / decode floor', `${(pipelinePerCore / floor).toFixed(2)}`],
     [
       'request latency',

@@ -33,6 +33,8 @@ export interface PipelineDeps extends FinishDeps {
 type LogParts = NonNullable<ReturnType<typeof contentFromLogRecord>>;
 
 interface Pending {
+  /** `trace-span`, the call's key everywhere. */
+  key: string;
   call: NormalisedCall;
   deadline: number;
   /** Still waiting for an ancestor's route. */
@@ -92,6 +94,7 @@ export class CollectorPipeline implements OtlpSink {
   private readonly timer: NodeJS.Timeout;
   private closing = false;
   private readonly now: () => number;
+  private readonly counts = new BatchCounts();
 
   constructor(private readonly deps: PipelineDeps) {
     const { route } = deps.config;
@@ -127,15 +130,17 @@ export class CollectorPipeline implements OtlpSink {
     }
     const ready: LlmCall[] = [];
     const touched = new Set<string>();
+    const waiting = this.waitingByTrace.size > 0;
     for (const span of spans) {
       this.index.observe(span, now);
-      if (this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
+      if (waiting && this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
     }
     for (const traceId of touched) {
       for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p, ready);
     }
     for (const call of calls) this.admit(call, now, ready);
     this.emit(ready);
+    this.counts.flush();
     return { ok: true, rejected: 0 };
   }
 
@@ -161,6 +166,7 @@ export class CollectorPipeline implements OtlpSink {
       }
     }
     this.emit(ready);
+    this.counts.flush();
     return { ok: true, rejected: 0 };
   }
 
@@ -172,16 +178,18 @@ export class CollectorPipeline implements OtlpSink {
     const ready: LlmCall[] = [];
     for (const p of this.pending.values()) this.finish(p, ready);
     this.emit(ready);
+    this.counts.flush();
   }
 
   private admit(call: NormalisedCall, now: number, ready: LlmCall[]): void {
     const key = `${call.trace_id}-${call.span_id}`;
     if (this.pending.has(key) || this.recent.has(key)) {
-      metrics.duplicates.inc();
+      this.counts.duplicates++;
       return;
     }
-    metrics.calls.inc({ convention: call.convention });
+    this.counts.add(this.counts.calls, call.convention);
     const p: Pending = {
+      key,
       call,
       deadline: now + this.deps.config.route.wait,
       needsRoute: call.explicitRoute === null,
@@ -190,12 +198,22 @@ export class CollectorPipeline implements OtlpSink {
       logs: [],
       done: false,
     };
-    const early = this.earlyLogs.get(key);
+    const early = this.earlyLogs.size > 0 ? this.earlyLogs.get(key) : undefined;
     if (early) {
       this.earlyLogs.delete(key);
       p.logs.push(...early.parts);
       if (early.parts.some((x) => x.output !== undefined || x.finishReason !== undefined))
         p.needsLogs = false;
+    }
+    // The common case: the route is known now (an attribute, or the SERVER ancestor already
+    // seen) and no content is due in log records: finished without waiting.
+    if (!p.needsLogs) {
+      const hit = p.route ?? this.routeNow(call);
+      if (hit) {
+        p.route = hit;
+        p.needsRoute = false;
+        return this.finish(p, ready);
+      }
     }
     this.pending.set(key, p);
     if (p.needsRoute) {
@@ -205,14 +223,18 @@ export class CollectorPipeline implements OtlpSink {
       this.waitingByTrace.set(call.trace_id, set);
     }
     this.queue.push(p);
-    metrics.pending.set(this.pending.size);
     if (p.needsRoute) this.tryResolveRoute(p, ready);
     else this.maybeFinish(p, ready);
   }
 
+  private routeNow(c: NormalisedCall): Pending['route'] {
+    return (
+      this.index.routeFor(c.trace_id, c.parent_span_id, c.timestamp, c.timestamp + c.duration_ms) ?? undefined
+    );
+  }
+
   private tryResolveRoute(p: Pending, ready: LlmCall[]): void {
-    const c = p.call;
-    const hit = this.index.routeFor(c.trace_id, c.parent_span_id, c.timestamp, c.timestamp + c.duration_ms);
+    const hit = this.routeNow(p.call);
     if (!hit) return;
     p.route = hit;
     this.stopWaitingForRoute(p);
@@ -233,12 +255,11 @@ export class CollectorPipeline implements OtlpSink {
     if (p.done) return;
     p.done = true;
     if (p.needsRoute) this.stopWaitingForRoute(p);
-    const key = `${p.call.trace_id}-${p.call.span_id}`;
-    this.pending.delete(key);
-    this.recent.add(key);
+    this.pending.delete(p.key);
+    this.recent.add(p.key);
     if (p.logs.length) mergeLogContent(p.call, p.logs);
     const route = p.route ?? this.fallbackRoute(p.call);
-    metrics.routeSource.inc({ source: route.source });
+    this.counts.add(this.counts.routeSources, route.source);
     ready.push(finishCall(p.call, route, this.deps));
   }
 
@@ -254,8 +275,7 @@ export class CollectorPipeline implements OtlpSink {
       ready = this.overflow.concat(ready);
       this.overflow = [];
     }
-    if (ready.length === 0) return;
-    if (!this.deps.sink.tryAdd(ready)) this.overflow = ready;
+    if (ready.length > 0 && !this.deps.sink.tryAdd(ready)) this.overflow = ready;
     metrics.pending.set(this.held);
   }
 
@@ -279,7 +299,31 @@ export class CollectorPipeline implements OtlpSink {
     }
     this.index.sweep(now);
     this.emit(ready);
+    this.counts.flush();
   }
 }
 
 export { labelOf };
+
+/**
+ * Per-call counter increments gathered over one batch and added to the metrics once: a label
+ * lookup per call per counter was a measurable share of the hot path.
+ */
+class BatchCounts {
+  readonly calls = new Map<string, number>();
+  readonly routeSources = new Map<string, number>();
+  duplicates = 0;
+
+  add(m: Map<string, number>, label: string): void {
+    m.set(label, (m.get(label) ?? 0) + 1);
+  }
+
+  flush(): void {
+    for (const [convention, n] of this.calls) metrics.calls.inc({ convention }, n);
+    for (const [source, n] of this.routeSources) metrics.routeSource.inc({ source }, n);
+    if (this.duplicates) metrics.duplicates.inc(this.duplicates);
+    this.calls.clear();
+    this.routeSources.clear();
+    this.duplicates = 0;
+  }
+}
