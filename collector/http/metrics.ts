@@ -25,6 +25,13 @@ export const receiverMetrics = {
     help: 'Attributes dropped because their OTLP/JSON value had the wrong type (the span was kept)',
     labelNames: ['signal'],
   }),
+  decodeSeconds: counter({
+    name: 'assay_otlp_decode_cpu_seconds_total',
+    help:
+      'CPU seconds spent decoding OTLP request bodies (after decompression), by signal; against ' +
+      'process_cpu_seconds_total it tells how much of the collector goes to parsing OTLP',
+    labelNames: ['signal'],
+  }),
   bytes: counter({
     name: 'assay_otlp_request_bytes_total',
     help: 'OTLP request body bytes as received (before decompression)',

@@ -89,7 +89,10 @@ export function createOtlpHandler(deps: ReceiverDeps, signal: OtlpSignal, log: R
     let decoded: DecodeResult<unknown>;
     try {
       if (info.gzip && raw.length > 0) body = await gunzipCapped(raw, maxBytes);
+      const cpu = process.cpuUsage();
       decoded = signalOps.decode(body, encoding);
+      const used = process.cpuUsage(cpu);
+      m.decodeSeconds.inc({ signal }, (used.user + used.system) / 1e6);
     } catch (err) {
       return refuseBody(err, reply, encoding);
     }
