@@ -43,6 +43,7 @@ export class TraceIndex {
    */
   private order: TraceEntry[] = [];
   private orderHead = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: { maxTraces: number; ttlMs: number; routeKeys: readonly string[] }) {}
 
@@ -105,7 +106,10 @@ export class TraceIndex {
 
   /** Drops traces idle for longer than the TTL. */
   sweep(now: number): void {
-    // Touches reorder nothing, so every entry is looked at: O(traces) per sweep.
+    // Touches reorder nothing, so every entry is looked at: O(traces), hence at most ten times
+    // per TTL however often the caller ticks.
+    if (now - this.lastSweep < this.opts.ttlMs / 10) return;
+    this.lastSweep = now;
     for (const [id, entry] of this.traces) {
       if (now - entry.touchedAt > this.opts.ttlMs) this.traces.delete(id);
     }
