@@ -24,8 +24,16 @@ export interface BatchWriterOptions<T> {
   format?: RowFormat<T>;
   /** Optional filter run before each insert attempt (e.g. drop rows whose key already exists). */
   beforeInsert?: (rows: T[]) => Promise<T[]>;
-  /** Called after rows are durably in ClickHouse (not when merely spooled). */
+  /**
+   * Called after rows are durably in ClickHouse (not when merely spooled), with the rows that
+   * `retain` kept (all rows of a replayed spool batch, which are decoded from its bytes).
+   */
   onWritten?: (rows: T[]) => void;
+  /**
+   * Which added rows to keep in memory for `onWritten` until they are written; the others are
+   * encoded on arrival and dropped. Default: all. Ignored with `beforeInsert` (it needs them all).
+   */
+  retain?: (row: T) => boolean;
   /** How long `shutdown()` tries to send before spooling the rest, ms. Default 10000. */
   shutdownTimeoutMs?: number;
   /** Insert attempts of a fresh batch before it goes to the spool. Default 3. */

@@ -157,6 +157,22 @@ describe('BatchWriter', () => {
     expect(written.map((r) => r.id)).toEqual([0, 2, 4]);
   });
 
+  it('keeps only the rows retain() asks for, stores them all, and batches adds together', async () => {
+    const ch = new FakeClickhouse();
+    const written: Row[] = [];
+    const w = makeWriter(ch, {
+      flushIntervalMs: 60_000,
+      retain: (r) => r.id % 3 === 0,
+      onWritten: (r) => written.push(...r),
+    });
+    for (let i = 0; i < 12; i += 4) w.tryAdd(rows(i, 4));
+    await w.flush();
+    expect(ch.stored.map((r) => r.id)).toEqual(rows(0, 12).map((r) => r.id));
+    // Whole adds of 4 rows up to batchRows (10): 8 + 4.
+    expect(ch.requests.map((r) => r.body.split('\n').filter(Boolean).length)).toEqual([8, 4]);
+    expect(written.map((r) => r.id)).toEqual([0, 3, 6, 9]);
+  });
+
   it('flush() sends a partial batch without waiting for the timer', async () => {
     const ch = new FakeClickhouse();
     const w = makeWriter(ch, { flushIntervalMs: 60_000 });

@@ -9,10 +9,23 @@ import * as m from './writer-metrics.ts';
 
 export type { BatchWriterOptions };
 
+/**
+ * Rows as added: encoded at once, so the row objects die young (a buffered batch of prompts and
+ * answers would otherwise be copied by every scavenge until it was sent); only the rows the
+ * hooks need afterwards are kept.
+ */
+interface Chunk<T> {
+  payload: Buffer;
+  rowCount: number;
+  kept: T[];
+}
+
 /** A batch cut from the buffer: its token is fixed for its whole life (retries, spool). */
 interface Batch<T> {
   token: string;
+  /** The rows kept for the hooks (all of them when there is a beforeInsert). */
   rows: T[];
+  rowCount: number;
   payload: Buffer;
 }
 
@@ -42,7 +55,8 @@ export class BatchWriter<T extends object> {
   private readonly instance = randomUUID().slice(0, 8);
   private readonly labels: { table: string };
   private readonly format: RowFormat<T>;
-  private buffer: T[] = [];
+  private buffer: Chunk<T>[] = [];
+  private bufferedRows = 0;
   private held: Batch<T> | undefined;
   private batchSeq = 0;
   private flushWanted = false;
@@ -67,7 +81,7 @@ export class BatchWriter<T extends object> {
         'replaying spooled batches',
       );
     this.timer = setInterval(() => {
-      if (this.buffer.length > 0) this.wake(true);
+      if (this.bufferedRows > 0) this.wake(true);
     }, opts.flushIntervalMs);
     this.timer.unref();
     this.loop = this.run().catch((err: unknown) =>
@@ -84,24 +98,33 @@ export class BatchWriter<T extends object> {
   /** Like tryAdd, but the promise settles when these rows are in ClickHouse or durably spooled. */
   add(rows: T[]): { accepted: boolean; done: Promise<void> } {
     if (this.closing || rows.length > this.available()) return { accepted: false, done: Promise.resolve() };
-    for (const r of rows) this.buffer.push(r);
+    const keep = this.opts.beforeInsert ? undefined : this.opts.retain;
+    for (let i = 0; i < rows.length; i += this.opts.batchRows) {
+      const part = rows.length <= this.opts.batchRows ? rows : rows.slice(i, i + this.opts.batchRows);
+      this.buffer.push({
+        payload: this.format.encode(part),
+        rowCount: part.length,
+        kept: keep ? part.filter(keep) : part,
+      });
+    }
+    this.bufferedRows += rows.length;
     const done = this.tracker.accept(rows.length);
     // Callers that only use tryAdd never look at `done`; its rejection is reported via metrics.
     done.catch(() => undefined);
-    if (this.buffer.length >= this.opts.batchRows) this.wake(false);
+    if (this.bufferedRows >= this.opts.batchRows) this.wake(false);
     this.updateGauges();
     return { accepted: true, done };
   }
 
   /** Free room in rows. */
   available(): number {
-    return Math.max(0, this.opts.maxBufferedRows - this.buffer.length - (this.held?.rows.length ?? 0));
+    return Math.max(0, this.opts.maxBufferedRows - this.bufferedRows - (this.held?.rowCount ?? 0));
   }
 
   /** Sends what is buffered now; resolves once it is written, spooled or dead-lettered. */
   flush(): Promise<void> {
     const all = this.tracker.all();
-    if (this.buffer.length > 0) this.wake(true);
+    if (this.bufferedRows > 0) this.wake(true);
     return all;
   }
 
@@ -125,8 +148,8 @@ export class BatchWriter<T extends object> {
 
   stats(): { buffered: number; inFlight: number; spoolBytes: number; spoolBatches: number } {
     return {
-      buffered: this.buffer.length,
-      inFlight: this.held?.rows.length ?? 0,
+      buffered: this.bufferedRows,
+      inFlight: this.held?.rowCount ?? 0,
       spoolBytes: this.spool.bytes,
       spoolBatches: this.spool.size,
     };
@@ -146,7 +169,7 @@ export class BatchWriter<T extends object> {
       }
       if (!progressed) {
         // `closing` may have been set while step() ran: exit only once nothing is left.
-        if (this.closing && this.buffer.length === 0 && !this.held) return;
+        if (this.closing && this.bufferedRows === 0 && !this.held) return;
         if (!this.closing) await this.waitForWake();
       }
     }
@@ -183,15 +206,27 @@ export class BatchWriter<T extends object> {
   private nextBatch(): Batch<T> | undefined {
     if (this.held) return this.held;
     const due =
-      this.buffer.length >= this.opts.batchRows ||
-      (this.buffer.length > 0 && (this.flushWanted || this.closing));
+      this.bufferedRows >= this.opts.batchRows ||
+      (this.bufferedRows > 0 && (this.flushWanted || this.closing));
     if (!due) return undefined;
-    const rows = this.buffer.splice(0, this.opts.batchRows);
-    if (this.buffer.length === 0) this.flushWanted = false;
+    // Whole chunks (one per add, none larger than batchRows) up to batchRows.
+    let n = 0;
+    let rowCount = 0;
+    while (n < this.buffer.length) {
+      const size = (this.buffer[n] as Chunk<T>).rowCount;
+      if (n > 0 && rowCount + size > this.opts.batchRows) break;
+      rowCount += size;
+      n++;
+    }
+    const chunks = this.buffer.splice(0, n);
+    this.bufferedRows -= rowCount;
+    if (this.bufferedRows === 0) this.flushWanted = false;
     this.held = {
       token: `${this.opts.name}-${this.instance}-${++this.batchSeq}`,
-      rows,
-      payload: this.format.encode(rows),
+      rows: chunks.length === 1 ? (chunks[0] as Chunk<T>).kept : chunks.flatMap((c) => c.kept),
+      rowCount,
+      payload:
+        chunks.length === 1 ? (chunks[0] as Chunk<T>).payload : Buffer.concat(chunks.map((c) => c.payload)),
     };
     return this.held;
   }
@@ -200,7 +235,7 @@ export class BatchWriter<T extends object> {
   private async sendHeld(batch: Batch<T>): Promise<void> {
     const attempts = this.opts.quickAttempts ?? 3;
     for (let i = 0; i < attempts; i++) {
-      const r = await this.attempt({ ...batch, rowCount: batch.rows.length, format: this.format });
+      const r = await this.attempt({ ...batch, format: this.format });
       if (r.ok) return this.finishHeld(r.written);
       if (!r.retryable) return this.killHeld(batch, r.err);
       if (this.closing && this.deadlinePassed) break;
@@ -213,7 +248,7 @@ export class BatchWriter<T extends object> {
   }
 
   private finishHeld(written: unknown[]): void {
-    const n = this.held?.rows.length ?? 0;
+    const n = this.held?.rowCount ?? 0;
     this.held = undefined;
     this.outageAttempts = 0;
     this.tracker.settle(n);
@@ -223,7 +258,7 @@ export class BatchWriter<T extends object> {
   private async killHeld(batch: Batch<T>, err: unknown): Promise<void> {
     await this.bury(this.spoolable(batch), err);
     this.held = undefined;
-    this.tracker.settle(batch.rows.length, err instanceof Error ? err : new Error(String(err)));
+    this.tracker.settle(batch.rowCount, err instanceof Error ? err : new Error(String(err)));
     this.updateGauges();
   }
 
@@ -244,7 +279,7 @@ export class BatchWriter<T extends object> {
   /** Puts the held batch and due buffered rows behind the spool, while it has room (or all, when `force`). */
   private async spill(force: boolean): Promise<void> {
     for (;;) {
-      const batch = force && this.buffer.length > 0 && !this.held ? this.cutAll() : this.nextBatch();
+      const batch = force && this.bufferedRows > 0 && !this.held ? this.cutAll() : this.nextBatch();
       if (!batch) return;
       if (!(await this.spoolHeld(force))) return;
     }
@@ -257,7 +292,7 @@ export class BatchWriter<T extends object> {
 
   /** A held batch as the spool stores it. */
   private spoolable(b: Batch<T>): SpooledBatch {
-    return { token: b.token, rows: b.rows.length, format: this.format.name, payload: b.payload };
+    return { token: b.token, rows: b.rowCount, format: this.format.name, payload: b.payload };
   }
 
   /** The codec of a spooled batch: this writer's, or JSONEachRow for batches spooled before it changed. */
@@ -375,7 +410,7 @@ export class BatchWriter<T extends object> {
   }
 
   private updateGauges(): void {
-    m.bufferedRows.set(this.labels, this.buffer.length + (this.held?.rows.length ?? 0));
+    m.bufferedRows.set(this.labels, this.bufferedRows + (this.held?.rowCount ?? 0));
     m.spoolBytes.set(this.labels, this.spool.bytes);
   }
 }

@@ -46,6 +46,8 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     spoolDir: join(rt.dataDir, 'spool', 'llm_calls'),
     maxSpoolBytes: config.clickhouse.writer.max_spool_bytes,
     logger,
+    // Only sampled calls are needed afterwards (to queue their evaluation).
+    retain: (row) => row.sampled === 1,
     onWritten: (rows) => {
       if (!producer) return;
       const jobs = [];
