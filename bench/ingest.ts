@@ -26,7 +26,7 @@ const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boole
 
 function assay(args: string[], nodeArgs: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cli/assay.ts', ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env['BENCH_CHILD_STDOUT'] ? 'inherit' : 'ignore', 'inherit'],
   });
   children.push(child);
   return child;
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       `collector:\n  port: ${otlpPort}\n  route:\n    wait: 1s`,
       `clickhouse:\n  url: http://127.0.0.1:${chPort}\n  embedded:\n    port: ${chPort}\n  writer:\n    batch_rows: 5000`,
       `redis:\n  url: ${redis.url}`,
+      process.env['BENCH_EXTRA_CONFIG'] ?? '',
     ].join('\n'),
   );
   assay(['clickhouse', '--config', cfg]);
