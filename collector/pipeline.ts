@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import { counter, gauge } from '../core/metrics.ts';
 import type { CollectorConfig } from './config.ts';
 import {
+  CLASSIFYING_KEYS,
   classifySpan,
   contentFromLogRecord,
   mergeLogContent,
@@ -12,7 +13,8 @@ import {
 import type { AcceptResult, OtlpSink } from './http/index.ts';
 import { finishCall, type FinishDeps } from './finish.ts';
 import { RecentKeys } from './recent-keys.ts';
-import { TraceIndex, labelOf } from './route/trace-index.ts';
+import type { SpanSelection } from './otlp/index.ts';
+import { ENDPOINT_KEYS, TraceIndex, labelOf } from './route/trace-index.ts';
 import type { LogRecord, Span } from './span.ts';
 
 /** Where finished calls go: the ClickHouse writer (bounded). */
@@ -304,6 +306,14 @@ export class CollectorPipeline implements OtlpSink {
 }
 
 export { labelOf };
+
+/**
+ * What the pipeline reads of a span that is not a call — the route hints — and what makes a
+ * span possibly a call, for the decoder to skip every other attribute value of most spans.
+ */
+export function spanSelection(routeKeys: readonly string[]): SpanSelection {
+  return { marks: CLASSIFYING_KEYS, keeps: new Set([...ENDPOINT_KEYS, ...routeKeys]) };
+}
 
 /**
  * Per-call counter increments gathered over one batch and added to the metrics once: a label

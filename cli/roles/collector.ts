@@ -3,7 +3,7 @@ import { callKey, type LlmCall } from '../../core/llm-call.ts';
 import { createReceiverServer } from '../../collector/http/index.ts';
 import { createPricer } from '../../collector/normalise/pricing.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
-import { CollectorPipeline } from '../../collector/pipeline.ts';
+import { CollectorPipeline, spanSelection } from '../../collector/pipeline.ts';
 import { createSampler, type SamplingDecision } from '../../collector/sampling/index.ts';
 import { jobFromCall } from '../../collector/eval-jobs.ts';
 import { judgeProbabilityFor } from '../../evaluators/judges/index.ts';
@@ -82,6 +82,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   let ready = false;
   const server = createReceiverServer({
     sink: pipeline,
+    spanSelection: spanSelection(config.collector.route.keys),
     config: config.collector,
     logger,
     isReady: () => ready,

@@ -55,6 +55,20 @@ function byModelOnly(span: Span, a: Attributes): Convention | null {
 }
 
 /**
+ * Every attribute key {@link classifySpan} decides on: a span with none of them is never a call,
+ * so the decoder may skip the other attribute values of such spans. Keep in step with the
+ * lookups below (a unit test checks every fixture call carries one).
+ */
+export const CLASSIFYING_KEYS: ReadonlySet<string> = new Set([
+  'ai.operationId',
+  'openinference.span.kind',
+  'gen_ai.operation.name',
+  'llm.request.type',
+  'gen_ai.request.model',
+  'llm.model_name',
+]);
+
+/**
  * Decides from a handful of attribute lookups whether a span is an LLM call (inference), and by
  * which convention (reference §8, first row). Ordinary HTTP/DB spans fail every lookup and
  * return null without parsing or iterating anything.

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTE_KEYS } from '../config.ts';
-import { classifySpan, normaliseSpan } from './index.ts';
+import { CLASSIFYING_KEYS, classifySpan, normaliseSpan } from './index.ts';
 import { spanOf, type Fixture } from './test-span.ts';
 
 // Table test: every file in testdata/ is one span (real attribute sets as the instrumentations
@@ -18,6 +18,20 @@ describe('conventions fixtures', () => {
     const conventions = new Set(fixtures.map((f) => f.expect?.['convention']).filter(Boolean));
     expect([...conventions].sort()).toEqual(['openinference', 'openllmetry', 'otel_genai', 'vercel_ai']);
   });
+
+  // The decoder skips the attribute values of spans without a classifying key: that is only
+  // safe if such a span can never be a call.
+  it.each(fixtures.filter((f) => f.expect !== null))(
+    '$file: is a call only because of its classifying keys',
+    (f) => {
+      const span = spanOf(f.span);
+      expect(Object.keys(span.attributes).some((k) => CLASSIFYING_KEYS.has(k))).toBe(true);
+      const stripped = Object.fromEntries(
+        Object.entries(span.attributes).filter(([k]) => !CLASSIFYING_KEYS.has(k)),
+      );
+      expect(classifySpan({ ...span, attributes: stripped })).toBeNull();
+    },
+  );
 
   it.each(fixtures)('$file: $description', (f) => {
     const span = spanOf(f.span);

@@ -4,7 +4,7 @@
  * Convention differences live in `fields.ts` (the key table) and one module per convention.
  */
 export type { Convention } from '../../core/llm-call.ts';
-export { classifySpan } from './classify.ts';
+export { CLASSIFYING_KEYS, classifySpan } from './classify.ts';
 export { CONVENTIONS } from './registry.ts';
 export type { ConventionDefinition, ContentSource } from './convention.ts';
 export { FIELD_KEYS } from './fields.ts';

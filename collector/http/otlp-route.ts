@@ -56,7 +56,7 @@ interface SignalOps<T> {
 function ops(deps: ReceiverDeps, signal: OtlpSignal): SignalOps<Span> | SignalOps<LogRecord> {
   if (signal === 'traces') {
     const traces: SignalOps<Span> = {
-      decode: decodeTraces,
+      decode: (body, encoding) => decodeTraces(body, encoding, deps.spanSelection),
       accept: (spans) => deps.sink.acceptSpans(spans),
       received: (n) => m.spans.inc(n),
       invalidReason: 'invalid_span',

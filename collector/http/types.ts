@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.ts';
+import type { SpanSelection } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
 
 /**
@@ -33,6 +34,8 @@ export interface ReceiverDeps {
   sink: OtlpSink;
   config: ReceiverConfig;
   logger: Logger;
+  /** Span attributes the sink reads; the others are not decoded (default: all are). */
+  spanSelection?: SpanSelection;
   /** `GET /healthz` answers 200 while this is true, 503 otherwise. */
   isReady: () => boolean;
   /** Clock for the rate-limited warnings; default `Date.now`. */

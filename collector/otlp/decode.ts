@@ -6,7 +6,7 @@ import { parseJsonBody } from './json-walk.ts';
 import { decodeLogsProto } from './proto-logs.ts';
 import { decodeTracesProto } from './proto-traces.ts';
 import { openReader } from './proto-wire.ts';
-import type { DecodeResult, OtlpEncoding } from './types.ts';
+import type { DecodeResult, OtlpEncoding, SpanSelection } from './types.ts';
 
 /** Any failure inside the protobuf walk (protobufjs `RangeError`s, invalid wire types) is bad input. */
 function protobuf<T>(
@@ -37,10 +37,17 @@ function json<T>(
 /**
  * Decodes an OTLP `ExportTraceServiceRequest` body (already decompressed). Structurally invalid
  * spans are skipped and counted in `rejected`; a body that cannot be decoded at all throws
- * {@link OtlpDecodeError}. An empty body is an empty request.
+ * {@link OtlpDecodeError}. An empty body is an empty request. A `selection` lets the protobuf
+ * decoder skip attribute values nobody reads (the JSON decoder reads everything regardless).
  */
-export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeResult<Span> {
-  return encoding === 'protobuf' ? protobuf(body, decodeTracesProto) : json(body, decodeTracesJson);
+export function decodeTraces(
+  body: Uint8Array,
+  encoding: OtlpEncoding,
+  selection?: SpanSelection,
+): DecodeResult<Span> {
+  return encoding === 'protobuf'
+    ? protobuf(body, (r) => decodeTracesProto(r, selection))
+    : json(body, decodeTracesJson);
 }
 
 /** Decodes an OTLP `ExportLogsServiceRequest` body; same contract as {@link decodeTraces}. */

@@ -1,4 +1,10 @@
 export { decodeLogs, decodeTraces } from './decode.ts';
 export { OtlpDecodeError } from './decode-error.ts';
 export { RpcCode, encodeExportResponse, encodeStatus, type PartialSuccess } from './responses.ts';
-export { MAX_ERRORS, type DecodeResult, type OtlpEncoding, type OtlpSignal } from './types.ts';
+export {
+  MAX_ERRORS,
+  type DecodeResult,
+  type OtlpEncoding,
+  type OtlpSignal,
+  type SpanSelection,
+} from './types.ts';

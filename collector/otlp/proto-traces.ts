@@ -1,6 +1,13 @@
 import type { Attributes, Resource, Scope, Span, SpanEvent } from '../span.ts';
 import { spanIdsProblem } from './ids.ts';
-import { newAttributes, readKeyValue, readResource, readScope } from './proto-values.ts';
+import {
+  newAttributes,
+  readKeyLazily,
+  readKeyValue,
+  readResource,
+  readScope,
+  readValueAt,
+} from './proto-values.ts';
 import {
   I64,
   LEN,
@@ -14,7 +21,7 @@ import {
   tag,
   type Reader,
 } from './proto-wire.ts';
-import { DecodeCollector, type DecodeResult } from './types.ts';
+import { DecodeCollector, type DecodeResult, type SpanSelection } from './types.ts';
 
 // Field numbers from opentelemetry/proto/{collector/trace/v1/trace_service,trace/v1/trace}.proto.
 const REQUEST_RESOURCE_SPANS = tag(1, LEN);
@@ -38,39 +45,57 @@ const EVENT_ATTRIBUTES = tag(3, LEN);
 const STATUS_MESSAGE = tag(2, LEN);
 const STATUS_CODE = tag(3, VARINT);
 
+/** Attributes of the span being read, values not yet decoded (reused: decoding is synchronous). */
+const LAZY_KEYS: string[] = [];
+const LAZY_STARTS: number[] = [];
+const LAZY_ENDS: number[] = [];
+
 /**
  * Decodes an `ExportTraceServiceRequest` straight into `Span`s in one pass over the bytes (no
  * intermediate message objects, no `Long`s). Fields Assay does not use (trace_state, flags,
  * links, dropped counts, schema_url) are skipped. Throws on bytes that are not valid protobuf.
+ * With a `selection`, attribute values a span does not need are skipped, not decoded (the bytes
+ * are still walked, so malformed protobuf is refused all the same).
  */
-export function decodeTracesProto(r: Reader): DecodeResult<Span> {
+export function decodeTracesProto(r: Reader, selection?: SpanSelection): DecodeResult<Span> {
   const out = new DecodeCollector<Span>();
   while (r.pos < r.len) {
     const t = r.uint32();
-    if (t === REQUEST_RESOURCE_SPANS) readResourceSpans(r, subEnd(r), out);
+    if (t === REQUEST_RESOURCE_SPANS) readResourceSpans(r, subEnd(r), out, selection);
     else skipField(r, t);
   }
   return out.result();
 }
 
-function readResourceSpans(r: Reader, end: number, out: DecodeCollector<Span>): void {
+function readResourceSpans(
+  r: Reader,
+  end: number,
+  out: DecodeCollector<Span>,
+  selection: SpanSelection | undefined,
+): void {
   // Created up front and filled in place: spans share it even if `resource` comes last.
   const resource: Resource = { attributes: newAttributes() };
   while (r.pos < end) {
     const t = r.uint32();
     if (t === RS_RESOURCE) readResource(r, subEnd(r), resource.attributes);
-    else if (t === RS_SCOPE_SPANS) readScopeSpans(r, subEnd(r), resource, out);
+    else if (t === RS_SCOPE_SPANS) readScopeSpans(r, subEnd(r), resource, out, selection);
     else skipField(r, t);
   }
   checkEnd(r, end, 'ResourceSpans');
 }
 
-function readScopeSpans(r: Reader, end: number, resource: Resource, out: DecodeCollector<Span>): void {
+function readScopeSpans(
+  r: Reader,
+  end: number,
+  resource: Resource,
+  out: DecodeCollector<Span>,
+  selection: SpanSelection | undefined,
+): void {
   const scope: Scope = { name: '', version: '' };
   while (r.pos < end) {
     const t = r.uint32();
     if (t === SS_SCOPE) readScope(r, subEnd(r), scope);
-    else if (t === SS_SPANS) readSpan(r, subEnd(r), resource, scope, out);
+    else if (t === SS_SPANS) readSpan(r, subEnd(r), resource, scope, out, selection);
     else skipField(r, t);
   }
   checkEnd(r, end, 'ScopeSpans');
@@ -82,7 +107,10 @@ function readSpan(
   resource: Resource,
   scope: Scope,
   out: DecodeCollector<Span>,
+  selection: SpanSelection | undefined,
 ): void {
+  let lazy = 0;
+  let marked = false;
   const span: Span = {
     traceId: '',
     spanId: '',
@@ -122,7 +150,14 @@ function readSpan(
         span.endTimeMs = readFixed64Ms(r);
         break;
       case SPAN_ATTRIBUTES:
-        readKeyValue(r, subEnd(r), span.attributes);
+        if (!selection) readKeyValue(r, subEnd(r), span.attributes);
+        else {
+          const kv = readKeyLazily(r, subEnd(r));
+          if (selection.marks.has(kv.key)) marked = true;
+          LAZY_KEYS[lazy] = kv.key;
+          LAZY_STARTS[lazy] = kv.valueStart;
+          LAZY_ENDS[lazy++] = kv.valueEnd;
+        }
         break;
       case SPAN_EVENTS:
         span.events.push(readEvent(r, subEnd(r)));
@@ -135,6 +170,11 @@ function readSpan(
     }
   }
   checkEnd(r, end, 'Span');
+  for (let i = 0; i < lazy; i++) {
+    const key = LAZY_KEYS[i] as string;
+    if (marked || selection?.keeps.has(key))
+      span.attributes[key] = readValueAt(r, LAZY_STARTS[i] as number, LAZY_ENDS[i] as number);
+  }
   const problem = spanIdsProblem(span.traceId, span.spanId, span.parentSpanId);
   if (problem) out.reject(`span ${JSON.stringify(span.name)}: ${problem}`);
   else out.items.push(span);

@@ -100,6 +100,39 @@ function readKeyValues(r: Reader, end: number, into: Attributes, depth: number):
   return into;
 }
 
+/**
+ * One `KeyValue` message's key, with its value's byte range left undecoded (`valueEnd` 0 when
+ * it has none): for {@link readValueAt} once the caller knows it wants it.
+ */
+export function readKeyLazily(r: Reader, end: number): { key: string; valueStart: number; valueEnd: number } {
+  let key = '';
+  let valueStart = 0;
+  let valueEnd = 0;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === KV_KEY) key = readString(r);
+    else if (t === KV_VALUE) {
+      valueEnd = subEnd(r);
+      valueStart = r.pos;
+      r.pos = valueEnd;
+    } else skipField(r, t);
+  }
+  checkEnd(r, end, 'KeyValue');
+  return { key, valueStart, valueEnd };
+}
+
+/** The AnyValue at [start, end) of the reader's buffer; the reader's position is kept. */
+export function readValueAt(r: Reader, start: number, end: number): AttrValue {
+  if (end === 0) return null;
+  const pos = r.pos;
+  r.pos = start;
+  try {
+    return readAnyValue(r, end, 0);
+  } finally {
+    r.pos = pos;
+  }
+}
+
 /** One `KeyValue` message into `into`. A missing value is stored as null. */
 export function readKeyValue(r: Reader, end: number, into: Attributes, depth = 0): void {
   let key = '';

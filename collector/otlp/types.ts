@@ -52,3 +52,16 @@ export class DecodeCollector<T> implements DecodeResult<T> {
     };
   }
 }
+
+/**
+ * Which span attributes the caller reads, so the protobuf decoder can skip the values of the
+ * rest: most spans in a trace are not LLM calls, and of those only a few keys matter.
+ * A span carrying any `marks` key gets every attribute; any other span only the `keeps` keys.
+ * Without a selection every attribute of every span is decoded.
+ */
+export interface SpanSelection {
+  /** Keys whose presence may make a span interesting (all its attributes are then decoded). */
+  marks: ReadonlySet<string>;
+  /** Keys decoded on every span. */
+  keeps: ReadonlySet<string>;
+}

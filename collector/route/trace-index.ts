@@ -154,6 +154,9 @@ export interface RouteHit {
   source: 'attribute' | 'server_span';
 }
 
+/** The attributes {@link endpointOf} reads. */
+export const ENDPOINT_KEYS = ['http.route', 'next.route'] as const;
+
 /**
  * The route template of a SERVER span (`http.route`, else Next.js `next.route`), else ''.
  * The method is left out on purpose: alerts and dashboards name routes the way people say
