@@ -2,6 +2,7 @@ import type { Attributes, Resource, Scope, Span, SpanEvent } from '../span.ts';
 import { spanIdsProblem } from './ids.ts';
 import {
   newAttributes,
+  lazyValue,
   readKeyLazily,
   readKeyValue,
   readResource,
@@ -152,11 +153,11 @@ function readSpan(
       case SPAN_ATTRIBUTES:
         if (!selection) readKeyValue(r, subEnd(r), span.attributes);
         else {
-          const kv = readKeyLazily(r, subEnd(r));
-          if (selection.marks.has(kv.key)) marked = true;
-          LAZY_KEYS[lazy] = kv.key;
-          LAZY_STARTS[lazy] = kv.valueStart;
-          LAZY_ENDS[lazy++] = kv.valueEnd;
+          const key = readKeyLazily(r, subEnd(r));
+          if (selection.marks.has(key)) marked = true;
+          LAZY_KEYS[lazy] = key;
+          LAZY_STARTS[lazy] = lazyValue.start;
+          LAZY_ENDS[lazy++] = lazyValue.end;
         }
         break;
       case SPAN_EVENTS:
@@ -175,6 +176,8 @@ function readSpan(
     if (marked || selection?.keeps.has(key))
       span.attributes[key] = readValueAt(r, LAZY_STARTS[i] as number, LAZY_ENDS[i] as number);
   }
+  // A span with a huge attribute count must not leave the scratch arrays that large.
+  if (lazy > 1024) LAZY_KEYS.length = LAZY_STARTS.length = LAZY_ENDS.length = 0;
   const problem = spanIdsProblem(span.traceId, span.spanId, span.parentSpanId);
   if (problem) out.reject(`span ${JSON.stringify(span.name)}: ${problem}`);
   else out.items.push(span);

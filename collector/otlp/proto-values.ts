@@ -100,25 +100,29 @@ function readKeyValues(r: Reader, end: number, into: Attributes, depth: number):
   return into;
 }
 
+/** Where {@link readKeyLazily} leaves the value's byte range (`end` 0: no value). */
+export const lazyValue = { start: 0, end: 0 };
+
 /**
- * One `KeyValue` message's key, with its value's byte range left undecoded (`valueEnd` 0 when
- * it has none): for {@link readValueAt} once the caller knows it wants it.
+ * One `KeyValue` message's key, with its value's byte range left undecoded in
+ * {@link lazyValue} (no allocation per attribute): for {@link readValueAt} once the caller knows
+ * it wants it.
  */
-export function readKeyLazily(r: Reader, end: number): { key: string; valueStart: number; valueEnd: number } {
+export function readKeyLazily(r: Reader, end: number): string {
   let key = '';
-  let valueStart = 0;
-  let valueEnd = 0;
+  lazyValue.start = 0;
+  lazyValue.end = 0;
   while (r.pos < end) {
     const t = r.uint32();
     if (t === KV_KEY) key = readString(r);
     else if (t === KV_VALUE) {
-      valueEnd = subEnd(r);
-      valueStart = r.pos;
-      r.pos = valueEnd;
+      lazyValue.end = subEnd(r);
+      lazyValue.start = r.pos;
+      r.pos = lazyValue.end;
     } else skipField(r, t);
   }
   checkEnd(r, end, 'KeyValue');
-  return { key, valueStart, valueEnd };
+  return key;
 }
 
 /** The AnyValue at [start, end) of the reader's buffer; the reader's position is kept. */
