@@ -50,6 +50,10 @@ const STATUS_CODE = tag(3, VARINT);
 const LAZY_KEYS: string[] = [];
 const LAZY_STARTS: number[] = [];
 const LAZY_ENDS: number[] = [];
+/** The events of a span without any (frozen: shared by most spans). */
+const NO_EVENTS = Object.freeze([]) as unknown as SpanEvent[];
+/** The attributes of a span that kept none (frozen: shared by many spans). */
+const NO_ATTRIBUTES: Attributes = Object.freeze(newAttributes());
 
 /**
  * Decodes an `ExportTraceServiceRequest` straight into `Span`s in one pass over the bytes (no
@@ -120,8 +124,9 @@ function readSpan(
     kind: 0,
     startTimeMs: 0,
     endTimeMs: 0,
-    attributes: newAttributes(),
-    events: [],
+    // Selective decoding: most spans keep no attribute at all and share one empty object.
+    attributes: selection ? NO_ATTRIBUTES : newAttributes(),
+    events: NO_EVENTS,
     status: { code: 0, message: '' },
     resource,
     scope,
@@ -161,6 +166,7 @@ function readSpan(
         }
         break;
       case SPAN_EVENTS:
+        if (span.events === NO_EVENTS) span.events = [];
         span.events.push(readEvent(r, subEnd(r)));
         break;
       case SPAN_STATUS:
@@ -173,8 +179,10 @@ function readSpan(
   checkEnd(r, end, 'Span');
   for (let i = 0; i < lazy; i++) {
     const key = LAZY_KEYS[i] as string;
-    if (marked || selection?.keeps.has(key))
+    if (marked || selection?.keeps.has(key)) {
+      if (span.attributes === NO_ATTRIBUTES) span.attributes = newAttributes();
       span.attributes[key] = readValueAt(r, LAZY_STARTS[i] as number, LAZY_ENDS[i] as number);
+    }
   }
   // A span with a huge attribute count must not leave the scratch arrays that large.
   if (lazy > 1024) LAZY_KEYS.length = LAZY_STARTS.length = LAZY_ENDS.length = 0;
