@@ -135,26 +135,17 @@ describe('CollectorPipeline', () => {
       resource,
       scope,
     });
+    // The two records the instrumentation sends for one call: the question and the answer.
+    const exchange = (spanId: string, question: string, answer: string): LogRecord[] => [
+      record(spanId, 'gen_ai.user.message', { content: question }),
+      record(spanId, 'gen_ai.choice', { index: 0, finish_reason: 'stop', message: { content: answer } }),
+    ];
     p.acceptSpans([server('a000000000000001', '/api/chat')]);
     // Records first for one call, span first for the other.
-    p.acceptLogs([
-      record('b000000000000001', 'gen_ai.user.message', { content: 'early question' }),
-      record('b000000000000001', 'gen_ai.choice', {
-        index: 0,
-        finish_reason: 'stop',
-        message: { content: 'early answer' },
-      }),
-    ]);
+    p.acceptLogs(exchange('b000000000000001', 'early question', 'early answer'));
     p.acceptSpans([legacy('b000000000000001'), legacy('b000000000000002')]);
     expect(stored.map((c) => c.response)).toEqual(['early answer']);
-    p.acceptLogs([
-      record('b000000000000002', 'gen_ai.user.message', { content: 'late question' }),
-      record('b000000000000002', 'gen_ai.choice', {
-        index: 0,
-        finish_reason: 'stop',
-        message: { content: 'late answer' },
-      }),
-    ]);
+    p.acceptLogs(exchange('b000000000000002', 'late question', 'late answer'));
     expect(stored.map((c) => [c.prompt, c.response, c.route])).toEqual([
       ['user: early question', 'early answer', '/api/chat'],
       ['user: late question', 'late answer', '/api/chat'],

@@ -132,17 +132,15 @@ export class CollectorPipeline implements OtlpSink {
     }
     const ready: LlmCall[] = [];
     const touched = new Set<string>();
-    const waiting = this.waitingByTrace.size > 0;
     for (const span of spans) {
       this.index.observe(span, now);
-      if (waiting && this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
+      if (this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
     }
     for (const traceId of touched) {
       for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p, ready);
     }
     for (const call of calls) this.admit(call, now, ready);
     this.emit(ready);
-    this.counts.flush();
     return { ok: true, rejected: 0 };
   }
 
@@ -168,7 +166,6 @@ export class CollectorPipeline implements OtlpSink {
       }
     }
     this.emit(ready);
-    this.counts.flush();
     return { ok: true, rejected: 0 };
   }
 
@@ -180,16 +177,15 @@ export class CollectorPipeline implements OtlpSink {
     const ready: LlmCall[] = [];
     for (const p of this.pending.values()) this.finish(p, ready);
     this.emit(ready);
-    this.counts.flush();
   }
 
   private admit(call: NormalisedCall, now: number, ready: LlmCall[]): void {
     const key = `${call.trace_id}-${call.span_id}`;
     if (this.pending.has(key) || this.recent.has(key)) {
-      this.counts.duplicates++;
+      this.counts.duplicate();
       return;
     }
-    this.counts.add(this.counts.calls, call.convention);
+    this.counts.call(call.convention);
     const p: Pending = {
       key,
       call,
@@ -200,7 +196,7 @@ export class CollectorPipeline implements OtlpSink {
       logs: [],
       done: false,
     };
-    const early = this.earlyLogs.size > 0 ? this.earlyLogs.get(key) : undefined;
+    const early = this.earlyLogs.get(key);
     if (early) {
       this.earlyLogs.delete(key);
       p.logs.push(...early.parts);
@@ -261,7 +257,7 @@ export class CollectorPipeline implements OtlpSink {
     this.recent.add(p.key);
     if (p.logs.length) mergeLogContent(p.call, p.logs);
     const route = p.route ?? this.fallbackRoute(p.call);
-    this.counts.add(this.counts.routeSources, route.source);
+    this.counts.routed(route.source);
     ready.push(finishCall(p.call, route, this.deps));
   }
 
@@ -272,6 +268,7 @@ export class CollectorPipeline implements OtlpSink {
       : { route: this.deps.config.route.fallback, source: 'fallback' };
   }
 
+  /** Hands finished calls to the writer and publishes this round's counts; ends every entry point. */
   private emit(ready: LlmCall[]): void {
     if (this.overflow.length) {
       ready = this.overflow.concat(ready);
@@ -279,6 +276,7 @@ export class CollectorPipeline implements OtlpSink {
     }
     if (ready.length > 0 && !this.deps.sink.tryAdd(ready)) this.overflow = ready;
     metrics.pending.set(this.held);
+    this.counts.flush();
   }
 
   private tick(): void {
@@ -301,7 +299,6 @@ export class CollectorPipeline implements OtlpSink {
     }
     this.index.sweep(now);
     this.emit(ready);
-    this.counts.flush();
   }
 }
 
@@ -316,16 +313,24 @@ export function spanSelection(routeKeys: readonly string[]): SpanSelection {
 }
 
 /**
- * Per-call counter increments gathered over one batch and added to the metrics once: a label
- * lookup per call per counter was a measurable share of the hot path.
+ * Per-call counter increments gathered over one batch and added to the metrics once, instead of
+ * a prom-client label lookup per call per counter.
  */
 class BatchCounts {
-  readonly calls = new Map<string, number>();
-  readonly routeSources = new Map<string, number>();
-  duplicates = 0;
+  private readonly calls = new Map<string, number>();
+  private readonly routeSources = new Map<string, number>();
+  private duplicates = 0;
 
-  add(m: Map<string, number>, label: string): void {
-    m.set(label, (m.get(label) ?? 0) + 1);
+  call(convention: string): void {
+    this.calls.set(convention, (this.calls.get(convention) ?? 0) + 1);
+  }
+
+  routed(source: string): void {
+    this.routeSources.set(source, (this.routeSources.get(source) ?? 0) + 1);
+  }
+
+  duplicate(): void {
+    this.duplicates++;
   }
 
   flush(): void {

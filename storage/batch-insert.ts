@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rowBinaryCodec, type RowBinaryColumn } from './row-binary.ts';
 
 /**
  * How a writer turns rows into insert bytes and back (the way back is for replaying spooled
- * batches, whose rows the writer's hooks need again).
+ * batches, whose rows the writer's hooks need again): {@link jsonEachRow} here, `rowBinary` in
+ * row-binary.ts.
  */
 export interface RowFormat<T> {
   /** ClickHouse input format name, recorded with every spooled batch. */
@@ -33,17 +33,6 @@ const JSON_EACH_ROW: RowFormat<unknown> = {
       .map((l) => JSON.parse(l) as unknown);
   },
 };
-
-/** RowBinary with a fixed column list: for high-volume tables (no escaping, no text parsing). */
-export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>[]): RowFormat<T> {
-  const codec = rowBinaryCodec(columns);
-  return {
-    name: 'RowBinary',
-    columns: codec.columns,
-    encode: (rows) => codec.encode(rows),
-    decode: (payload) => codec.decode(payload),
-  };
-}
 
 /**
  * One idempotent insert: the token makes a retry of the same batch a no-op in the table and

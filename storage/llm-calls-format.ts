@@ -1,5 +1,5 @@
 import type { LlmCall } from '../core/llm-call.ts';
-import { rowBinary } from './batch-insert.ts';
+import { rowBinary } from './row-binary.ts';
 
 /**
  * `assay.llm_calls` rows as RowBinary, columns in the order of migration 0001. The collector

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rowBinaryCodec } from './row-binary.ts';
+import { rowBinary } from './row-binary.ts';
 
 interface Row {
   ts: number;
@@ -10,7 +10,7 @@ interface Row {
   nf: number | null;
 }
 
-const codec = rowBinaryCodec<Row>([
+const codec = rowBinary<Row>([
   ['ts', 'DateTime64(3)'],
   ['s', 'String'],
   ['n', 'UInt32'],
@@ -49,7 +49,7 @@ describe('RowBinary codec', () => {
   });
 
   it('writes the exact bytes ClickHouse expects for a string: LEB128 length, then UTF-8', () => {
-    const one = rowBinaryCodec<{ s: string }>([['s', 'String']]);
+    const one = rowBinary<{ s: string }>([['s', 'String']]);
     expect([...one.encode([{ s: 'é' }])]).toEqual([2, 0xc3, 0xa9]);
     const long = one.encode([{ s: 'a'.repeat(300) }]);
     expect([...long.subarray(0, 2)]).toEqual([0xac, 0x02]);

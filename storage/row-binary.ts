@@ -2,14 +2,16 @@
  * ClickHouse's RowBinary format for the column types Assay writes in bulk: strings go out as a
  * length and their UTF-8 bytes, numbers as fixed-width little-endian — no escaping, no text
  * parsing on either side. For `llm_calls`, whose rows are mostly prompt and answer text, this
- * is 2–3× cheaper to produce than JSONEachRow (see bench/RESULTS.md).
+ * measured 2.5 µs per call against 9.4 µs for JSONEachRow (bench/RESULTS.md).
  *
  * Layout per https://clickhouse.com/docs/interfaces/formats/RowBinary: String = LEB128 length +
  * bytes (LowCardinality(String) is sent the same way), UInt8/UInt32 = LE integers, Float64 = LE
  * IEEE 754, Nullable(T) = one byte (1 = NULL) then T when not null, DateTime64(3) = Int64 ticks.
  */
 
-/** The column types a {@link RowBinaryCodec} can write and read back. */
+import type { RowFormat } from './batch-insert.ts';
+
+/** The column types {@link rowBinary} can write and read back. */
 export type RowBinaryType =
   | 'String'
   | 'UInt8'
@@ -146,14 +148,8 @@ class In {
 const clampUint = (v: number, max: number): number =>
   Number.isFinite(v) ? Math.min(max, Math.max(0, Math.trunc(v))) : 0;
 
-/** Encoder and decoder for rows of `T` as RowBinary with a fixed column list. */
-export interface RowBinaryCodec<T> {
-  columns: readonly string[];
-  encode(rows: readonly T[]): Buffer;
-  decode(payload: Buffer): T[];
-}
-
-export function rowBinaryCodec<T extends object>(columns: readonly RowBinaryColumn<T>[]): RowBinaryCodec<T> {
+/** Rows of `T` as RowBinary with a fixed column list (sent as the INSERT's column list). */
+export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>[]): RowFormat<T> {
   const writeValue = (out: Out, type: RowBinaryType, v: unknown): void => {
     switch (type) {
       case 'String':
@@ -198,8 +194,9 @@ export function rowBinaryCodec<T extends object>(columns: readonly RowBinaryColu
     }
   };
   return {
+    name: 'RowBinary',
     columns: columns.map(([name]) => name),
-    encode(rows) {
+    encode: (rows) => {
       // ~2 KB per row is typical for llm_calls (prompt + answer); the buffer grows if not.
       const out = new Out(Math.max(1024, rows.length * 2048));
       for (const row of rows) {
@@ -208,7 +205,7 @@ export function rowBinaryCodec<T extends object>(columns: readonly RowBinaryColu
       }
       return out.buf.subarray(0, out.n);
     },
-    decode(payload) {
+    decode: (payload) => {
       const inp = new In(payload);
       const rows: T[] = [];
       while (!inp.done) {

@@ -21,8 +21,8 @@ const FILE = /^(\d{12})-[^/]+\.batch$/;
 
 /**
  * A directory of batch files, replayed oldest first. Each file holds one batch: a JSON header
- * line (`token`, `rows`, `format`) and then the payload exactly as it was (or would have been) sent, so a
- * replay repeats the same insert with the same dedup token and the same bytes. Files are
+ * line (`token`, `rows`, `format`) and then the payload exactly as it was (or would have been)
+ * sent, so a replay repeats the same insert with the same dedup token and the same bytes. Files are
  * written atomically (tmp file, fsync, rename, fsync of the directory), so a crash leaves
  * either the whole batch or nothing. Names carry a sequence number that keeps order across
  * restarts. Batches ClickHouse refused for good go to `dead/` and are never replayed.

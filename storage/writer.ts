@@ -20,19 +20,16 @@ interface Chunk<T> {
   kept: T[];
 }
 
-/** A batch cut from the buffer: its token is fixed for its whole life (retries, spool). */
+/**
+ * A batch cut from the buffer or read back from the spool: its token is fixed for its whole life
+ * (retries, spool, replay).
+ */
 interface Batch<T> {
   token: string;
-  /** The rows kept for the hooks (all of them when there is a beforeInsert). */
-  rows: T[];
-  rowCount: number;
-  payload: Buffer;
-}
-
-/** A batch about to be sent: its bytes, their format, and its rows when they are known. */
-interface Send<T> {
-  token: string;
-  /** Decoded rows; empty for a replay when no hook needs them. */
+  /**
+   * The rows the hooks get: those `retain` kept (all of them with a beforeInsert); for a replay,
+   * every row decoded from the bytes, or none when no hook needs them.
+   */
   rows: T[];
   rowCount: number;
   payload: Buffer;
@@ -223,10 +220,12 @@ export class BatchWriter<T extends object> {
     if (this.bufferedRows === 0) this.flushWanted = false;
     this.held = {
       token: `${this.opts.name}-${this.instance}-${++this.batchSeq}`,
-      rows: chunks.length === 1 ? (chunks[0] as Chunk<T>).kept : chunks.flatMap((c) => c.kept),
+      rows: chunks.flatMap((c) => c.kept),
       rowCount,
+      // One chunk goes as it is: Buffer.concat would copy it.
       payload:
         chunks.length === 1 ? (chunks[0] as Chunk<T>).payload : Buffer.concat(chunks.map((c) => c.payload)),
+      format: this.format,
     };
     return this.held;
   }
@@ -235,7 +234,7 @@ export class BatchWriter<T extends object> {
   private async sendHeld(batch: Batch<T>): Promise<void> {
     const attempts = this.opts.quickAttempts ?? 3;
     for (let i = 0; i < attempts; i++) {
-      const r = await this.attempt({ ...batch, format: this.format });
+      const r = await this.attempt(batch);
       if (r.ok) return this.finishHeld(r.written);
       if (!r.retryable) return this.killHeld(batch, r.err);
       if (this.closing && this.deadlinePassed) break;
@@ -290,9 +289,9 @@ export class BatchWriter<T extends object> {
     return this.nextBatch();
   }
 
-  /** A held batch as the spool stores it. */
+  /** A batch as the spool stores it. */
   private spoolable(b: Batch<T>): SpooledBatch {
-    return { token: b.token, rows: b.rowCount, format: this.format.name, payload: b.payload };
+    return { token: b.token, rows: b.rowCount, format: b.format.name, payload: b.payload };
   }
 
   /** The codec of a spooled batch: this writer's, or JSONEachRow for batches spooled before it changed. */
@@ -305,13 +304,13 @@ export class BatchWriter<T extends object> {
   private async replayOldest(): Promise<void> {
     const entry = this.spool.oldest();
     if (!entry) return;
-    let send: Send<T>;
+    let batch: Batch<T>;
     try {
-      const batch = await this.spool.read(entry);
-      const format = this.formatOf(batch.format);
-      if (!format) throw new Error(`unknown spooled batch format ${JSON.stringify(batch.format)}`);
-      const rows = this.opts.beforeInsert || this.opts.onWritten ? format.decode(batch.payload) : [];
-      send = { token: batch.token, rows, rowCount: batch.rows, payload: batch.payload, format };
+      const spooled = await this.spool.read(entry);
+      const format = this.formatOf(spooled.format);
+      if (!format) throw new Error(`unknown spooled batch format ${JSON.stringify(spooled.format)}`);
+      const rows = this.opts.beforeInsert || this.opts.onWritten ? format.decode(spooled.payload) : [];
+      batch = { token: spooled.token, rows, rowCount: spooled.rows, payload: spooled.payload, format };
     } catch (err) {
       this.opts.logger.error(
         { err, table: this.opts.name, file: entry.file },
@@ -320,7 +319,7 @@ export class BatchWriter<T extends object> {
       m.batches.inc({ ...this.labels, outcome: 'dead' });
       return this.spool.quarantine(entry);
     }
-    const r = await this.attempt(send);
+    const r = await this.attempt(batch);
     if (!r.ok && r.retryable) return this.scheduleOutageRetry();
     if (r.ok) {
       this.outageAttempts = 0;
@@ -330,10 +329,7 @@ export class BatchWriter<T extends object> {
         this.opts.logger.info({ table: this.opts.name }, 'spool replayed: ClickHouse reachable again');
       this.afterWrite(r.written);
     } else {
-      await this.bury(
-        { token: send.token, rows: send.rowCount, format: send.format.name, payload: send.payload },
-        r.err,
-      );
+      await this.bury(this.spoolable(batch), r.err);
       await this.spool.shift(entry);
     }
     this.updateGauges();
@@ -345,20 +341,20 @@ export class BatchWriter<T extends object> {
   }
 
   /** One insert attempt: beforeInsert, then the insert with the batch's token. */
-  private async attempt(send: Send<T>): Promise<Attempt> {
+  private async attempt(batch: Batch<T>): Promise<Attempt> {
     const stop = m.insertSeconds.startTimer(this.labels);
     try {
-      let sendRows: unknown[] = send.rows;
-      let body = send.payload;
-      let count = send.rowCount;
+      let sendRows: unknown[] = batch.rows;
+      let body = batch.payload;
+      let count = batch.rowCount;
       if (this.opts.beforeInsert) {
-        const kept = await this.opts.beforeInsert(send.rows);
+        const kept = await this.opts.beforeInsert(batch.rows);
         if (kept.length === 0) return { ok: true, written: [] };
-        if (kept.length !== send.rows.length) body = send.format.encode(kept);
+        if (kept.length !== batch.rows.length) body = batch.format.encode(kept);
         sendRows = kept;
         count = kept.length;
       }
-      await this.insert(send.token, send.format, body);
+      await this.insert(batch.token, batch.format, body);
       m.batches.inc({ ...this.labels, outcome: 'written' });
       m.rowsWritten.inc(this.labels, count);
       return { ok: true, written: sendRows };

@@ -1,59 +1,46 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/free-port.ts';
-import { silentLogger } from '../core/logger.ts';
-import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { eventually } from './helpers/assay.ts';
+import { startBackends, type TestBackends } from './helpers/backends.ts';
 import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
-import { startTestRedis } from './helpers/redis.ts';
 
 // `assay collector` as a real process receives SIGTERM while clients are sending: it stops
 // accepting, drains, flushes and exits 0, and every call it answered 200 for is in ClickHouse.
 
-const dir = mkdtempSync(join(tmpdir(), 'assay-sigterm-'));
-let embedded: Awaited<ReturnType<typeof startEmbeddedClickhouse>>;
-let redis: Awaited<ReturnType<typeof startTestRedis>>;
+let backends: TestBackends;
 
 beforeAll(async () => {
-  embedded = await startEmbeddedClickhouse({
-    dataDir: join(dir, 'ch'),
-    host: '127.0.0.1',
-    port: 0,
-    logger: silentLogger,
-  });
-  redis = await startTestRedis();
+  backends = await startBackends('assay-sigterm-');
 });
 
 afterAll(async () => {
-  await embedded?.shutdown();
-  await redis?.shutdown();
-  rmSync(dir, { recursive: true, force: true });
+  await backends?.shutdown();
 });
 
 describe('SIGTERM while clients are sending', () => {
   it('drains, flushes and exits; nothing it accepted is lost', async () => {
     const port = await freePort();
-    const configPath = join(dir, 'assay.yaml');
+    const configPath = join(backends.dir, 'assay.yaml');
     // A long route wait: calls are still waiting for their route when SIGTERM arrives, so the
     // drain has to finish them, not just flush the writer.
     writeFileSync(
       configPath,
       [
-        `data_dir: ${join(dir, 'collector')}`,
+        `data_dir: ${join(backends.dir, 'collector')}`,
         'log_level: warn',
         'collector:',
         `  port: ${port}`,
         '  route:',
         '    wait: 10s',
         'clickhouse:',
-        `  url: ${embedded.url}`,
+        `  url: ${backends.clickhouseUrl}`,
         '  writer:',
         '    flush_interval: 5s',
-        `redis:\n  url: ${redis.url}`,
+        `redis:\n  url: ${backends.redisUrl}`,
       ].join('\n'),
     );
     const child = spawn(
@@ -90,7 +77,7 @@ describe('SIGTERM while clients are sending', () => {
     await Promise.all(senders);
     expect(accepted.size).toBeGreaterThan(0);
 
-    const client = createClient({ url: embedded.url });
+    const client = createClient({ url: backends.clickhouseUrl });
     const rs = await client.query({
       query: `SELECT span_id, route_source FROM assay.llm_calls`,
       format: 'JSONEachRow',

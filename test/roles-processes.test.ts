@@ -1,53 +1,40 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/free-port.ts';
-import { silentLogger } from '../core/logger.ts';
-import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { eventually } from './helpers/assay.ts';
-import { startTestRedis } from './helpers/redis.ts';
+import { startBackends, type TestBackends } from './helpers/backends.ts';
 
 // `assay worker` and `assay alerter` as their own processes (as docker-compose runs them),
 // sharing one ClickHouse and one Redis: each answers /healthz and serves its own /metrics on
 // `ops.port`, and each exits 0 on SIGTERM.
 
-const dir = mkdtempSync(join(tmpdir(), 'assay-roles-'));
-let embedded: Awaited<ReturnType<typeof startEmbeddedClickhouse>>;
-let redis: Awaited<ReturnType<typeof startTestRedis>>;
 const children: ChildProcess[] = [];
+let backends: TestBackends;
 
 beforeAll(async () => {
-  embedded = await startEmbeddedClickhouse({
-    dataDir: join(dir, 'ch'),
-    host: '127.0.0.1',
-    port: 0,
-    logger: silentLogger,
-  });
-  redis = await startTestRedis();
+  backends = await startBackends('assay-roles-');
 });
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  await embedded?.shutdown();
-  await redis?.shutdown();
-  rmSync(dir, { recursive: true, force: true });
+  await backends?.shutdown();
 });
 
 async function startRole(
   role: 'worker' | 'alerter',
 ): Promise<{ url: string; exited: Promise<number | null>; child: ChildProcess }> {
   const port = await freePort();
-  const configPath = join(dir, `${role}.yaml`);
+  const configPath = join(backends.dir, `${role}.yaml`);
   writeFileSync(
     configPath,
     [
-      `data_dir: ${join(dir, role)}`,
+      `data_dir: ${join(backends.dir, role)}`,
       'log_level: warn',
       `ops:\n  port: ${port}`,
-      `clickhouse:\n  url: ${embedded.url}`,
-      `redis:\n  url: ${redis.url}`,
+      `clickhouse:\n  url: ${backends.clickhouseUrl}`,
+      `redis:\n  url: ${backends.redisUrl}`,
       'alerts:\n  interval: 1s',
     ].join('\n'),
   );

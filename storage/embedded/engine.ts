@@ -108,6 +108,7 @@ export class ChdbEngine {
   ) {
     this.scratch = `${path}-inserts`;
     rmSync(this.scratch, { recursive: true, force: true });
+    mkdirSync(this.scratch, { recursive: true });
     for (let i = 0; i < size; i++) this.idle.push(this.open());
   }
 
@@ -134,7 +135,7 @@ export class ChdbEngine {
 
   /**
    * An INSERT with its data as bytes, never decoded in JS. `target` is `INSERT INTO t [(cols)]`,
-   * `settings` a `SETTINGS …` clause or ''. chdb's raw insert reads the payload as the inline data
+   * `settings` a ` SETTINGS …` clause (leading space) or ''. chdb's raw insert reads the payload as the inline data
    * of a script, where a blank line ends the data and the rest would be parsed as SQL; payloads
    * that may hold one (`\n\n` in text, any binary format) go through a scratch file and
    * `FROM INFILE` instead, which reads the bytes as they are.
@@ -146,7 +147,7 @@ export class ChdbEngine {
     data: Buffer,
     ctx: StatementContext,
   ): Promise<EngineResult> {
-    const tail = `${settings ? ` ${settings}` : ''} FORMAT ${format.canonical}`;
+    const tail = `${settings} FORMAT ${format.canonical}`;
     if (format.binary || data.includes('\n\n')) return this.insertFromFile(target, tail, data, ctx);
     return this.withConnection(ctx, async (conn) => {
       const r = await this.native.InsertRawAsyncConnection(
@@ -167,7 +168,6 @@ export class ChdbEngine {
   }
 
   private async insertFromFile(target: string, tail: string, data: Buffer, ctx: StatementContext) {
-    mkdirSync(this.scratch, { recursive: true });
     const file = join(this.scratch, `${randomUUID()}.data`);
     await writeFile(file, data);
     try {

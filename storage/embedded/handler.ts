@@ -134,10 +134,10 @@ async function runInsert(
     head.qualified || p.database === undefined ? head.table : `${sqlIdentifier(p.database)}.${head.table}`;
   const settings = [head.settings, ...p.settings.map(([k, v]) => `${k} = ${sqlString(v)}`)].filter(Boolean);
   const target = `INSERT INTO ${table}${head.columns ? ` ${head.columns}` : ''}`;
-  const settingsClause = settings.length ? `SETTINGS ${settings.join(', ')}` : '';
+  const settingsClause = settings.length ? ` SETTINGS ${settings.join(', ')}` : '';
   if (!fmt) {
     // Formats chdb's raw insert does not take (e.g. JSONStringsEachRow) still work as inline data.
-    const sql = `${target}${settingsClause ? ` ${settingsClause}` : ''} FORMAT ${head.format}\n${data.toString('utf8')}`;
+    const sql = `${target}${settingsClause} FORMAT ${head.format}\n${data.toString('utf8')}`;
     const result = await engine.query(sql, 'TabSeparated', undefined, { settings: [] });
     return resultReply(result, 'TabSeparated');
   }
