@@ -77,6 +77,18 @@ describe('renderMigration with a cluster', () => {
     for (const s of all) expect(s).toContain('ON CLUSTER prod');
   });
 
+  it('alters columns on the local and the Distributed tables, and replaces views on the cluster', () => {
+    const m = readMigrations().find((x) => x.name.includes('verdict_confidence'));
+    const out = renderMigration(m!.sql, { database: 'obs', ttlDays: 30, cluster: 'prod' });
+    expect(out.filter((s) => s.startsWith('ALTER TABLE obs.llm_scores_local ON CLUSTER prod'))).toHaveLength(
+      1,
+    );
+    expect(out.filter((s) => s.startsWith('ALTER TABLE obs.llm_scores ON CLUSTER prod'))).toHaveLength(1);
+    expect(out).toContain('DROP VIEW IF EXISTS obs.llm_scores_1m_mv ON CLUSTER prod');
+    const mv = out.find((s) => s.startsWith('CREATE MATERIALIZED VIEW IF NOT EXISTS obs.llm_scores_1m_mv'));
+    expect(mv).toContain('FROM obs.llm_scores_local AS s');
+  });
+
   it('creates the database on the cluster', () => {
     expect(createDatabaseSql('obs', 'prod')).toBe('CREATE DATABASE IF NOT EXISTS obs ON CLUSTER prod');
     expect(createDatabaseSql('obs')).toBe('CREATE DATABASE IF NOT EXISTS obs');

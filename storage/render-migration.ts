@@ -55,6 +55,8 @@ export function createDatabaseSql(database: string, cluster?: string): string {
 }
 
 const CREATE_TABLE = /^CREATE TABLE (IF NOT EXISTS )?(\w+)\.(\w+)\s*/;
+const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+)\s+/;
+const DROP_VIEW = /^DROP VIEW (IF EXISTS )?(\w+)\.(\w+)$/;
 const CREATE_MV = /^CREATE MATERIALIZED VIEW (IF NOT EXISTS )?(\w+)\.(\w+) TO (\w+)\.(\w+)/;
 
 function clusterStatement(s: string, db: string, cluster: string): string[] {
@@ -76,6 +78,17 @@ function clusterStatement(s: string, db: string, cluster: string): string[] {
         `ENGINE = Distributed('${cluster}', '${db}', '${name}_local', ${key})`,
     ];
   }
+  const alter = ALTER_TABLE.exec(s);
+  if (alter?.[2]) {
+    // Columns change on the shards' local tables and on the Distributed table over them.
+    const rest = s.slice(alter[0].length);
+    return [
+      `ALTER TABLE ${db}.${alter[2]}_local ON CLUSTER ${cluster} ${rest}`,
+      `ALTER TABLE ${db}.${alter[2]} ON CLUSTER ${cluster} ${rest}`,
+    ];
+  }
+  const drop = DROP_VIEW.exec(s);
+  if (drop?.[3]) return [`DROP VIEW ${drop[1] ?? ''}${db}.${drop[3]} ON CLUSTER ${cluster}`];
   const mv = CREATE_MV.exec(s);
   if (mv?.[3]) {
     const ifNotExists = mv[1] ?? '';

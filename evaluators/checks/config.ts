@@ -31,6 +31,13 @@ export const evaluatorsConfigSchema = z
      * sampled call with its default parameters, before rules apply. Default true.
      */
     defaults: z.boolean().default(true),
+    /**
+     * A check's verdict counts (as a pass or a failure, in `call_verdicts.failed` and in pass
+     * rates) only when its confidence is at least this; below, it is stored as `unsure`,
+     * escalated to a judge when one is configured for the call, and kept out of the rates.
+     * Default 0.8.
+     */
+    min_confidence: z.number().min(0).max(1).default(0.8),
     /** Rules evaluated in order; every matching rule applies. Default [] (only the defaults). */
     rules: z.array(evaluatorRuleSchema).default([]),
   })

@@ -157,13 +157,18 @@ describe('evaluators config validation', () => {
   it('createCheckPlan throws a clear error for bad params that bypassed the schema', () => {
     const unchecked = {
       defaults: true,
+      min_confidence: 0.8,
       rules: [{ checks: { json_schema: { schema: { type: 'objekt' } } }, disable: [] }],
     };
     expect(() => createCheckPlan(unchecked, {})).toThrow(CheckConfigError);
     expect(() => createCheckPlan(unchecked, {})).toThrow(
       /evaluators\.rules\[0\]\.checks\.json_schema\.schema: invalid JSON Schema/,
     );
-    const requiresSchema = { defaults: true, rules: [{ checks: { json_schema: {} }, disable: [] }] };
+    const requiresSchema = {
+      defaults: true,
+      min_confidence: 0.8,
+      rules: [{ checks: { json_schema: {} }, disable: [] }],
+    };
     expect(() => createCheckPlan(requiresSchema, {})).toThrow(
       /evaluators\.rules\[0\]\.checks\.json_schema\.schema/,
     );

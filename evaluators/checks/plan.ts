@@ -8,12 +8,16 @@ import type { CheckDeps, CheckInput, CheckResult } from './types.ts';
 export interface PlannedCheck {
   id: string;
   version: string;
+  /** The judge evaluator (`judge_<rubric>`) that settles this check's unsure verdicts, if any. */
+  escalation?: string | undefined;
   evaluate: (input: CheckInput) => CheckResult | null;
 }
 
 /** Compiled plan from the `evaluators` config section: which checks (with which params) run on a call. */
 export interface CheckPlan {
   checksFor(dims: Dimensions): ReadonlyArray<PlannedCheck>;
+  /** `evaluators.min_confidence`: verdicts below it are unsure. */
+  readonly minConfidence: number;
 }
 
 /** Raised by {@link createCheckPlan} for bad rules; the message names each rule index, check and field. */
@@ -54,7 +58,12 @@ function compile(config: EvaluatorsConfig, ruleIdx: readonly number[], deps: Che
     let parsed = parseParams(check, params.merged);
     if (!parsed.ok) parsed = parseParams(check, params.last);
     if (!parsed.ok) continue;
-    planned.push({ id: check.id, version: check.version, evaluate: check.create(parsed.config, deps) });
+    planned.push({
+      id: check.id,
+      version: check.version,
+      escalation: check.escalation && `judge_${check.escalation}`,
+      evaluate: check.create(parsed.config, deps),
+    });
   }
   return planned;
 }
@@ -91,6 +100,7 @@ export function createCheckPlan(config: EvaluatorsConfig, deps: CheckDeps): Chec
     }
   });
   return {
+    minConfidence: config.min_confidence,
     checksFor(dims) {
       const idx: number[] = [];
       config.rules.forEach((rule, i) => {

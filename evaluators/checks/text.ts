@@ -12,14 +12,18 @@ export function clipReason(reason: string): string {
   return `${reason.slice(0, cut)}…`;
 }
 
-export const pass = (reason: string, score = 1): CheckResult => ({
+/** A passing verdict; `confidence` 1 unless the check's reading is statistical. */
+export const pass = (reason: string, score = 1, confidence = 1): CheckResult => ({
   score,
   passed: true,
+  confidence,
   reason: clipReason(reason),
 });
-export const fail = (reason: string, score = 0): CheckResult => ({
+/** A failing verdict; `confidence` 1 unless the check's reading is statistical. */
+export const fail = (reason: string, score = 0, confidence = 1): CheckResult => ({
   score,
   passed: false,
+  confidence,
   reason: clipReason(reason),
 });
 

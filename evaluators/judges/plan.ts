@@ -41,6 +41,7 @@ export function createJudgePlan(config: JudgesConfig): JudgePlan {
         rubric,
         probability: 1,
       })),
+    canJudge: (dims) => resolveJudgeRule(config, dims) !== undefined,
   };
 }
 

@@ -51,6 +51,8 @@ export type JudgeOutcome =
 export interface JudgePlan {
   /** `probability` is the per-rubric draw the worker's cascade makes on top of the sampler's judge mark. */
   judgesFor(dims: Dimensions): ReadonlyArray<{ evaluator: string; rubric: string; probability: number }>;
+  /** A judge endpoint applies to calls of these dimensions, so unsure checks can be escalated to it. */
+  canJudge(dims: Dimensions): boolean;
 }
 
 export interface JudgeRunner {

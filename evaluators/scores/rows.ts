@@ -19,6 +19,10 @@ export interface ScoreRow {
   /** In [0, 1]; 1 is good. */
   score: number;
   passed: 0 | 1;
+  /** How sure the evaluator was, in [0, 1] (judges: 1). */
+  confidence: number;
+  /** `pass` / `fail`, or `unsure` (confidence below `evaluators.min_confidence`): kept out of the rates. */
+  outcome: 'pass' | 'fail' | 'unsure';
   reason: string;
   /** '' for checks. */
   judge_model: string;
@@ -40,9 +44,11 @@ export interface VerdictRow {
   model: string;
   route: string;
   status: string;
-  /** 1 when any check or judge failed. */
+  /** 1 when any check or judge failed confidently. */
   failed: 0 | 1;
   failed_evaluators: string[];
+  /** Checks that were unsure and that no judge settled; a call with some and no failure is kept out of the failure rate. */
+  unsure_evaluators: string[];
   sample_weight: number;
 }
 

@@ -9,14 +9,24 @@ import { workerMetrics } from './metrics.ts';
 /** What one evaluator pass over a call produced. */
 export interface EvaluationPart {
   rows: ScoreRow[];
-  /** Evaluators whose score did not pass. */
+  /** Evaluators whose score did not pass, confidently. */
   failed: string[];
+}
+
+/** What the cheap checks produced, with the verdicts they were not sure of. */
+export interface ChecksPart extends EvaluationPart {
+  /** Checks whose verdict was below `min_confidence`, with the judge that can settle each (if any). */
+  unsure: Array<{ check: string; escalation?: string | undefined }>;
 }
 
 /** A judge the cascade picked for a call, with the probability it was picked with. */
 export interface ChosenJudge {
   evaluator: string;
   probability: number;
+  /** Run because a check was unsure (every such call is judged), not by the judge mark. */
+  escalated?: boolean;
+  /** The check an escalated judge settles. */
+  settles?: string;
 }
 
 /** Salt of the per-rubric judge draw, independent of the sampler's draws. */
@@ -25,7 +35,10 @@ const judgeSalt = (evaluator: string): string => `assay-judge:${evaluator}`;
 function baseRow(
   job: EvalJob,
   now: number,
-): Omit<ScoreRow, 'evaluator' | 'evaluator_version' | 'kind' | 'score' | 'passed' | 'reason'> {
+): Omit<
+  ScoreRow,
+  'evaluator' | 'evaluator_version' | 'kind' | 'score' | 'passed' | 'confidence' | 'outcome' | 'reason'
+> {
   return {
     timestamp: job.timestamp,
     trace_id: job.trace_id,
@@ -48,7 +61,7 @@ function baseRow(
  * applicable (no row); a check that throws is a bug in that check: it is counted and skipped so
  * one faulty check cannot wedge the queue.
  */
-export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: number): EvaluationPart {
+export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: number): ChecksPart {
   const input: CheckInput = {
     prompt: call.prompt,
     response: call.response,
@@ -62,6 +75,7 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
   };
   const rows: ScoreRow[] = [];
   const failed: string[] = [];
+  const unsure: ChecksPart['unsure'] = [];
   const base = baseRow(job, now);
   for (const check of plan.checksFor(job)) {
     const t0 = performance.now();
@@ -77,8 +91,14 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
       workerMetrics.evaluations.inc({ evaluator: check.id, outcome: 'not_applicable' });
       continue;
     }
-    workerMetrics.evaluations.inc({ evaluator: check.id, outcome: result.passed ? 'passed' : 'failed' });
-    if (!result.passed) failed.push(check.id);
+    const sure = result.confidence >= plan.minConfidence;
+    const outcome = !sure ? 'unsure' : result.passed ? 'pass' : 'fail';
+    workerMetrics.evaluations.inc({
+      evaluator: check.id,
+      outcome: outcome === 'unsure' ? 'unsure' : result.passed ? 'passed' : 'failed',
+    });
+    if (outcome === 'fail') failed.push(check.id);
+    if (outcome === 'unsure') unsure.push({ check: check.id, escalation: check.escalation });
     rows.push({
       ...base,
       evaluator: check.id,
@@ -86,10 +106,12 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
       kind: 'check',
       score: clampScore(result.score),
       passed: result.passed ? 1 : 0,
+      confidence: clampScore(result.confidence),
+      outcome,
       reason: clampReason(result.reason),
     });
   }
-  return { rows, failed };
+  return { rows, failed, unsure };
 }
 
 /**
@@ -97,17 +119,34 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
  * cheap check (an empty or refused answer needs no judge), and each rubric only when a second
  * deterministic draw (salted per rubric) falls under the rubric's probability for the stratum.
  */
-export function chooseJudges(plan: JudgePlan, job: EvalJob, checksFailed: readonly string[]): ChosenJudge[] {
-  if (!job.judge || checksFailed.length > 0) return [];
+export function chooseJudges(
+  plan: JudgePlan,
+  job: EvalJob,
+  checks: Pick<ChecksPart, 'failed' | 'unsure'>,
+): ChosenJudge[] {
+  if (checks.failed.length > 0) return [];
+  const chosen: ChosenJudge[] = [];
+  // Escalation: an unsure check is settled by its judge on every call where a judge endpoint
+  // applies, whatever the judge mark (the cascade: judges see only what checks cannot decide).
+  if (plan.canJudge(job))
+    for (const u of checks.unsure)
+      if (u.escalation && !chosen.some((c) => c.evaluator === u.escalation))
+        chosen.push({ evaluator: u.escalation, probability: 1, escalated: true, settles: u.check });
+  if (!job.judge) return chosen;
   const key = `${job.trace_id}-${job.span_id}`;
-  return plan
-    .judgesFor(job)
-    .filter((j) => inSample(key, j.probability, judgeSalt(j.evaluator)))
-    .map((j) => ({ evaluator: j.evaluator, probability: j.probability }));
+  for (const j of plan.judgesFor(job))
+    if (
+      !chosen.some((c) => c.evaluator === j.evaluator) &&
+      inSample(key, j.probability, judgeSalt(j.evaluator))
+    )
+      chosen.push({ evaluator: j.evaluator, probability: j.probability });
+  return chosen;
 }
 
 /** What the judges' outcomes mean for the call: score rows, failures, and whether to come back later. */
 export interface JudgePart extends EvaluationPart {
+  /** Checks an escalated judge settled (scored), so they are no longer unsure. */
+  settled: string[];
   /** Evaluators the judge runner deferred (breaker open, rate limited); the job is delayed for them. */
   deferred: string[];
   /** Longest `retryAfterMs` among the deferred. */
@@ -125,14 +164,18 @@ export function judgeRows(
   job: EvalJob,
   now: number,
 ): JudgePart {
-  const part: JudgePart = { rows: [], failed: [], deferred: [], retryAfterMs: 0 };
+  const part: JudgePart = { rows: [], failed: [], settled: [], deferred: [], retryAfterMs: 0 };
   const base = baseRow(job, now);
   for (const o of outcomes) {
     switch (o.kind) {
       case 'scored': {
         const s = o.score;
-        const p = chosen.find((c) => c.evaluator === s.evaluator)?.probability ?? 1;
-        const weight = 1 / (job.probability * (job.judge_probability || 1) * (p || 1));
+        const pick = chosen.find((c) => c.evaluator === s.evaluator);
+        const p = pick?.probability ?? 1;
+        // An escalated judge ran on every unsure call of the queue draw: no judge-mark factor.
+        const mark = pick?.escalated ? 1 : job.judge_probability || 1;
+        const weight = 1 / (job.probability * mark * (p || 1));
+        if (pick?.settles) part.settled.push(pick.settles);
         workerMetrics.evaluations.inc({ evaluator: s.evaluator, outcome: s.passed ? 'passed' : 'failed' });
         if (!s.passed) part.failed.push(s.evaluator);
         part.rows.push({
@@ -142,6 +185,8 @@ export function judgeRows(
           kind: 'judge',
           score: clampScore(s.score),
           passed: s.passed ? 1 : 0,
+          confidence: 1,
+          outcome: s.passed ? 'pass' : 'fail',
           reason: clampReason(s.reason),
           judge_model: s.judge_model,
           input_tokens: s.input_tokens,

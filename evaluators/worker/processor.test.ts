@@ -39,14 +39,15 @@ const stored = (response = 'Paris is the capital of France.'): StoredCall => ({
 
 /** Two checks: `not_empty` fails on an empty answer, `never_applies` returns null. */
 const checks: CheckPlan = {
+  minConfidence: 0.8,
   checksFor: () => [
     {
       id: 'not_empty',
       version: '1',
       evaluate: (i: CheckInput): CheckResult =>
         i.response.trim()
-          ? { score: 1, passed: true, reason: 'ok' }
-          : { score: 0, passed: false, reason: 'empty' },
+          ? { score: 1, passed: true, confidence: 1, reason: 'ok' }
+          : { score: 0, passed: false, confidence: 1, reason: 'empty' },
     },
     { id: 'never_applies', version: '1', evaluate: () => null },
   ],
@@ -55,7 +56,10 @@ const checks: CheckPlan = {
 function fakeJudges(outcome: (evaluator: string) => JudgeOutcome): JudgeRunner & { calls: number } {
   const runner = {
     calls: 0,
-    plan: { judgesFor: () => [{ evaluator: 'judge_relevance', rubric: 'relevance', probability: 1 }] },
+    plan: {
+      judgesFor: () => [{ evaluator: 'judge_relevance', rubric: 'relevance', probability: 1 }],
+      canJudge: () => true,
+    },
     run: async (_input: unknown, evaluators: readonly string[]) => {
       runner.calls++;
       return evaluators.map(outcome);
@@ -199,20 +203,41 @@ describe('evaluation job processor', () => {
   });
 });
 
+const none = { failed: [], unsure: [] };
+
 describe('chooseJudges', () => {
   it('per-rubric deterministic draw at the stratum probability', () => {
-    const plan = { judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 0.25 }] };
+    const plan = {
+      judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 0.25 }],
+      canJudge: () => true,
+    };
     let picked = 0;
     for (let i = 0; i < 8000; i++) {
       const j = job({ judge: true, judge_probability: 1, trace_id: i.toString(16).padStart(32, '0') });
-      const first = chooseJudges(plan, j, []);
-      expect(chooseJudges(plan, j, [])).toEqual(first);
+      const first = chooseJudges(plan, j, none);
+      expect(chooseJudges(plan, j, none)).toEqual(first);
       picked += first.length;
     }
     expect(Math.abs(picked - 2000)).toBeLessThan(4 * Math.sqrt(8000 * 0.25 * 0.75));
   });
   it('nothing when not marked for judging', () => {
-    const plan = { judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 1 }] };
-    expect(chooseJudges(plan, job({ judge: false }), [])).toEqual([]);
+    const plan = {
+      judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 1 }],
+      canJudge: () => true,
+    };
+    expect(chooseJudges(plan, job({ judge: false }), none)).toEqual([]);
+  });
+  it('escalates an unsure check to its judge on every call a judge applies to, marked or not', () => {
+    const plan = {
+      judgesFor: () => [{ evaluator: 'judge_x', rubric: 'x', probability: 1 }],
+      canJudge: () => true,
+    };
+    const unsure = { failed: [], unsure: [{ check: 'refusal', escalation: 'judge_confirm_refusal' }] };
+    expect(chooseJudges(plan, job({ judge: false }), unsure)).toEqual([
+      { evaluator: 'judge_confirm_refusal', probability: 1, escalated: true, settles: 'refusal' },
+    ]);
+    expect(chooseJudges({ ...plan, canJudge: () => false }, job({ judge: false }), unsure)).toEqual([]);
+    // A confident failure elsewhere already decides the call: no judge is paid for.
+    expect(chooseJudges(plan, job({ judge: true }), { ...unsure, failed: ['empty_response'] })).toEqual([]);
   });
 });

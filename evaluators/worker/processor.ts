@@ -37,9 +37,9 @@ export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string)
     const checks = runChecks(deps.checks, data, call, now());
     const rows: ScoreRow[] = [...checks.rows];
     const failed = [...checks.failed];
+    const unsure = new Set(checks.unsure.map((u) => u.check));
     let deferral: { evaluators: string[]; retryAfterMs: number } | undefined;
-    const chosen =
-      deps.judges && call.status === 'ok' ? chooseJudges(deps.judges.plan, data, checks.failed) : [];
+    const chosen = deps.judges && call.status === 'ok' ? chooseJudges(deps.judges.plan, data, checks) : [];
     if (deps.judges && chosen.length > 0) {
       const t0 = performance.now();
       const outcomes = await deps.judges.run(
@@ -56,6 +56,7 @@ export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string)
       const judged = judgeRows(outcomes, chosen, data, now());
       rows.push(...judged.rows);
       failed.push(...judged.failed);
+      for (const check of judged.settled) unsure.delete(check);
       if (judged.deferred.length > 0) {
         if (job.attemptsStarted < deps.maxStarts)
           deferral = { evaluators: judged.deferred, retryAfterMs: judged.retryAfterMs };
@@ -70,7 +71,7 @@ export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string)
       workerMetrics.processed.inc({ outcome: 'delayed' });
       throw new DelayedError();
     }
-    await write(deps.writers, rows, verdict(data, call, failed));
+    await write(deps.writers, rows, verdict(data, call, failed, [...unsure]));
     return 'completed';
   };
 }
@@ -97,7 +98,7 @@ async function loadCall(loader: CallLoader, job: EvalJob): Promise<StoredCall> {
 
 const dims = (j: EvalJob) => ({ service: j.service, provider: j.provider, route: j.route, model: j.model });
 
-function verdict(job: EvalJob, call: StoredCall, failed: string[]): VerdictRow {
+function verdict(job: EvalJob, call: StoredCall, failed: string[], unsure: string[]): VerdictRow {
   return {
     timestamp: job.timestamp,
     trace_id: job.trace_id,
@@ -106,6 +107,7 @@ function verdict(job: EvalJob, call: StoredCall, failed: string[]): VerdictRow {
     status: call.status,
     failed: failed.length > 0 ? 1 : 0,
     failed_evaluators: [...new Set(failed)],
+    unsure_evaluators: unsure,
     sample_weight: 1 / job.probability,
   };
 }
