@@ -18,6 +18,8 @@ export interface PiiFinding {
   kind: PiiKind;
   value: string;
   masked: string;
+  /** Where the value starts in the text. */
+  index: number;
 }
 
 type Detector = (text: string, out: PiiFinding[]) => void;
@@ -46,7 +48,8 @@ const byRegex =
     accept: (m: string) => boolean = () => true,
   ): Detector =>
   (text, out) => {
-    for (const m of text.matchAll(re)) if (accept(m[0])) out.push({ kind, value: m[0], masked: mask(m[0]) });
+    for (const m of text.matchAll(re))
+      if (accept(m[0])) out.push({ kind, value: m[0], masked: mask(m[0]), index: m.index });
   };
 
 const EMAIL_DOMAIN = /(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/y;
@@ -62,7 +65,7 @@ const emails: Detector = (text, out) => {
     const domain = EMAIL_DOMAIN.exec(text);
     if (!domain) continue;
     const value = text.slice(start, at + 1 + domain[0].length);
-    out.push({ kind: 'email', value, masked: `${value[0] ?? ''}***@${domain[0]}` });
+    out.push({ kind: 'email', value, masked: `${value[0] ?? ''}***@${domain[0]}`, index: start });
   }
 };
 

@@ -48,18 +48,37 @@ describe('repetition', () => {
   });
 
   it('names the repeated phrase', () => {
-    expect(runCheck(repetition, 'I will check the status for you. '.repeat(40))?.reason).toMatch(
+    expect(runCheck(repetition, 'I will check the status for you. '.repeat(40))?.reason).toBe(
+      'repetitive loop: "i will check the status for you" ×40 in a row',
+    );
+    const scattered = Array.from({ length: 30 }, (_, i) => `step ${i} we will refund the jacket`).join(' ');
+    expect(runCheck(repetition, scattered)?.reason).toMatch(
       /^repetitive loop: \d+% of 4-grams repeated; "[a-z ]+" ×\d+/,
     );
   });
 
-  it('is not applicable to short answers', () => {
-    expect(runCheck(repetition, 'Yes yes yes yes.')).toBeNull();
+  it.each([
+    ['a short sentence six times', 'Refunds take five days. '.repeat(6), false],
+    ['one word 24 times', `${'the '.repeat(24)}`.trim(), false],
+    [
+      'a line four times after an answer',
+      `Sure.\n${'Let me know if you need anything else.\n'.repeat(4)}`,
+      false,
+    ],
+    ['a word said four times', 'Yes yes yes yes.', true],
+    ['emphasis', 'This is very very important: keep the receipt.', true],
+    ['thanks twice', 'Thank you! Thank you!', true],
+    ['laughter', 'Ha ha ha ha, that is a good one.', true],
+  ])('short answers: %s', (_name, response, passed) => {
+    expect(runCheck(repetition, response)?.passed).toBe(passed);
+  });
+
+  it('is not applicable to an empty answer', () => {
     expect(runCheck(repetition, '')).toBeNull();
   });
 
   it('honours the threshold', () => {
-    const answer = `${proseText(300)} ${'refund the order now '.repeat(10)}`;
+    const answer = `${proseText(300)} ${Array.from({ length: 10 }, (_, i) => `refund the order now ${i}`).join(' ')}`;
     expect(runCheck(repetition, answer, { max_repeated_share: 0.05 })?.passed).toBe(false);
     expect(runCheck(repetition, answer, { max_repeated_share: 0.9 })?.passed).toBe(true);
   });

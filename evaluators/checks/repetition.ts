@@ -8,8 +8,18 @@ export const repetitionConfigSchema = z
     ngram_words: z.number().int().min(2).max(12).default(4),
     /** n of the character n-grams compared for scripts written without spaces (Chinese, Japanese, Thai). Default 8. */
     ngram_chars: z.number().int().min(2).max(32).default(8),
-    /** Answers with fewer tokens are not judged (too short to loop). Default 40. */
+    /**
+     * Below this many tokens the share of repeated n-grams is not read (too few n-grams to mean
+     * anything); short answers are judged by consecutive repeats instead. Default 40.
+     */
     min_tokens: z.number().int().min(10).default(40),
+    /**
+     * A unit of 3 or more tokens (a sentence, a line) said this many times in a row is a loop,
+     * at any length: "Refunds take five days." six times. Default 4.
+     */
+    min_unit_repeats: z.number().int().min(2).default(4),
+    /** One or two tokens said this many times in a row is a loop ("the the the …"). Default 10. */
+    min_token_repeats: z.number().int().min(3).default(10),
     /** Highest share of n-grams that repeat an earlier one that still passes. Default 0.4. */
     max_repeated_share: z.number().min(0).max(1).default(0.4),
     /** Only the last this many characters are read: a degenerate loop runs to the end. Default 20000. */
@@ -49,11 +59,53 @@ function countNgrams(tokens: readonly string[], n: number, sep: string): Repetit
   return stats;
 }
 
-/** Degenerate loops: the share of word n-grams (character n-grams for unspaced scripts) that repeat. */
+/** Tokens read for back-to-back repeats: a degenerate loop runs to the end of the answer. */
+const RUN_WINDOW = 600;
+/** Longest unit (tokens) looked for as a back-to-back repeat. */
+const MAX_UNIT = 40;
+
+interface Run {
+  unit: number;
+  repeats: number;
+  start: number;
+}
+
+/**
+ * The longest back-to-back repeat in `tokens`: for each unit length p, the longest stretch where
+ * every token equals the one p before it. Linear in tokens × MAX_UNIT, on the last RUN_WINDOW.
+ */
+function longestRun(tokens: readonly string[], minUnitRepeats: number, minTokenRepeats: number): Run | null {
+  const from = Math.max(0, tokens.length - RUN_WINDOW);
+  let best: Run | null = null;
+  let bestCover = 0;
+  for (let p = 1; p <= MAX_UNIT && from + 2 * p <= tokens.length; p++) {
+    let len = 0;
+    for (let i = from + p; i <= tokens.length; i++) {
+      if (i < tokens.length && tokens[i] === tokens[i - p]) {
+        len++;
+        continue;
+      }
+      const repeats = Math.floor(len / p) + 1;
+      const need = p < 3 ? minTokenRepeats : minUnitRepeats;
+      if (repeats >= need && repeats * p > bestCover) {
+        bestCover = repeats * p;
+        best = { unit: p, repeats, start: i - len - p };
+      }
+      len = 0;
+    }
+  }
+  return best;
+}
+
+/**
+ * Degenerate loops: the same unit said back to back many times (any length), or, on longer
+ * answers, a large share of word n-grams (character n-grams for unspaced scripts) that repeat.
+ */
 export const repetition: CheckDefinition<RepetitionConfig> = {
   id: 'repetition',
-  version: '1',
-  description: 'The answer loops: a large share of its word 4-grams repeat earlier ones.',
+  version: '2',
+  description:
+    'The answer loops: a unit said back to back many times, or a large share of its word 4-grams repeat earlier ones.',
   configSchema: repetitionConfigSchema,
   requiresParams: false,
   create(config) {
@@ -62,7 +114,14 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
       const { text } = splitStorageMarker(input.response);
       const tail = text.length > config.max_chars ? text.slice(-config.max_chars) : text;
       const tokens = tail.toLowerCase().match(TOKEN) ?? [];
-      if (tokens.length < config.min_tokens) return null;
+      const run = longestRun(tokens, config.min_unit_repeats, config.min_token_repeats);
+      if (run) {
+        const unit = tokens.slice(run.start, run.start + run.unit).join(' ');
+        const shown = unit.length > 60 ? `${unit.slice(0, 59)}…` : unit;
+        const share = Math.min(1, (run.unit * run.repeats) / tokens.length);
+        return fail(`repetitive loop: "${shown}" ×${run.repeats} in a row`, 1 - share);
+      }
+      if (tokens.length < config.min_tokens) return tokens.length === 0 ? null : pass('no loop');
       let unspaced = 0;
       for (const t of tokens) if (t.length === 1 && UNSPACED.test(t)) unspaced++;
       const byChar = unspaced * 2 > tokens.length;
