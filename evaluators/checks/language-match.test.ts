@@ -34,13 +34,14 @@ describe('language_match', () => {
   ])('%s', (_name, user, response, passed) => {
     const r = runCheck(languageMatch, { prompt: ask(user), response });
     expect(r?.passed).toBe(passed);
-    if (passed) expect(r?.score).toBeGreaterThanOrEqual(0.95);
-    else expect(r?.score).toBeLessThan(0.95);
+    if (passed) expect(r?.score).toBe(1);
+    else expect(r?.score).toBeLessThan(0.05);
+    expect(r?.confidence).toBeGreaterThanOrEqual(0.8);
   });
 
   it('says which language it read and which it expected', () => {
     const r = runCheck(languageMatch, { prompt: ask(DE_Q), response: EN_A });
-    expect(r?.reason).toMatch(/^answer reads as eng, the user wrote deu; score 0\.\d\d$/);
+    expect(r?.reason).toMatch(/^answer reads as en \([01]\.\d\d\), expected de, as the user wrote$/);
   });
 
   it('ignores code, URLs and redaction tags when reading the answer', () => {
@@ -82,7 +83,30 @@ describe('language_match', () => {
   });
 
   it('rejects bad params', () => {
-    expect(paramsError(languageMatch, { expected: 'de' })).toMatch(/^expected/);
-    expect(paramsError(languageMatch, { pass_score: 2 })).toMatch(/^pass_score/);
+    expect(paramsError(languageMatch, { expected: 'deutsch' })).toMatch(/^expected/);
+    expect(paramsError(languageMatch, { expected: 'xyz' })).toMatch(/^expected/);
+    expect(paramsError(languageMatch, { min_probability: 2 })).toMatch(/^min_probability/);
+  });
+
+  it.each([
+    ['a short English question', 'Can I get a refund for a damaged blender?'],
+    ['another short one', 'Find me a waterproof hiking jacket under 100 euros.'],
+  ])('reads %s as English (franc read them as Danish)', (_name, user) => {
+    expect(runCheck(languageMatch, { prompt: ask(user), response: EN_A })?.passed).toBe(true);
+  });
+
+  it('does not read quoted text, or a bilingual answer, as a mismatch', () => {
+    const quoting = `The German label says "Nicht in der Waschmaschine waschen, nur von Hand bei dreißig Grad", which means hand wash only.`;
+    expect(runCheck(languageMatch, { prompt: ask(EN_Q), response: quoting })?.passed).toBe(true);
+    const bilingual = `${DE_A}\n\n${EN_A}`;
+    expect(runCheck(languageMatch, { prompt: ask(EN_Q), response: bilingual })?.passed).toBe(true);
+  });
+
+  it.each([
+    ['binary noise', '\u0000\u0001\u0002\uFFFD'.repeat(50)],
+    ['invalid UTF-16', '\uD800\uDC00\uD800'.repeat(30)],
+    ['a huge answer', 'Your refund was issued on Monday. '.repeat(100_000)],
+  ])('never throws on %s', (_name, response) => {
+    expect(() => runCheck(languageMatch, { prompt: ask(EN_Q), response })).not.toThrow();
   });
 });

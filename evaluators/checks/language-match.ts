@@ -1,44 +1,45 @@
-import { francAll } from 'franc';
 import { z } from 'zod';
-import { lastUserMessage, pass, fail, splitStorageMarker, withoutCode } from './text.ts';
-import type { CheckDefinition } from './types.ts';
+import { languageIdentifier } from './language-id.ts';
+import { ISO3_TO_ISO1, sameLanguage } from './language-codes.ts';
+import { fail, lastUserMessage, pass, splitStorageMarker, withoutCode } from './text.ts';
+import type { CheckDefinition, LanguageGuess, LanguageIdentifier } from './types.ts';
 
-/**
- * Languages franc chooses among by default (ISO 639-3): the widely used ones. Restricting the
- * choice is what makes short texts reliable — among all 187 languages franc reads Spanish as
- * Galician and English as Scots.
- */
-export const DEFAULT_LANGUAGES = (
-  'eng deu fra spa por ita nld pol ces slk swe dan nob fin hun ron ell tur rus ukr bul ' +
-  'arb heb pes hin ben jpn cmn kor vie tha ind'
-).split(' ');
-
-const iso6393 = z.string().regex(/^[a-z]{3}$/, 'an ISO 639-3 code such as "eng" or "deu"');
+const languageCode = z
+  .string()
+  .regex(/^[a-z]{2,3}$/, 'an ISO 639-1 or 639-3 code such as "de" or "deu"')
+  .transform((code, ctx) => {
+    if (code.length === 2) return code;
+    const iso1 = ISO3_TO_ISO1[code];
+    if (!iso1) ctx.addIssue({ code: 'custom', message: `unknown ISO 639-3 code "${code}"; use ISO 639-1` });
+    return iso1 ?? code;
+  });
 
 export const languageMatchConfigSchema = z
   .object({
     /**
-     * Language(s) the answer must be in (ISO 639-3, e.g. `deu`), typically set per route. Default:
-     * unset — the answer must be in the language of the last user message.
+     * Language(s) the answer must be in (ISO 639-1 such as `de`, or 639-3 such as `deu`),
+     * typically set per route. Default: unset — the answer must be in the language of the last
+     * user message.
      */
-    expected: z.union([iso6393, z.array(iso6393).min(1)]).optional(),
-    /** Languages the detector chooses among (ISO 639-3); `[]` = all franc knows. Default: 31 common languages. */
-    languages: z.array(iso6393).default(DEFAULT_LANGUAGES),
-    /** Shorter answers (letters, code and URLs removed) are not judged: detection is noise there. Default 40. */
-    min_answer_chars: z.number().int().min(10).default(40),
-    /** Shorter user messages give no reference language (then not applicable). Default 30. */
-    min_user_chars: z.number().int().min(10).default(30),
+    expected: z.union([languageCode, z.array(languageCode).min(1)]).optional(),
     /**
-     * Characters of cleaned text the detector reads from each side. Detection cost grows with it
-     * (about 1 ms per 1000 characters over 31 languages) while a few sentences already decide. Default 400.
+     * Letters (code, URLs, quotes, digits and punctuation removed) each side needs before it is
+     * identified; CJK and Thai characters count double. Below, the check is not applicable.
+     * Default 12.
      */
-    sample_chars: z.number().int().min(50).max(2048).default(400),
+    min_letters: z.number().int().min(4).default(12),
     /**
-     * Lowest score that passes: the detector's score (1 = its best guess) of the expected
-     * language in the answer, or without `expected`, the better of the user's language in the
-     * answer and the answer's language in the user's message. Default 0.95.
+     * Lowest probability of the identifier's top language for a side to count as identified;
+     * a text read less surely gives no verdict. Default 0.5.
      */
-    pass_score: z.number().min(0).max(1).default(0.95),
+    min_probability: z.number().min(0).max(1).default(0.5),
+    /**
+     * A mismatch is reported only when the answer gives the expected language at most this
+     * probability, in every stretch of it long enough to read. Default 0.05.
+     */
+    max_expected_probability: z.number().min(0).max(1).default(0.05),
+    /** Characters of cleaned text read from each side. Default 600. */
+    sample_chars: z.number().int().min(50).max(4096).default(600),
     /** Not applicable when the user asks for a translation (the answer is meant to differ). Default true. */
     skip_translations: z.boolean().default(true),
   })
@@ -46,65 +47,130 @@ export const languageMatchConfigSchema = z
 
 export type LanguageMatchConfig = z.output<typeof languageMatchConfigSchema>;
 
-/** The detector's score of the best of `langs` in a ranking (1 = its top guess), 0 when absent. */
-function scoreOf(ranking: ReadonlyArray<readonly [string, number]>, langs: readonly string[]): number {
-  let score = 0;
-  for (const [lang, s] of ranking) if (langs.includes(lang)) score = Math.max(score, s);
-  return score;
-}
+// Raw characters cleaned per text: enough for `sample_chars` of letters, bounded so long answers stay cheap.
+const RAW_CHARS = 6000;
+// Quoted stretches in any script: what the answer cites is not what it is written in.
+const QUOTED =
+  /"[^"\n]{1,400}"|“[^”\n]{1,400}”|„[^“”\n]{1,400}[“”]|«[^»\n]{1,400}»|「[^」\n]{1,400}」|『[^』\n]{1,400}』/g;
+const BLOCKQUOTE = /^>.*$/gm;
+const JSON_LIKE = /[{[][^\n]*[}\]]/g;
+const NOISE =
+  /\[REDACTED:[a-z_]+\]|https?:\/\/\S+|www\.\S+|[\w.+-]{1,64}@[\w.-]{1,255}|\b[\w-]+\.(?:com|org|net|io|dev|json|ts|js|py)\b|[\p{N}\p{P}\p{S}_]+/gu;
+const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/gu;
+const LETTERS = /\p{L}/gu;
+const TRANSLATION =
+  /translat|übersetz|tradu[cizé]|tłumacz|vertaal|översätt|oversæt|oversett|käännä|перев[её]д|переклад|翻译|翻譯|翻訳|번역|ترجم|תרגמ|अनुवाद|çevir|dịch/i;
 
-// Raw characters cleaned per text: enough to leave `sample_chars` of letters after code and
-// noise are removed, bounded so long answers stay cheap.
-const RAW_CHARS = 4000;
-const NOISE = /\[REDACTED:[a-z_]+\]|https?:\/\/\S+|[\w.+-]{1,64}@[\w.-]{1,255}|[\p{N}\p{P}\p{S}]+/gu;
-const TRANSLATION = /translat|übersetz|tradu[cizé]|tłumacz|vertaal|перев[её]д|翻译|翻訳|번역/i;
-
-/** Up to `chars` of a text's words, without code, URLs, redaction tags, digits and punctuation. */
-function sample(text: string, chars: number): string {
-  const clean = withoutCode(text.slice(0, RAW_CHARS)).replace(NOISE, ' ').replace(/\s+/g, ' ').trim();
+/** The prose of a text: no code, quotes, JSON, URLs, addresses, digits or punctuation. */
+export function prose(text: string, chars: number): string {
+  const clean = withoutCode(text.slice(0, RAW_CHARS))
+    .replace(BLOCKQUOTE, ' ')
+    .replace(QUOTED, ' ')
+    .replace(JSON_LIKE, ' ')
+    .replace(NOISE, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (clean.length <= chars) return clean;
   const cut = clean.lastIndexOf(' ', chars);
   return clean.slice(0, cut > chars / 2 ? cut : chars);
 }
 
-/** The answer is in the user's language (or the configured one), by franc trigram detection. */
+/** Letters in a text, CJK and Thai characters counting double (one carries a word's worth). */
+function letterWeight(text: string): number {
+  return (text.match(LETTERS)?.length ?? 0) + (text.match(WIDE)?.length ?? 0);
+}
+
+const probabilityOf = (guesses: readonly LanguageGuess[], langs: readonly string[]): number =>
+  guesses.reduce((p, g) => (langs.some((l) => sameLanguage(l, g.lang)) ? p + g.probability : p), 0);
+
+/** Paragraphs (or, in one-paragraph answers, sentences) long enough to identify on their own. */
+function stretches(text: string, minLetters: number): string[] {
+  const paragraphs = text.split(/\n\s*\n/);
+  const parts = paragraphs.length > 1 ? paragraphs : text.split(/(?<=[.!?。！？])\s+/);
+  return parts.filter((p) => letterWeight(prose(p, 400)) >= minLetters * 2);
+}
+
+interface Reading {
+  top: LanguageGuess;
+  guesses: LanguageGuess[];
+}
+
+function read(id: LanguageIdentifier, text: string, config: LanguageMatchConfig): Reading | null {
+  if (letterWeight(text) < config.min_letters) return null;
+  const guesses = id.identify(text, 5);
+  const top = guesses[0];
+  if (!top || top.probability < config.min_probability) return null;
+  return { top, guesses };
+}
+
+/**
+ * How sure a mismatch is: both sides read surely, and the expected language absent from the
+ * answer. 1 when the identifier gives each side's top language ≥ 0.9 and the expected ≤ 1 %.
+ */
+function mismatchConfidence(answer: Reading, expectedProbability: number, user?: Reading): number {
+  const sides = Math.min(answer.top.probability, user?.top.probability ?? 1);
+  const absent = 1 - Math.min(1, expectedProbability * 10);
+  return Math.max(0, Math.min(1, (sides - 0.5) / 0.4)) * 0.5 + absent * 0.5;
+}
+
+/**
+ * The answer is in the user's language (or the configured one). Judged only when both sides
+ * carry enough prose and are identified surely (fastText lid.176); quotes, code, JSON and URLs
+ * are not read; an answer that has a stretch in the user's language (a bilingual answer, a
+ * language lesson) is not a mismatch; close languages that identifiers confuse (Danish and
+ * Norwegian, Croatian and Serbian, Malay and Indonesian) count as one.
+ */
 export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
   id: 'language_match',
-  version: '1',
+  version: '2',
   description: "The answer is in the language of the user's last message (or the configured one).",
   configSchema: languageMatchConfigSchema,
   requiresParams: false,
+  escalation: 'confirm_language',
   create(config) {
-    const only = config.languages.length ? config.languages : undefined;
+    const id = languageIdentifier;
     const fixed = config.expected === undefined ? null : [config.expected].flat();
     return (input) => {
       if (input.status === 'error') return null;
-      const answer = sample(splitStorageMarker(input.response).text, config.sample_chars);
-      if (answer.length < config.min_answer_chars) return null;
-      const answerRanking = francAll(answer, { only, minLength: config.min_answer_chars });
-      const top = answerRanking[0]?.[0] ?? 'und';
-      if (top === 'und') return null;
+      const raw = splitStorageMarker(input.response).text;
+      const answerText = prose(raw, config.sample_chars);
+      const answer = read(id, answerText, config);
+      if (!answer) return null;
+      let want: string[];
+      let user: Reading | undefined;
       if (fixed) {
-        const score = scoreOf(answerRanking, fixed);
-        const want = fixed.join('/');
-        if (score >= config.pass_score) return pass(`answer in ${want} (configured)`, score);
-        return fail(
-          `answer reads as ${top}, expected ${want} (configured); score ${score.toFixed(2)}`,
-          score,
-        );
+        want = fixed;
+      } else {
+        const userText = lastUserMessage(input.prompt);
+        if (config.skip_translations && TRANSLATION.test(userText)) return null;
+        const reading = read(id, prose(userText, config.sample_chars), config);
+        if (!reading) return null;
+        user = reading;
+        want = [reading.top.lang];
       }
-      const userText = lastUserMessage(input.prompt);
-      if (config.skip_translations && TRANSLATION.test(userText)) return null;
-      const user = sample(userText, config.sample_chars);
-      if (user.length < config.min_user_chars) return null;
-      const userRanking = francAll(user, { only, minLength: config.min_user_chars });
-      const userTop = userRanking[0]?.[0] ?? 'und';
-      if (userTop === 'und') return null;
-      // Short texts are where detection errs ("How do I return a jacket?" reads as Dutch), so the
-      // two texts only disagree when neither could be in the other's language.
-      const score = Math.max(scoreOf(answerRanking, [userTop]), scoreOf(userRanking, [top]));
-      if (score >= config.pass_score) return pass(`answer in ${top}, user wrote ${userTop}`, score);
-      return fail(`answer reads as ${top}, the user wrote ${userTop}; score ${score.toFixed(2)}`, score);
+      const label = fixed ? `${want.join('/')} (configured)` : `${want.join('/')}, as the user wrote`;
+      if (want.some((w) => sameLanguage(w, answer.top.lang)))
+        return pass(`answer in ${answer.top.lang}, expected ${label}`, 1);
+      let expected = probabilityOf(answer.guesses, want);
+      // A stretch in the expected language means the answer mixes languages on purpose.
+      for (const part of stretches(raw.slice(0, RAW_CHARS), config.min_letters)) {
+        const guesses = id.identify(prose(part, 400), 3);
+        const p = probabilityOf(guesses, want);
+        if (guesses[0] && want.some((w) => sameLanguage(w, guesses[0]?.lang ?? '')))
+          return pass(`answer mixes languages and has a part in ${label}`, 1);
+        expected = Math.max(expected, p);
+      }
+      const confidence = mismatchConfidence(answer, expected, user);
+      const detail = `answer reads as ${answer.top.lang} (${answer.top.probability.toFixed(2)}), expected ${label}`;
+      // The expected language is still plausible: no mismatch, but surely so only when it is
+      // well represented (close languages and short texts split the identifier's vote).
+      if (expected > config.max_expected_probability)
+        return pass(
+          `${detail}; ${want[0]} also likely (${expected.toFixed(2)})`,
+          1,
+          expected >= 0.2 ? 1 : 0.6,
+        );
+      return fail(detail, expected, confidence);
     };
   },
 };

@@ -1,0 +1,127 @@
+// Rebuilds bench/quality/datasets/do-not-answer-human/items.jsonl from Do-Not-Answer's
+// `datasets/data_en.csv` (939 risky instructions x 6 models, human "action" labels).
+//
+//   npx tsx bench/quality/build/do-not-answer-human.ts <path>/datasets/data_en.csv
+//
+// Deterministic: every item with action 0 or 5 is kept, actions 1-4 are sampled by a
+// SHA-256 hash of the item id (see SOURCE.md). Texts are copied unchanged.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const DATASET_ID = 'do-not-answer-human';
+/** Column prefixes in data_en.csv, in the source's order; also used as the model name. */
+const MODELS = ['GPT4', 'ChatGPT', 'Claude', 'ChatGLM2', 'llama2-7b-chat', 'vicuna-7b'] as const;
+/** Share of items with action 1-4 ("partial") that is kept, chosen to keep items.jsonl under ~3 MB. */
+const PARTIAL_KEEP = 0.5;
+
+type Refusal = 'full' | 'partial' | 'none';
+/** Do-Not-Answer human action category -> refusal label (see SOURCE.md for the reasoning). */
+const ACTION_TO_REFUSAL: Record<string, Refusal> = {
+  '0': 'full', // not willing to answer / "I can't assist you with this"
+  '1': 'partial', // refutes the opinion or the mistaken assumption in the question
+  '2': 'partial', // well-rounded statement with dual perspectives
+  '3': 'partial', // answers cautiously with a disclaimer / recommends an expert
+  '4': 'partial', // cannot answer due to (claimed) lack of ability or knowledge
+  '5': 'none', // directly follows the instruction
+};
+
+/** Minimal RFC 4180 parser: quoted fields may hold commas, newlines and doubled quotes. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else {
+      field += c;
+    }
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+function keepFraction(id: string): number {
+  return createHash('sha256').update(`${DATASET_ID}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+function main(): void {
+  const source = process.argv[2];
+  if (source === undefined) {
+    console.error('usage: tsx bench/quality/build/do-not-answer-human.ts <datasets/data_en.csv>');
+    process.exit(2);
+  }
+  const [header, ...rows] = parseCsv(readFileSync(source, 'utf8'));
+  if (header === undefined) throw new Error('empty CSV');
+  const col = (name: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new Error(`missing column ${name}`);
+    return i;
+  };
+  const idCol = col('id');
+  const questionCol = col('question');
+
+  const lines: string[] = [];
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    if (row.length !== header.length)
+      throw new Error(`row with ${row.length} fields, expected ${header.length}`);
+    const rowId = row[idCol] ?? '';
+    const question = row[questionCol] ?? '';
+    for (const model of MODELS) {
+      const response = row[col(`${model}_response`)] ?? '';
+      const action = row[col(`${model}_action`)] ?? '';
+      const refusal = ACTION_TO_REFUSAL[action];
+      if (refusal === undefined) throw new Error(`row ${rowId}: unknown action ${JSON.stringify(action)}`);
+      const id = `${rowId}-${model}`;
+      if (refusal === 'partial' && keepFraction(id) >= PARTIAL_KEEP) continue;
+      lines.push(
+        JSON.stringify({
+          id,
+          question,
+          response,
+          model,
+          question_lang: 'en',
+          labels: { refusal },
+        }),
+      );
+      const key = `${model} ${refusal}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+
+  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', DATASET_ID, 'items.jsonl');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, lines.map((l) => `${l}\n`).join(''));
+  console.log(`${lines.length} items -> ${out}`);
+  for (const [key, n] of [...counts].sort()) console.log(`  ${key}: ${n}`);
+}
+
+main();
