@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type AssayConfig } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { startMetricsSnapshots } from '../core/metrics-snapshot.ts';
 import { RedisNotFoundError } from '../core/redis-process.ts';
+import { ADMIN_PASSWORD_FILE, READER_PASSWORD_FILE } from '../storage/embedded/credentials.ts';
 import { startOpsServer } from './ops-server.ts';
-import { openRuntime } from './runtime.ts';
+import { embeddedOptions, openRuntime } from './runtime.ts';
 import type { Role } from './roles/role.ts';
 
 const program = new Command()
@@ -96,10 +98,16 @@ program
   .action(async () => {
     const { config, logger } = setup();
     const { startEmbeddedClickhouse } = await import('../storage/embedded/index.ts');
-    const { host, port } = config.clickhouse.embedded;
-    const server = await startEmbeddedClickhouse({ dataDir: resolveDataDir(config), host, port, logger });
+    const dataDir = resolveDataDir(config);
+    const server = await startEmbeddedClickhouse(embeddedOptions(config, dataDir, logger));
     onSignals(logger, () => server.shutdown());
-    process.stdout.write(`embedded ClickHouse serving on ${server.url}\n`);
+    const where = (configured: string, file: string) =>
+      configured ? 'the configured password' : `password in ${join(dataDir, file)}`;
+    process.stdout.write(
+      `embedded ClickHouse serving on ${server.url}\n` +
+        `  user ${server.admin.username} (${where(config.clickhouse.password, ADMIN_PASSWORD_FILE)})\n` +
+        `  read-only user ${server.reader.username} (${where(config.clickhouse.embedded.readonly_password, READER_PASSWORD_FILE)})\n`,
+    );
   });
 
 const alerts = program.command('alerts').description('alerting utilities');

@@ -4,6 +4,7 @@ import type { AssayConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { startRedisServer } from '../core/redis-process.ts';
 import { createClickhouseClient } from '../storage/client.ts';
+import { clientPassword } from '../storage/embedded/credentials.ts';
 import { migrate } from '../storage/migrate.ts';
 
 /** What every role shares in one process: config, logger, ClickHouse, and Redis when needed. */
@@ -44,12 +45,17 @@ export async function openRuntime(
   const stops: Array<() => Promise<void>> = [];
   try {
     let clickhouseUrl = config.clickhouse.url;
+    let credentials: { username: string; password: string };
     if (!clickhouseUrl) {
       const embedded = await startEmbedded(config, dataDir, logger);
       stops.push(() => embedded.shutdown());
       clickhouseUrl = embedded.url;
+      credentials = embedded.admin;
+    } else {
+      const { username, password } = config.clickhouse;
+      credentials = { username, password: clientPassword(password, clickhouseUrl, dataDir) };
     }
-    const clickhouse = createClickhouseClient(config.clickhouse, clickhouseUrl);
+    const clickhouse = createClickhouseClient({ ...config.clickhouse, ...credentials }, clickhouseUrl);
     stops.push(() => clickhouse.close());
     if (opts.migrate !== false) {
       const { applied } = await migrate(clickhouse, {
@@ -89,10 +95,26 @@ export async function openRuntime(
 
 async function startEmbedded(config: AssayConfig, dataDir: string, logger: Logger) {
   const { startEmbeddedClickhouse } = await import('../storage/embedded/index.ts');
-  const { host, port } = config.clickhouse.embedded;
-  const server = await startEmbeddedClickhouse({ dataDir, host, port, logger });
-  logger.info({ url: server.url }, 'embedded ClickHouse serving');
+  const server = await startEmbeddedClickhouse(embeddedOptions(config, dataDir, logger));
+  logger.info(
+    { url: server.url, user: server.admin.username, readonly_user: server.reader.username },
+    'embedded ClickHouse serving (passwords: clickhouse.password / clickhouse.embedded.readonly_password, or the files under data_dir)',
+  );
   return server;
+}
+
+/** What `startEmbeddedClickhouse` needs from the config (`assay start` and `assay clickhouse`). */
+export function embeddedOptions(config: AssayConfig, dataDir: string, logger: Logger) {
+  const { host, port } = config.clickhouse.embedded;
+  return {
+    dataDir,
+    host,
+    port,
+    logger,
+    username: config.clickhouse.username,
+    password: config.clickhouse.password,
+    config: config.clickhouse.embedded,
+  };
 }
 
 async function runInReverse(stops: Array<() => Promise<void>>, logger: Logger): Promise<void> {

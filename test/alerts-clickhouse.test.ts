@@ -87,7 +87,7 @@ const dir = mkdtempSync(join(tmpdir(), 'assay-alerts-ch-'));
 
 beforeAll(async () => {
   server = await startEmbeddedClickhouse({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger });
-  client = createClickhouseClient(parseConfig({}).clickhouse, server.url);
+  client = createClickhouseClient({ ...parseConfig({}).clickhouse, ...server.admin }, server.url);
   await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
   const segs: [Seg, string][] = [
     // Baseline 3 h: 2% semantic failures everywhere, model acme-large-1.

@@ -79,7 +79,7 @@ describe('alerter → signed webhook, with a restart mid-incident', () => {
       startWebhookReceiver(SECRET),
     ]);
     received = receiver.received;
-    client = createClickhouseClient(parseConfig({}).clickhouse, ch.url);
+    client = createClickhouseClient({ ...parseConfig({}).clickhouse, ...ch.admin }, ch.url);
     await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
     redis = new Redis(redisProc.url);
     config = parseConfig({

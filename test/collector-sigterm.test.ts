@@ -38,9 +38,11 @@ describe('SIGTERM while clients are sending', () => {
         '    wait: 10s',
         'clickhouse:',
         `  url: ${backends.clickhouseUrl}`,
+        `  password: ${backends.clickhousePassword}`,
         '  writer:',
         '    flush_interval: 5s',
         `redis:\n  url: ${backends.redisUrl}`,
+        'ops:\n  port: 0',
       ].join('\n'),
     );
     const child = spawn(
@@ -77,7 +79,7 @@ describe('SIGTERM while clients are sending', () => {
     await Promise.all(senders);
     expect(accepted.size).toBeGreaterThan(0);
 
-    const client = createClient({ url: backends.clickhouseUrl });
+    const client = createClient({ url: backends.clickhouseUrl, password: backends.clickhousePassword });
     const rs = await client.query({
       query: `SELECT span_id, route_source FROM assay.llm_calls`,
       format: 'JSONEachRow',

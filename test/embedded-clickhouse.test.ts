@@ -19,7 +19,7 @@ let client: ClickHouseClient;
 
 beforeAll(async () => {
   server = await startEmbeddedClickhouse({ dataDir: dir, host: '127.0.0.1', port: 0, logger: silentLogger });
-  client = createClickhouseClient(clickhouseConfigSchema.parse({}), server.url);
+  client = createClickhouseClient(clickhouseConfigSchema.parse(server.admin), server.url);
   await client.command({ query: 'CREATE DATABASE IF NOT EXISTS t1' });
   await client.command({
     query: `CREATE TABLE t1.events (id UInt64, name String, at DateTime64(3, 'UTC'), tags Array(String))
@@ -33,7 +33,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const http = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
+/** Plain HTTP as curl sends it, with `-u default:<password>` (HTTP basic auth). */
+const http = (path: string, init?: RequestInit, user = server.admin) =>
+  fetch(`${server.url}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+      ...(init?.headers as Record<string, string> | undefined),
+    },
+  });
 
 async function errorOf(p: Promise<unknown>): Promise<ClickHouseError> {
   try {

@@ -33,7 +33,7 @@ async function startRole(
       `data_dir: ${join(backends.dir, role)}`,
       'log_level: warn',
       `ops:\n  port: ${port}`,
-      `clickhouse:\n  url: ${backends.clickhouseUrl}`,
+      `clickhouse:\n  url: ${backends.clickhouseUrl}\n  password: ${backends.clickhousePassword}`,
       `redis:\n  url: ${backends.redisUrl}`,
       'alerts:\n  interval: 1s',
     ].join('\n'),

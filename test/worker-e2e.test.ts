@@ -44,7 +44,7 @@ beforeAll(async () => {
   config = parseConfig({
     data_dir: dir,
     redis: { url: redis.url, prefix: PREFIX },
-    clickhouse: { url: ch.url, database: DB },
+    clickhouse: { url: ch.url, database: DB, password: ch.admin.password },
     sampling: { worker: { flush_interval: '50ms', concurrency: 20 } },
   });
   client = createClickhouseClient(config.clickhouse, ch.url);

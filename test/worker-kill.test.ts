@@ -43,7 +43,7 @@ beforeAll(async () => {
     data_dir: dir,
     log_level: 'silent',
     redis: { url: redis.url, prefix: PREFIX },
-    clickhouse: { url: ch.url, database: DB },
+    clickhouse: { url: ch.url, database: DB, password: ch.admin.password },
     // Short locks so the killed worker's jobs are recovered within seconds; slow flushes so
     // many jobs sit between "scored" and "written" when the kill lands.
     sampling: { worker: { concurrency: 100, flush_interval: '400ms', lock_duration: '3s' } },

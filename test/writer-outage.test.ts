@@ -25,13 +25,19 @@ import { makeCall } from './fixtures/eval-calls.ts';
 
 const DB = 'outage';
 const dir = mkdtempSync(join(tmpdir(), 'assay-writer-outage-'));
-const cfg = clickhouseConfigSchema.parse({});
+const cfg = clickhouseConfigSchema.parse({ password: 'writer-outage-test' });
 let port: number;
 let server: EmbeddedClickhouse | undefined;
 let client: ClickHouseClient;
 
 const start = async () => {
-  server = await startEmbeddedClickhouse({ dataDir: dir, host: '127.0.0.1', port, logger: silentLogger });
+  server = await startEmbeddedClickhouse({
+    dataDir: dir,
+    host: '127.0.0.1',
+    port,
+    logger: silentLogger,
+    password: cfg.password,
+  });
 };
 const stop = async () => {
   await server?.shutdown();

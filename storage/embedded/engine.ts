@@ -63,6 +63,11 @@ export interface EngineResult {
 export interface StatementContext {
   settings: ReadonlyArray<readonly [string, string]>;
   database?: string;
+  /**
+   * Run under `readonly = 1` (the read-only user, GET requests). A second line of defence only:
+   * chdb lets `SET readonly = DEFAULT` lift it, so guard.ts refuses any client text naming it.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -199,7 +204,7 @@ export class ChdbEngine {
 
   private async withConnection<T>(ctx: StatementContext, fn: (conn: unknown) => Promise<T>): Promise<T> {
     const session = await this.acquire();
-    const dirty = ctx.settings.length > 0 || ctx.database !== undefined;
+    const dirty = ctx.settings.length > 0 || ctx.database !== undefined || ctx.readOnly === true;
     let healthy = true;
     try {
       if (ctx.settings.length > 0) {
@@ -212,6 +217,9 @@ export class ChdbEngine {
           `USE ${sqlIdentifier(ctx.database)}`,
           'TabSeparated',
         );
+      // Last: at readonly=1 no further SET is accepted.
+      if (ctx.readOnly)
+        await this.native.QueryAsyncConnection(session.connection, 'SET readonly = 1', 'TabSeparated');
       return await fn(session.connection);
     } catch (err) {
       throw EngineError.from(err);
@@ -224,6 +232,9 @@ export class ChdbEngine {
   /** Puts a connection back to defaults; false when that failed and it should be replaced. */
   private async reset(session: Session, ctx: StatementContext): Promise<boolean> {
     try {
+      // First: the other resets are refused while readonly=1 holds.
+      if (ctx.readOnly)
+        await this.native.QueryAsyncConnection(session.connection, 'SET readonly = DEFAULT', 'TabSeparated');
       if (ctx.settings.length > 0) {
         const names = ctx.settings.map(([k]) => `${k} = DEFAULT`).join(', ');
         await this.native.QueryAsyncConnection(session.connection, `SET ${names}`, 'TabSeparated');

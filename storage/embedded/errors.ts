@@ -8,6 +8,8 @@ export class EngineError extends Error {
     readonly code: number,
     readonly type: string,
     message: string,
+    /** HTTP status when it is not the one {@link httpStatusFor} gives for the code. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'EngineError';
@@ -35,6 +37,8 @@ export function httpStatusFor(code: number): number {
   if (BAD_REQUEST.has(code)) return 400;
   if (NOT_FOUND.has(code)) return 404;
   if (code === 164) return 403; // READONLY
+  if (code === 497 || code === 516) return 403; // ACCESS_DENIED, AUTHENTICATION_FAILED
+  if (code === 369) return 413; // QUERY_IS_TOO_LARGE (request body over the cap)
   if (code === 48) return 501; // NOT_IMPLEMENTED
   if (code === 159) return 408; // TIMEOUT_EXCEEDED
   return 500;

@@ -1,24 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gzip } from 'node:zlib';
+import { createAuthenticator, type EmbeddedUser } from './auth.ts';
+import { readBody, type BodyLimits } from './body.ts';
 import { sqlIdentifier, sqlString, type ChdbEngine, type EngineResult } from './engine.ts';
 import { EngineError, errorBody, httpStatusFor } from './errors.ts';
+import { checkSettingNames, checkStatement, type GuardPolicy } from './guard.ts';
 import { parseRequestParams, type RequestParams } from './request.ts';
 import {
   contentTypeFor,
   explicitFormat,
-  isReadOnly,
   parseInsertHead,
   rawInsertFormat,
   type InsertHead,
 } from './statement.ts';
 
-const gunzipAsync = promisify(gunzip);
 const gzipAsync = promisify(gzip);
 
-/** Request bodies larger than this are refused (a batch of the writer is a few MB). */
-const MAX_BODY_BYTES = 512 * 1024 ** 2;
 /** How much of a body is searched for an `INSERT ... FORMAT` head when the URL has no query. */
 const HEAD_SCAN_BYTES = 64 * 1024;
 
@@ -29,26 +28,63 @@ interface Reply {
   body: Buffer | string;
 }
 
-/** Serves ClickHouse's HTTP interface (the part clients and curl use) on top of a chdb engine. */
-export function createHandler(engine: ChdbEngine, version: string) {
+/** What the handler enforces on every request. */
+export interface HandlerSecurity extends BodyLimits {
+  users: readonly EmbeddedUser[];
+  /** Lowercased names of functions, engines and dictionary sources refused (guard.ts). */
+  denied: ReadonlySet<string>;
+  /** `Origin` values accepted; a request with any other Origin is refused. */
+  allowedOrigins: readonly string[];
+}
+
+/** One request as the routes see it: who sent it and what it may do. */
+interface Context {
+  engine: ChdbEngine;
+  security: HandlerSecurity;
+  params: RequestParams;
+  policy: GuardPolicy;
+}
+
+/**
+ * Serves ClickHouse's HTTP interface (the part clients and curl use) on top of a chdb engine:
+ * authenticated, one statement per request, read-only for the read-only user and for GET,
+ * no file, URL or remote access (guard.ts), bodies capped, no request from a web page.
+ */
+export function createHandler(engine: ChdbEngine, version: string, security: HandlerSecurity) {
+  const authenticate = createAuthenticator(security.users);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let queryId: string = randomUUID();
     let reply: Reply;
     try {
-      const params = parseRequestParams(url.searchParams);
-      queryId = params.queryId ?? queryId;
-      reply = await route(engine, req, url.pathname, params);
+      refuseWebPages(req, security.allowedOrigins);
+      const open = openRoute(req, url);
+      if (open) reply = open;
+      else {
+        const principal = authenticate(req.headers, url.searchParams);
+        const params = parseRequestParams(url.searchParams);
+        queryId = params.queryId ?? queryId;
+        const readOnly =
+          principal.readOnly || req.method === 'GET' || req.method === 'HEAD' || params.readOnly;
+        const policy: GuardPolicy = { readOnly, denied: security.denied };
+        checkSettingNames(
+          params.settings.map(([k]) => k),
+          policy,
+        );
+        reply = await route({ engine, security, params, policy }, req);
+      }
     } catch (err) {
       const e = EngineError.from(err);
       reply = {
-        status: httpStatusFor(e.code),
+        status: e.status ?? httpStatusFor(e.code),
         headers: {
           'Content-Type': 'text/plain; charset=UTF-8',
           'X-ClickHouse-Exception-Code': String(e.code),
         },
         body: errorBody(e, version),
       };
+      // The rest of an oversized body is not read: close rather than drain it.
+      if (reply.status === 413) reply.headers['Connection'] = 'close';
     }
     reply.headers['X-ClickHouse-Query-Id'] = queryId;
     reply.headers['X-ClickHouse-Timezone'] = 'UTC';
@@ -56,41 +92,68 @@ export function createHandler(engine: ChdbEngine, version: string) {
   };
 }
 
-async function route(
-  engine: ChdbEngine,
-  req: IncomingMessage,
-  path: string,
-  p: RequestParams,
-): Promise<Reply> {
-  const ok: Reply = { status: 200, headers: { 'Content-Type': 'text/plain; charset=UTF-8' }, body: 'Ok.\n' };
-  if (path === '/ping' || path === '/replicas_status') return ok;
+/**
+ * A browser sends `Origin` with every cross-origin POST (and `Sec-Fetch-Site` on every request):
+ * a page on any site could otherwise reach this loopback port. Clients and curl send neither.
+ */
+function refuseWebPages(req: IncomingMessage, allowed: readonly string[]): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !allowed.includes(origin))
+    throw new EngineError(
+      497,
+      'ACCESS_DENIED',
+      `Requests from web pages are refused (Origin: ${origin}); list the origin in clickhouse.embedded.allowed_origins to allow it`,
+    );
+  const site = req.headers['sec-fetch-site'];
+  if (origin === undefined && (site === 'cross-site' || site === 'same-site'))
+    throw new EngineError(497, 'ACCESS_DENIED', 'Requests from other web sites are refused');
+}
+
+const OK: Reply = { status: 200, headers: { 'Content-Type': 'text/plain; charset=UTF-8' }, body: 'Ok.\n' };
+
+/** Answers that need no credentials, as on ClickHouse: /ping, /replicas_status, `/` with no query. */
+function openRoute(req: IncomingMessage, url: URL): Reply | undefined {
+  const path = url.pathname;
+  if (path === '/ping' || path === '/replicas_status') return { ...OK, headers: { ...OK.headers } };
   if (path !== '/')
     return {
       status: 404,
       headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
       body: `There is no handle ${path}\n`,
     };
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    if (p.query === undefined) return ok;
-    // ClickHouse runs GET requests with readonly=1.
-    if (!isReadOnly(p.query)) throw new EngineError(164, 'READONLY', 'Cannot execute query in readonly mode');
-    return runQuery(engine, p.query, p);
-  }
+  if ((req.method === 'GET' || req.method === 'HEAD') && !url.searchParams.has('query'))
+    return { ...OK, headers: { ...OK.headers } };
+  return undefined;
+}
+
+async function route(ctx: Context, req: IncomingMessage): Promise<Reply> {
+  const p = ctx.params;
+  if (req.method === 'GET' || req.method === 'HEAD') return runQuery(ctx, p.query ?? '');
   if (req.method !== 'POST')
     throw new EngineError(48, 'NOT_IMPLEMENTED', `HTTP method ${req.method ?? ''} is not supported`);
-  const body = await readBody(req);
+  const body = await readBody(req, ctx.security);
   const insert = findInsert(p.query, body);
-  if (insert) return runInsert(engine, insert.head, insert.data, p);
+  if (insert) {
+    checkStatement(insert.sql, ctx.policy);
+    return runInsert(ctx, insert.head, insert.data);
+  }
   const sql = [p.query, body.length ? body.toString('utf8') : undefined]
     .filter((s) => s !== undefined)
     .join('\n');
-  if (!sql.trim()) throw new EngineError(62, 'SYNTAX_ERROR', 'Empty query');
-  return runQuery(engine, sql, p);
+  return runQuery(ctx, sql);
 }
 
-async function runQuery(engine: ChdbEngine, sql: string, p: RequestParams): Promise<Reply> {
+async function runQuery(ctx: Context, sql: string): Promise<Reply> {
+  if (!sql.trim()) throw new EngineError(62, 'SYNTAX_ERROR', 'Empty query');
+  const p = ctx.params;
+  const checked = checkStatement(sql, ctx.policy);
+  if (checked.noop) return resultReply(emptyResult(), 'TabSeparated');
   const format = explicitFormat(sql) ?? p.defaultFormat ?? 'TabSeparated';
-  const result = await engine.query(sql, format, p.params, { settings: p.settings, database: p.database });
+  const result = await ctx.engine.query(sql, format, p.params, {
+    settings: p.settings,
+    database: p.database,
+    readOnly: ctx.policy.readOnly,
+  });
   return resultReply(result, format);
 }
 
@@ -101,17 +164,22 @@ async function runQuery(engine: ChdbEngine, sql: string, p: RequestParams): Prom
  * after the blanks and the one line break that follow the format name. Nothing inside the body
  * is skipped when the query ends at the format name: binary formats may start with any byte.
  */
-function findInsert(query: string | undefined, body: Buffer): { head: InsertHead; data: Buffer } | undefined {
+function findInsert(
+  query: string | undefined,
+  body: Buffer,
+): { head: InsertHead; sql: string; data: Buffer } | undefined {
   if (query !== undefined) {
     const head = parseInsertHead(query);
     if (!head) return undefined;
     const tail = afterSeparator(Buffer.from(`${query.slice(head.end)}\n`, 'utf8'));
-    return { head, data: tail.length === 0 ? body : body.length ? Buffer.concat([tail, body]) : tail };
+    const data = tail.length === 0 ? body : body.length ? Buffer.concat([tail, body]) : tail;
+    return { head, sql: query.slice(0, head.end), data };
   }
   // latin1 maps bytes 1:1 to chars, so string offsets are byte offsets.
-  const head = parseInsertHead(body.subarray(0, HEAD_SCAN_BYTES).toString('latin1'));
+  const text = body.subarray(0, HEAD_SCAN_BYTES).toString('latin1');
+  const head = parseInsertHead(text);
   if (!head) return undefined;
-  return { head, data: afterSeparator(body.subarray(head.end)) };
+  return { head, sql: text.slice(0, head.end), data: afterSeparator(body.subarray(head.end)) };
 }
 
 /** Skips the blanks and at most one line break (CRLF or LF) that separate FORMAT from the data. */
@@ -123,26 +191,18 @@ function afterSeparator(data: Buffer): Buffer {
   return data.subarray(start);
 }
 
-async function runInsert(
-  engine: ChdbEngine,
-  head: InsertHead,
-  data: Buffer,
-  p: RequestParams,
-): Promise<Reply> {
-  const fmt = rawInsertFormat(head.format);
+async function runInsert(ctx: Context, head: InsertHead, data: Buffer): Promise<Reply> {
+  const p = ctx.params;
+  // Formats chdb's raw insert does not take (e.g. JSONStringsEachRow) are read from a file
+  // too: as inline data of a query, a blank line would end the data and start more SQL.
+  const fmt = rawInsertFormat(head.format) ?? { canonical: head.format, lineDelimited: false, binary: true };
   const table =
     head.qualified || p.database === undefined ? head.table : `${sqlIdentifier(p.database)}.${head.table}`;
   const settings = [head.settings, ...p.settings.map(([k, v]) => `${k} = ${sqlString(v)}`)].filter(Boolean);
   const target = `INSERT INTO ${table}${head.columns ? ` ${head.columns}` : ''}`;
   const settingsClause = settings.length ? ` SETTINGS ${settings.join(', ')}` : '';
-  if (!fmt) {
-    // Formats chdb's raw insert does not take (e.g. JSONStringsEachRow) still work as inline data.
-    const sql = `${target}${settingsClause} FORMAT ${head.format}\n${data.toString('utf8')}`;
-    const result = await engine.query(sql, 'TabSeparated', undefined, { settings: [] });
-    return resultReply(result, 'TabSeparated');
-  }
   if (data.length === 0) return resultReply(emptyResult(), 'TabSeparated');
-  const result = await engine.insert(target, settingsClause, fmt, data, { settings: [] });
+  const result = await ctx.engine.insert(target, settingsClause, fmt, data, { settings: [] });
   return resultReply(result, 'TabSeparated');
 }
 
@@ -177,30 +237,6 @@ function resultReply(r: EngineResult, format: string): Reply {
     },
     body: r.body,
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES)
-    throw new EngineError(369, 'QUERY_IS_TOO_LARGE', 'Request body is too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new EngineError(369, 'QUERY_IS_TOO_LARGE', 'Request body is too large');
-    chunks.push(chunk);
-  }
-  const raw = Buffer.concat(chunks);
-  const encoding = (req.headers['content-encoding'] ?? '').toLowerCase();
-  if (encoding === '' || encoding === 'identity') return raw;
-  if (encoding === 'gzip') {
-    try {
-      return await gunzipAsync(raw);
-    } catch {
-      throw new EngineError(432, 'UNKNOWN_CODEC', 'Cannot decompress the gzip request body');
-    }
-  }
-  throw new EngineError(432, 'UNKNOWN_CODEC', `Unsupported Content-Encoding ${encoding}`);
 }
 
 async function send(

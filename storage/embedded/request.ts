@@ -15,6 +15,8 @@ export interface RequestParams {
   settings: Array<[string, string]>;
   /** `enable_http_compression=1`: the response may be compressed if the client accepts it. */
   compressResponse: boolean;
+  /** `readonly=1` (or 2) asked for by the client: the server then enforces read-only itself. */
+  readOnly: boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Splits URL search parameters into query text, bound parameters, settings and HTTP options. */
 export function parseRequestParams(search: URLSearchParams): RequestParams {
-  const out: RequestParams = { params: {}, settings: [], compressResponse: false };
+  const out: RequestParams = { params: {}, settings: [], compressResponse: false, readOnly: false };
   for (const [key, value] of search) {
     if (key.startsWith('param_')) {
       out.params[key.slice('param_'.length)] = value;
@@ -76,6 +78,10 @@ export function parseRequestParams(search: URLSearchParams): RequestParams {
         continue;
       case 'enable_http_compression':
         out.compressResponse = value === '1' || value === 'true';
+        continue;
+      case 'readonly':
+        // Never applied as a setting: the server sets readonly itself where it applies.
+        out.readOnly = value !== '' && value !== '0';
         continue;
     }
     if (HTTP_ONLY.has(key)) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRequestParams } from './request.ts';
-import { contentTypeFor, explicitFormat, isReadOnly, parseInsertHead } from './statement.ts';
+import { contentTypeFor, explicitFormat, parseInsertHead } from './statement.ts';
 
 describe('parseInsertHead', () => {
   it.each([
@@ -65,23 +65,6 @@ describe('explicitFormat', () => {
   ])('%s → %s', (sql, format) => expect(explicitFormat(sql)).toBe(format));
 });
 
-describe('isReadOnly', () => {
-  it.each([
-    'SELECT 1',
-    ' with x as (select 1) select * from x',
-    '-- c\nSHOW TABLES',
-    'DESCRIBE t',
-    'EXISTS t',
-    '(SELECT 1)',
-  ])('%s reads', (sql) => expect(isReadOnly(sql)).toBe(true));
-  it.each([
-    'INSERT INTO t VALUES (1)',
-    'DROP TABLE t',
-    'CREATE TABLE t (a UInt8) ENGINE = Memory',
-    'SYSTEM FLUSH LOGS',
-  ])('%s writes', (sql) => expect(isReadOnly(sql)).toBe(false));
-});
-
 describe('contentTypeFor', () => {
   it('follows ClickHouse per format family', () => {
     expect(contentTypeFor('JSON')).toBe('application/json; charset=UTF-8');
@@ -107,6 +90,7 @@ describe('parseRequestParams', () => {
       params: { s: "it\\'s" },
       settings: [['max_execution_time', '5']],
       compressResponse: true,
+      readOnly: false,
     });
   });
 

@@ -1,8 +1,8 @@
 /**
  * Just enough SQL reading for the HTTP front of the embedded engine: find `INSERT ... FORMAT F`
  * heads (so their data goes to chdb's raw insert without being decoded in JS), the explicit
- * output `FORMAT` of a query, and whether a statement only reads. Everything else is the
- * engine's job.
+ * output `FORMAT` of a query. What a client may run is guard.ts's; everything else is the
+ * engine's.
  */
 
 const IDENT = '(?:`(?:[^`\\\\]|\\\\.|``)*`|"(?:[^"\\\\]|\\\\.|"")*"|[A-Za-z_][A-Za-z0-9_$]*)';
@@ -79,17 +79,6 @@ const TRAILING_FORMAT =
 /** The output format named by a trailing `FORMAT x` clause, if the statement has one. */
 export function explicitFormat(sql: string): string | undefined {
   return TRAILING_FORMAT.exec(sql)?.[1];
-}
-
-const READ_ONLY_START = /^\s*(?:\(\s*)*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b/i;
-
-/** Whether a statement only reads (what ClickHouse allows over GET, which implies readonly=1). */
-export function isReadOnly(sql: string): boolean {
-  return READ_ONLY_START.test(stripLeadingComments(sql));
-}
-
-function stripLeadingComments(sql: string): string {
-  return sql.replace(/^(?:\s*(?:--[^\n]*\n|\/\*[\s\S]*?\*\/))*/, '');
 }
 
 /** `Content-Type` ClickHouse sends for an output format. */

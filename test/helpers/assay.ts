@@ -38,6 +38,7 @@ export async function startTestAssay(overrides: AssayConfigInput = {}): Promise<
     clickhouse: {
       ...overrides.clickhouse,
       url: embedded.url,
+      password: embedded.admin.password,
       writer: { flush_interval: '100ms', ...overrides.clickhouse?.writer },
     },
   });

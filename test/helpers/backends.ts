@@ -9,6 +9,8 @@ export interface TestBackends {
   /** A fresh temporary directory (removed by shutdown); ClickHouse keeps its data in `ch/`. */
   dir: string;
   clickhouseUrl: string;
+  /** Password of the embedded server's `default` user. */
+  clickhousePassword: string;
   redisUrl: string;
   shutdown(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export async function startBackends(prefix: string): Promise<TestBackends> {
   return {
     dir,
     clickhouseUrl: embedded.url,
+    clickhousePassword: embedded.admin.password,
     redisUrl: redis.url,
     shutdown: async () => {
       await embedded.shutdown();
