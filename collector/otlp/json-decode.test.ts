@@ -167,6 +167,14 @@ describe('decodeTraces json: bad input', () => {
     expect(result.errors).toContain('resourceSpans[0].scopeSpans[0].spans[2]: span_id is missing');
   });
 
+  it('refuses absurdly nested values as a whole request, as over protobuf', () => {
+    let value: Record<string, unknown> = { stringValue: 'leaf' };
+    for (let i = 0; i < 40; i++) value = { kvlistValue: { values: [{ key: 'k', value }] } };
+    expect(() => decodeTraces(request([span({ attributes: [attr('deep', value)] })]), 'json')).toThrow(
+      new OtlpDecodeError('invalid JSON: AnyValue nested deeper than 32 levels'),
+    );
+  });
+
   it('throws OtlpDecodeError with the reason for bodies that are not an export request', () => {
     const reason = (b: Buffer): string => {
       try {

@@ -1,4 +1,5 @@
 import type { AttrValue, Attributes } from '../span.ts';
+import { OtlpDecodeError } from './decode-error.ts';
 import { MAX_DEPTH, newAttributes } from './proto-values.ts';
 
 /**
@@ -99,7 +100,9 @@ function jsonList(v: unknown, field: string): unknown[] | Bad {
 export function jsonAnyValue(v: unknown, depth = 0): AttrValue | Bad {
   if (v === undefined || v === null) return null;
   if (!isObject(v)) return new Bad('value must be an AnyValue object');
-  if (depth > MAX_DEPTH) return new Bad(`value nested deeper than ${MAX_DEPTH} levels`);
+  // The whole request is refused (400), as over protobuf: such a body is an attack, not one bad attribute.
+  if (depth > MAX_DEPTH)
+    throw new OtlpDecodeError(`invalid JSON: AnyValue nested deeper than ${MAX_DEPTH} levels`);
   if ('stringValue' in v)
     return typeof v['stringValue'] === 'string' ? v['stringValue'] : new Bad('stringValue must be a string');
   if ('boolValue' in v)
