@@ -6,6 +6,7 @@ import { CHECKS, createCheckPlan } from '../evaluators/checks/index.ts';
 import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
 import { callInput, proseText } from '../evaluators/checks/testing.ts';
 import type { CheckInput } from '../evaluators/checks/types.ts';
+import { ingestMicrosPerCall } from './ingest-cost.ts';
 import { machine } from './proc.ts';
 
 const SECONDS_PER_CHECK = Number(process.env['BENCH_SECONDS'] ?? 1);
@@ -111,6 +112,9 @@ const perCall = measure((c) => {
   for (const check of all) check.evaluate(c);
 }, SECONDS_PER_CHECK * 2);
 rows.push([`all ${all.length} checks, per call`, fmt(perCall), (1e6 / perCall).toFixed(1)]);
+// The same calls as the collector receives them, measured in this run on this machine.
+const ingestUs = ingestMicrosPerCall(CALLS, SECONDS_PER_CHECK * 2);
+rows.push(['collector ingest (decode + pipeline), per call', fmt(1e6 / ingestUs), ingestUs.toFixed(1)]);
 
 const avgChars = Math.round(CALLS.reduce((s, c) => s + c.response.length, 0) / CALLS.length);
 console.log(`cheap checks — ${machine()}`);
@@ -124,3 +128,6 @@ const line = (r: readonly string[]) =>
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
+console.log(
+  `\nchecks ÷ ingest, CPU per call: ${(1e6 / perCall / ingestUs).toFixed(2)} (goal ≤ 1: evaluating a call costs no more than ingesting it)`,
+);

@@ -2,49 +2,69 @@ import { describe, expect, it } from 'vitest';
 import { refusal } from './refusal.ts';
 import { paramsError, proseText, runCheck } from './testing.ts';
 
+/** What the check made of an answer: refusal (sure failure), partial, compliant, unsure. */
+function outcome(response: string): string {
+  const r = runCheck(refusal, response);
+  if (!r) return 'n/a';
+  if (r.confidence < 0.8) return 'unsure';
+  if (!r.passed) return 'refusal';
+  return r.reason.startsWith('partial refusal') ? 'partial' : 'compliant';
+}
+
 describe('refusal', () => {
+  // Real answers: gpt-3.5-turbo from maxwellreuter/chatgpt-refusals (MIT), Llama-3.1, Qwen2.5 and
+  // Gemma-2 from mainlp/Multilingual-Refusal (Apache-2.0), and the phrasings the detection-quality
+  // issue found missed or falsely flagged.
   it.each([
-    ['a helpful answer', 'Your refund for order 1234 was issued on Monday.', true],
     [
-      'a helpful answer that declines one detail late',
-      `${proseText(600)} I am unable to share the courier's phone.`,
-      true,
+      'refusal',
+      "I'm sorry, I cannot do that. Andrew Johnson, the 17th President of the United States, was impeached and remains a controversial figure in American history due to his racist policies and views. It would not be appropriate",
     ],
-    ['"I can\'t help with that"', "I can't help with that.", false],
-    ['a curly apostrophe', 'I’m sorry, but I can’t assist with that request.', false],
-    ['extra whitespace and capitals', 'I AM   SORRY, BUT I\nCANNOT do this.', false],
-    ['"As an AI language model"', 'As an AI language model, I do not have access to your orders.', false],
-    ['"I am unable to"', 'I am unable to process refunds.', false],
-    ['"I\'m not able to provide"', "I'm not able to provide legal advice.", false],
-    ['a policy violation', 'This request violates our usage policies.', false],
-    ['German', 'Es tut mir leid, aber ich kann Ihnen dabei nicht helfen.', false],
-    ['French', 'Je suis désolé, mais je ne peux pas vous aider avec cette demande.', false],
-    ['Spanish', 'Lo siento, pero no puedo ayudarte con eso.', false],
-    ['a CJK answer', '您的退款已于周一处理。', true],
-    ['an emoji answer', '🎉 Done! Your refund is on its way.', true],
-    ['a 100 KB answer', proseText(100_000), true],
-  ])('%s', (_name, response, passed) => {
-    expect(runCheck(refusal, response)?.passed).toBe(passed);
+    ['refusal', "I can't assist you with this request."],
+    ['refusal', 'I cannot and will not provide instructions for making a weapon.'],
+    ['refusal', "Apologies, but I won't be able to assist with that."],
+    ['refusal', 'Ich kann nicht dabei helfen, Anleitungen oder Anweisungen zu Terrorakten zu erstellen.'],
+    ['refusal', 'Lo siento, pero no puedo ayudarte con eso.'],
+    ['refusal', 'Je suis désolé, mais je ne peux pas vous aider avec cette demande.'],
+    ['refusal', 'Mi dispiace, ma non posso fornire consigli su come sfruttare le lacune normative.'],
+    ['refusal', 'Desculpe, mas não posso ajudar com isso.'],
+    ['refusal', '私はハッキングの手順を提供することはできません。ハッキングは違法です。'],
+    ['refusal', '我无法编写有害或误导性的内容。'],
+    ['refusal', 'Я не могу помочь вам с этим. Могу ли я помочь вам с чем-то еще?'],
+    [
+      'partial',
+      "I'm not able to give you that email address. However, you can reach their support team through the contact form on their website, and they usually answer within a day.",
+    ],
+    [
+      'compliant',
+      "I'm sorry to hear about the damaged blender! Send us a photo from the order page and we will refund you in full.",
+    ],
+    ['compliant', 'Your refund for order 1234 was issued on Monday.'],
+    ['compliant', '您的退款已于周一处理，预计五个工作日内到账。'],
+    ['compliant', '🎉 Done! Your refund is on its way.'],
+    ['compliant', proseText(100_000)],
+  ])('%s: %s', (expected, response) => {
+    expect(outcome(response)).toBe(expected);
   });
 
-  it('names the phrase it found', () => {
-    expect(runCheck(refusal, "Sorry — I can't help with that.")?.reason).toBe(
-      'refusal phrase "i can\'t help with that"',
-    );
+  it('says what it found and how sure it is', () => {
+    const r = runCheck(refusal, "Sorry — I can't help with that.");
+    expect(r?.reason).toMatch(/^refusal: "i can't help with that" opens the answer; model \d\.\d\d$/);
+    expect(r?.confidence).toBeGreaterThanOrEqual(0.9);
   });
 
   it('counts a content-filter stop as a refusal, unless turned off', () => {
     const filtered = { response: '', finish_reason: 'content_filter' };
-    expect(runCheck(refusal, filtered)).toMatchObject({ passed: false, score: 0 });
+    expect(runCheck(refusal, filtered)).toMatchObject({ passed: false, score: 0, confidence: 1 });
     expect(runCheck(refusal, filtered, { content_filter: false })).toBeNull();
   });
 
-  it('extends or replaces the phrase list', () => {
+  it('fails on your own phrases, and on partial refusals when asked to', () => {
     const answer = 'We are not able to process refunds in this chat.';
-    expect(runCheck(refusal, answer)?.passed).toBe(true);
     expect(runCheck(refusal, answer, { extra_phrases: ['Not able to process refunds'] })?.passed).toBe(false);
-    expect(runCheck(refusal, "I can't help with that.", { phrases: ['no way'] })?.passed).toBe(true);
-    expect(runCheck(refusal, 'Lo siento, pero no puedo.', { languages: ['en'] })?.passed).toBe(true);
+    const partial =
+      "I'm not able to give you that email address. However, you can reach their support team through the contact form on their website.";
+    expect(runCheck(refusal, partial, { partial_fails: true })).toMatchObject({ passed: false, score: 0.5 });
   });
 
   it('is not applicable to empty answers and failed calls', () => {
@@ -52,8 +72,15 @@ describe('refusal', () => {
     expect(runCheck(refusal, { status: 'error', response: "I can't help with that" })).toBeNull();
   });
 
+  it.each([
+    ['binary noise', '\u0000\u0001\u0002\uFFFD'.repeat(200)],
+    ['a lone surrogate', '\uD800 I cannot'],
+    ['mixed scripts', 'I cannot 我无法 je ne peux pas لا أستطيع'],
+  ])('never throws on %s', (_name, response) => {
+    expect(() => runCheck(refusal, response)).not.toThrow();
+  });
+
   it('rejects bad params', () => {
-    expect(paramsError(refusal, { languages: ['xx'] })).toMatch(/^languages\.0/);
     expect(paramsError(refusal, { extra_phrases: ['a'] })).toMatch(/^extra_phrases\.0/);
     expect(paramsError(refusal, { phrase: ['x'] })).toMatch(/unrecognized key/i);
   });

@@ -22,8 +22,8 @@ export const repetitionConfigSchema = z
     min_token_repeats: z.number().int().min(3).default(10),
     /** Highest share of n-grams that repeat an earlier one that still passes. Default 0.4. */
     max_repeated_share: z.number().min(0).max(1).default(0.4),
-    /** Only the last this many characters are read: a degenerate loop runs to the end. Default 20000. */
-    max_chars: z.number().int().min(1000).default(20_000),
+    /** Only the last this many characters are read: a degenerate loop runs to the end. Default 3000. */
+    max_chars: z.number().int().min(1000).default(3000),
   })
   .strict();
 
@@ -36,24 +36,49 @@ const UNSPACED = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Scrip
 interface RepetitionStats {
   total: number;
   repeated: number;
-  top: string;
   topCount: number;
 }
 
-/** Counts n-grams over tokens: how many repeat an earlier one, and the most frequent. */
-function countNgrams(tokens: readonly string[], n: number, sep: string): RepetitionStats {
-  const counts = new Map<string, number>();
-  const stats: RepetitionStats = { total: 0, repeated: 0, top: '', topCount: 0 };
-  for (let i = 0; i + n <= tokens.length; i++) {
-    let key = tokens[i] as string;
-    for (let k = 1; k < n; k++) key += sep + (tokens[i + k] as string);
+/** Tokens as small integers (equal tokens, equal ids): comparing and hashing numbers is cheap. */
+function tokenIds(tokens: readonly string[]): Int32Array {
+  const ids = new Map<string, number>();
+  const out = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    let id = ids.get(t);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(t, id);
+    }
+    out[i] = id;
+  }
+  return out;
+}
+
+/**
+ * Counts n-grams over token ids: how many repeat an earlier one, and the most frequent (by its
+ * start). An n-gram's key is two independent 26-bit hashes of its ids in one safe integer, so a
+ * collision between two different n-grams of one answer is negligible.
+ */
+function countNgrams(ids: Int32Array, n: number): RepetitionStats & { topAt: number } {
+  const counts = new Map<number, number>();
+  const stats = { total: 0, repeated: 0, topCount: 0, topAt: 0 };
+  for (let i = 0; i + n <= ids.length; i++) {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let k = 0; k < n; k++) {
+      const v = ids[i + k] as number;
+      h1 = Math.imul(h1 ^ v, 0x01000193);
+      h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+    const key = (h1 >>> 6) * 0x4000000 + (h2 >>> 6);
     const c = (counts.get(key) ?? 0) + 1;
     counts.set(key, c);
     stats.total++;
     if (c > 1) stats.repeated++;
     if (c > stats.topCount) {
       stats.topCount = c;
-      stats.top = key;
+      stats.topAt = i;
     }
   }
   return stats;
@@ -74,7 +99,7 @@ interface Run {
  * The longest back-to-back repeat in `tokens`: for each unit length p, the longest stretch where
  * every token equals the one p before it. Linear in tokens × MAX_UNIT, on the last RUN_WINDOW.
  */
-function longestRun(tokens: readonly string[], minUnitRepeats: number, minTokenRepeats: number): Run | null {
+function longestRun(tokens: Int32Array, minUnitRepeats: number, minTokenRepeats: number): Run | null {
   const from = Math.max(0, tokens.length - RUN_WINDOW);
   let best: Run | null = null;
   let bestCover = 0;
@@ -114,7 +139,8 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
       const { text } = splitStorageMarker(input.response);
       const tail = text.length > config.max_chars ? text.slice(-config.max_chars) : text;
       const tokens = tail.toLowerCase().match(TOKEN) ?? [];
-      const run = longestRun(tokens, config.min_unit_repeats, config.min_token_repeats);
+      const ids = tokenIds(tokens);
+      const run = longestRun(ids, config.min_unit_repeats, config.min_token_repeats);
       if (run) {
         const unit = tokens.slice(run.start, run.start + run.unit).join(' ');
         const shown = unit.length > 60 ? `${unit.slice(0, 59)}…` : unit;
@@ -126,11 +152,12 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
       for (const t of tokens) if (t.length === 1 && UNSPACED.test(t)) unspaced++;
       const byChar = unspaced * 2 > tokens.length;
       const n = byChar ? config.ngram_chars : config.ngram_words;
-      const stats = countNgrams(tokens, n, byChar ? '' : ' ');
+      const stats = countNgrams(ids, n);
       if (stats.total === 0) return null;
       const share = stats.repeated / stats.total;
       const score = 1 - share;
-      const top = stats.top.length > 60 ? `${stats.top.slice(0, 59)}…` : stats.top;
+      const gram = tokens.slice(stats.topAt, stats.topAt + n).join(byChar ? '' : ' ');
+      const top = gram.length > 60 ? `${gram.slice(0, 59)}…` : gram;
       const detail = `${Math.round(share * 100)}% of ${n}-grams repeated; "${top}" ×${stats.topCount}`;
       return share <= config.max_repeated_share
         ? pass(detail, score)

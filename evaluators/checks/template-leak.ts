@@ -15,6 +15,8 @@ export const templateLeakConfigSchema = z
     echo_words: z.number().int().min(0).default(25),
     /** Only the first this many characters of the system message are compared (its instructions). Default 8000. */
     max_system_chars: z.number().int().min(100).default(8000),
+    /** Only the first this many characters of the answer are compared: an echo comes early. Default 4000. */
+    max_answer_chars: z.number().int().min(100).default(4000),
   })
   .strict();
 
@@ -36,12 +38,13 @@ const CONTROL_TOKEN = /<\|[A-Za-z_][\w.-]{0,30}\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?
 const WORD = /[\p{L}\p{N}]+/gu;
 const MAX_ANCHOR_HITS = 8;
 
-/** Longest run of consecutive words the answer shares verbatim with the instructions. */
-export function longestSharedRun(
-  answer: readonly string[],
-  source: readonly string[],
-  minRun: number,
-): number {
+/** The words of an instruction text and where each 3-word sequence starts in it. */
+interface Anchored {
+  words: readonly string[];
+  anchors: Map<string, number[]>;
+}
+
+function anchor(source: readonly string[]): Anchored {
   const anchors = new Map<string, number[]>();
   for (let j = 0; j + 3 <= source.length; j++) {
     const key = `${source[j]} ${source[j + 1]} ${source[j + 2]}`;
@@ -49,13 +52,36 @@ export function longestSharedRun(
     if (!list) anchors.set(key, [j]);
     else if (list.length < MAX_ANCHOR_HITS) list.push(j);
   }
+  return { words: source, anchors };
+}
+
+// A route sends the same system prompt with every call: its words and anchors are built once.
+const ANCHOR_CACHE_SIZE = 64;
+const anchorCache = new Map<string, Anchored>();
+
+function anchoredSystem(system: string): Anchored {
+  let a = anchorCache.get(system);
+  if (a) return a;
+  a = anchor(system.toLowerCase().match(WORD) ?? []);
+  if (anchorCache.size >= ANCHOR_CACHE_SIZE) anchorCache.delete(anchorCache.keys().next().value as string);
+  anchorCache.set(system, a);
+  return a;
+}
+
+/** Longest run of consecutive words the answer shares verbatim with the instructions. */
+export function longestSharedRun(
+  answer: readonly string[],
+  source: readonly string[] | Anchored,
+  minRun: number,
+): number {
+  const { words, anchors } = 'anchors' in source ? source : anchor(source);
   let best = 0;
   for (let i = 0; i + 3 <= answer.length && best < minRun; i++) {
     const hits = anchors.get(`${answer[i]} ${answer[i + 1]} ${answer[i + 2]}`);
     if (!hits) continue;
     for (const j of hits) {
       let k = 3;
-      while (i + k < answer.length && j + k < source.length && answer[i + k] === source[j + k]) k++;
+      while (i + k < answer.length && j + k < words.length && answer[i + k] === words[j + k]) k++;
       best = Math.max(best, k);
     }
   }
@@ -85,13 +111,13 @@ export const templateLeak: CheckDefinition<TemplateLeakConfig> = {
       }
       if (config.echo_words > 0) {
         const system = instructionText(input.prompt).slice(0, config.max_system_chars);
-        const answerWords = system ? text.toLowerCase().match(WORD) : null;
+        const anchored = system ? anchoredSystem(system) : null;
+        const answerWords =
+          anchored && anchored.words.length >= config.echo_words
+            ? text.slice(0, config.max_answer_chars).toLowerCase().match(WORD)
+            : null;
         if (answerWords && answerWords.length >= config.echo_words) {
-          const run = longestSharedRun(
-            answerWords,
-            system.toLowerCase().match(WORD) ?? [],
-            config.echo_words,
-          );
+          const run = longestSharedRun(answerWords, anchored as Anchored, config.echo_words);
           if (run >= config.echo_words)
             return fail(`answer repeats ${run}+ consecutive words of the system prompt`);
         }
