@@ -39,10 +39,8 @@ async function runRoles(names: RoleName[]): Promise<void> {
   let ready = false;
   onSignals(logger, stopAll);
   try {
-    if (!names.includes('collector')) {
-      const ops = await startOpsServer({ ...config.ops, logger, isReady: () => ready });
-      roles.push({ name: 'ops', shutdown: () => ops.close() });
-    }
+    const ops = await startOpsServer({ ...config.ops, logger, isReady: () => ready });
+    roles.push({ name: 'ops', shutdown: () => ops.close() });
     for (const name of names) roles.push(await startRole(name, rt));
   } catch (err) {
     await stopAll();

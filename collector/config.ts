@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../core/duration.ts';
+import { httpLimitsSchema } from '../core/http-limits.ts';
 
 /**
  * Attribute keys that name a route explicitly, in precedence order (first present wins), on
@@ -63,7 +64,7 @@ export const collectorConfigSchema = z
   .object({
     /** Address the OTLP/HTTP receiver binds. Default 127.0.0.1. */
     host: z.string().default('127.0.0.1'),
-    /** OTLP/HTTP port (`/v1/traces`, `/v1/logs`, `/healthz`, `/metrics`). Default 4318. */
+    /** OTLP/HTTP port (`/v1/traces`, `/v1/logs`, `/healthz`; `/metrics` is on `ops.port`). Default 4318. */
     port: z.number().int().min(0).max(65535).default(4318),
     /** Bearer tokens accepted on OTLP requests; empty = no auth. Default []. */
     api_keys: z.array(z.string().min(8)).default([]),
@@ -73,6 +74,13 @@ export const collectorConfigSchema = z
       .int()
       .positive()
       .default(16 * 1024 * 1024),
+    /** Timeouts and connection bound of the OTLP/HTTP server. */
+    http: httpLimitsSchema({
+      request_timeout: '30s',
+      headers_timeout: '10s',
+      keep_alive_timeout: '30s',
+      max_connections: 1024,
+    }),
     /** `Retry-After` seconds sent with 429/503. Kept small: OTel exporters drop on long waits. Default 2. */
     retry_after_seconds: z.number().int().min(0).max(60).default(2),
     route: z

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { collectorConfigSchema } from '../collector/config.ts';
+import { httpLimitsSchema } from './http-limits.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 import { samplingConfigSchema, evaluatorsConfigSchema, judgesConfigSchema } from '../evaluators/config.ts';
 import { alertsConfigSchema } from '../alerts/config.ts';
@@ -32,8 +33,8 @@ export const configSchema = z
     judges: judgesConfigSchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
     /**
-     * Where a process that runs no collector (`assay worker`, `assay alerter`) serves `/healthz`
-     * and `/metrics`. A process with the collector serves both on `collector.port` instead.
+     * Where every process serves `/healthz` and `/metrics` (the collector's OTLP port serves
+     * `/healthz` only, so metrics are not published with it).
      */
     ops: z
       .object({
@@ -41,6 +42,13 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         /** Default 9464; 0 = any free port (logged). */
         port: z.number().int().min(0).max(65535).default(9464),
+        /** Timeouts and connection bound of the ops server. */
+        http: httpLimitsSchema({
+          request_timeout: '10s',
+          headers_timeout: '5s',
+          keep_alive_timeout: '5s',
+          max_connections: 64,
+        }),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,5 @@
-import type { Server, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { durationSchema, parseDuration } from './duration.ts';
 
@@ -67,7 +68,26 @@ export function fastifyHttpOptions(l: HttpLimits): {
   };
 }
 
-/** The limits that are properties of a created server (the connection bound). */
+/**
+ * The limits that are set on a created server: the connection bound, and a deadline for the
+ * first request's headers counted from the connection. Node's own `headersTimeout` starts only
+ * once the parser has seen the start of a message (a socket that sends nothing is never cut;
+ * one that sends a byte a second is cut seconds late); for later requests on a keep-alive
+ * connection it and `keepAliveTimeout` are what applies.
+ */
 export function applyHttpLimits(server: Server, l: HttpLimits): void {
   server.maxConnections = l.max_connections;
+  const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), l.headers_timeout);
+    timer.unref();
+    deadlines.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const timer = deadlines.get(req.socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    deadlines.delete(req.socket);
+  });
 }

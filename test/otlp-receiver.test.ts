@@ -10,6 +10,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.ts';
+import { registry } from '../core/metrics.ts';
 import { createReceiverServer, type AcceptResult, type OtlpSink } from '../collector/http/index.ts';
 import { otlpType } from '../collector/otlp/proto-root.ts';
 import { sdkLogRecords, sdkSpans } from '../collector/otlp/sdk-fixtures.ts';
@@ -220,6 +221,15 @@ describe('bad input gets a clear answer and the server keeps serving', () => {
     await expectStillServing();
   });
 
+  it('values nested past 32 levels → 400 over JSON, as over protobuf', async () => {
+    let value: Record<string, unknown> = { stringValue: 'leaf' };
+    for (let i = 0; i < 40; i++) value = { arrayValue: { values: [value] } };
+    const res = await post(jsonBody([jsonSpan({ attributes: [{ key: 'deep', value }] })]));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/nested deeper than 32 levels/);
+    await expectStillServing();
+  });
+
   it('wrongly typed attributes are dropped, the span is kept, the answer is a partial-success warning', async () => {
     const res = await post(
       jsonBody([
@@ -345,7 +355,7 @@ describe('bad input gets a clear answer and the server keeps serving', () => {
     await expectStillServing();
   });
 
-  it('missing or wrong bearer token → 401; health and metrics stay open', async () => {
+  it('missing or wrong bearer token → 401; health stays open, metrics are not on this port', async () => {
     expect((await post(jsonBody([jsonSpan()]), {}, '/v1/traces', authedUrl)).status).toBe(401);
     expect(
       (await post(jsonBody([jsonSpan()]), { authorization: 'Bearer wrong-key-000' }, '/v1/traces', authedUrl))
@@ -356,7 +366,7 @@ describe('bad input gets a clear answer and the server keeps serving', () => {
         .status,
     ).toBe(200);
     expect((await fetch(`${authedUrl}/healthz`)).status).toBe(200);
-    expect((await fetch(`${authedUrl}/metrics`)).status).toBe(200);
+    expect((await fetch(`${authedUrl}/metrics`)).status).toBe(404);
   });
 
   it.each([
@@ -382,7 +392,8 @@ describe('health and metrics', () => {
   it('metrics count requests by status and rejections by reason', async () => {
     await post('{"resourceSpans": 5}');
     await post(jsonBody([jsonSpan()]));
-    const text = await (await fetch(`${url}/metrics`)).text();
+    // Served on the ops port (cli/ops-server.ts); the registry is this process's.
+    const text = await registry.metrics();
     expect(text).toMatch(/assay_otlp_requests_total\{signal="traces",encoding="json",status="400"\} [1-9]/);
     expect(text).toMatch(/assay_otlp_requests_total\{signal="traces",encoding="json",status="200"\} [1-9]/);
     expect(text).toMatch(/assay_otlp_rejected_total\{signal="traces",reason="decode_error"\} [1-9]/);

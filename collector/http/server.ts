@@ -4,7 +4,9 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { addOpsRoutes } from '../../core/ops-routes.ts';
+import { applyHttpLimits, fastifyHttpOptions } from '../../core/http-limits.ts';
+import { addHealthRoute } from '../../core/ops-routes.ts';
+import { collectorConfigSchema } from '../config.ts';
 import { RpcCode, type OtlpSignal } from '../otlp/index.ts';
 import { createBearerCheck } from './auth.ts';
 import { encodingOf, isGzip } from './body.ts';
@@ -18,13 +20,14 @@ const NOT_POST = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
  * The OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs` (protobuf or JSON, optionally
- * gzip), `GET /healthz`, `GET /metrics`. Behaviour follows OTLP/HTTP (`reference/otel-genai-
+ * gzip) and `GET /healthz` (`/metrics` is on the ops port). Behaviour follows OTLP/HTTP (`reference/otel-genai-
  * conventions.md` §6): 415 for other media types and encodings, 405 for other methods, 401
  * without a valid bearer token (when keys are configured), 413 over the size cap (as sent and
  * after decompression), 400 with the reason for undecodable bodies. Fastify's own logger is
  * off; bad requests are counted in metrics and logged at most once per interval per reason.
  */
 export function createReceiverServer(deps: ReceiverDeps): FastifyInstance {
+  const limits = deps.config.http ?? collectorConfigSchema.parse({}).http;
   const app = Fastify({
     logger: false,
     bodyLimit: deps.config.max_body_bytes,
@@ -32,7 +35,10 @@ export function createReceiverServer(deps: ReceiverDeps): FastifyInstance {
     // While closing, refuse new requests with 503 (exporters retry) and let in-flight ones finish.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Slow or idle clients are cut off (request, header and keep-alive timeouts, a connection bound).
+    ...fastifyHttpOptions(limits),
   });
+  applyHttpLimits(app.server, limits);
   const log = createRateLimitedLog(deps.logger, undefined, deps.now);
   // Only OTLP bodies are read, always as raw bytes: the media type was checked in onRequest.
   app.removeAllContentTypeParsers();
@@ -62,7 +68,7 @@ export function createReceiverServer(deps: ReceiverDeps): FastifyInstance {
         ),
     });
   }
-  addOpsRoutes(app, deps.isReady);
+  addHealthRoute(app, deps.isReady);
   return app;
 }
 

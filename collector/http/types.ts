@@ -1,3 +1,4 @@
+import type { HttpLimits } from '../../core/http-limits.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SpanSelection } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
@@ -27,6 +28,8 @@ export interface ReceiverConfig {
   max_body_bytes: number;
   /** `Retry-After` seconds on 429/503. Config default 2. */
   retry_after_seconds: number;
+  /** Timeouts and connection bound. Default: `collector.http`'s defaults. */
+  http?: HttpLimits;
 }
 
 /** What `createReceiverServer` needs injected. */
