@@ -44,9 +44,14 @@ describe('assay demo', () => {
       const firingBlock = out.slice(firing, resolved);
       expect(firingBlock).toContain('signature verified ✔');
       expect(firingBlock).toContain('provider=acme route=/api/refunds metric=semantic_failure_rate');
-      expect(firingBlock).toMatch(
-        /semantic failure rate on acme \/api\/refunds rose from [\d.]+% to [\d.]+% \(n=\d+/,
-      );
+      const rose =
+        /semantic failure rate on acme \/api\/refunds rose from ([\d.]+)% to ([\d.]+)% \(n=\d+/.exec(
+          firingBlock,
+        );
+      expect(rose, firingBlock).not.toBeNull();
+      // The healthy baseline is healthy: its varied good answers (languages, JSON, long and
+      // short) are not failed by the checks.
+      expect(Number(rose?.[1])).toBeLessThanOrEqual(2);
       expect(firingBlock).toMatch(/example_trace_ids: [0-9a-f]{32},[0-9a-f]{32},[0-9a-f]{32}/);
       expect(firingBlock).toContain('refusal failed on');
       expect(firingBlock).toContain('acme-large-1 → acme-large-2');

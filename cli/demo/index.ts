@@ -12,6 +12,7 @@ import { startWorker } from '../roles/worker.ts';
 import { VirtualClock } from './clock.ts';
 import { startFakeOpenAi } from './fake-provider.ts';
 import { Progress, printAlert, printQueries } from './output.ts';
+import { ORDERS, REFUNDS, SEARCH, type Exchange } from './conversations.ts';
 import { DemoService, startTraffic } from './services.ts';
 import { startWebhookReceiver, type ReceivedAlert } from './webhook-receiver.ts';
 
@@ -23,16 +24,18 @@ export interface DemoOptions {
   configPath?: string;
 }
 
-const REFUND_QUESTIONS = [
-  'Where is my refund for order 1042?',
-  'How long does a refund to my credit card take?',
-  'Can I get a refund for a damaged blender?',
-];
-const ORDER_QUESTIONS = ['Where is my order 2210?', 'Can I change the delivery address of order 877?'];
-const SEARCH_QUESTIONS = [
-  'Find me a waterproof hiking jacket under 100 euros.',
-  'Which laptops have 32 GB of RAM?',
-];
+const questions = (xs: readonly Exchange[]): string[] => xs.map((x) => x.question);
+const EXCHANGES = new Map([...REFUNDS, ...ORDERS, ...SEARCH].map((x) => [x.question, x]));
+const REFUND_QUESTIONS = new Set(questions(REFUNDS));
+
+/** The last user message of a chat-completions request body. */
+function lastQuestion(body: Record<string, unknown>): string {
+  const messages = Array.isArray(body['messages'])
+    ? (body['messages'] as Array<Record<string, unknown>>)
+    : [];
+  const user = messages.filter((m) => m['role'] === 'user').at(-1);
+  return typeof user?.['content'] === 'string' ? user['content'] : '';
+}
 
 /**
  * `assay demo`: starts Assay on embedded defaults, runs simulated services through the OTel SDK
@@ -50,14 +53,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const receiver = await startWebhookReceiver(secret, (a) => received.push(a));
   let incident = false;
   const acme = await startFakeOpenAi((body) => {
-    const question = JSON.stringify(body['messages'] ?? '');
-    if (incident && question.includes('refund')) {
-      return { content: "I'm sorry, but I can't help with that request.", model: 'acme-large-2' };
-    }
-    return { content: answerFor(question), model: 'acme-large-1' };
+    const question = lastQuestion(body);
+    const exchange = EXCHANGES.get(question);
+    if (incident && REFUND_QUESTIONS.has(question) && exchange?.refusal)
+      return { content: exchange.refusal, model: 'acme-large-2' };
+    return { content: exchange?.answer ?? '', model: 'acme-large-1' };
   });
   const openaiFake = await startFakeOpenAi((body) => ({
-    content: answerFor(JSON.stringify(body['messages'])),
+    content: EXCHANGES.get(lastQuestion(body))?.answer ?? '',
   }));
 
   const base = opts.configPath ? loadConfig(opts.configPath) : undefined;
@@ -93,14 +96,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
           provider: 'acme',
           baseURL: acme.baseURL,
           model: 'acme-large',
-          questions: REFUND_QUESTIONS,
+          questions: questions(REFUNDS),
         },
         {
           route: '/api/orders',
           provider: 'acme',
           baseURL: acme.baseURL,
           model: 'acme-large',
-          questions: ORDER_QUESTIONS,
+          questions: questions(ORDERS),
         },
       ],
       clock,
@@ -114,7 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
           provider: 'openai',
           baseURL: openaiFake.baseURL,
           model: 'gpt-4o-mini',
-          questions: SEARCH_QUESTIONS,
+          questions: questions(SEARCH),
         },
       ],
       clock,
@@ -171,13 +174,6 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     await Promise.all([acme.close(), openaiFake.close(), receiver.close()]);
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function answerFor(question: string): string {
-  if (question.includes('refund'))
-    return 'Your refund was issued and should reach your card within 5 business days.';
-  if (question.includes('order')) return 'Your order has shipped and will arrive on Thursday.';
-  return 'Here are three options that match what you asked for, sorted by price.';
 }
 
 /** The demo's alert rule: semantic failure rate by provider and route, 5m window vs 30m baseline. */
