@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { collectorConfigSchema } from '../collector/config.ts';
+import { EnvExpansionError, expandEnv } from './env-expand.ts';
 import { httpLimitsSchema } from './http-limits.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 import { samplingConfigSchema, evaluatorsConfigSchema, judgesConfigSchema } from '../evaluators/config.ts';
@@ -81,8 +82,15 @@ export function parseConfig(input: unknown, source = 'config'): AssayConfig {
   throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
 }
 
-/** Reads the YAML file named by `--config` or `ASSAY_CONFIG`; no file → all defaults. */
-export function loadConfig(path: string | undefined = process.env['ASSAY_CONFIG']): AssayConfig {
+/**
+ * Reads the YAML file named by `--config` or `ASSAY_CONFIG`, expanding `${NAME}` and
+ * `${NAME:-default}` in its string values from the environment (core/env-expand.ts); no file →
+ * all defaults.
+ */
+export function loadConfig(
+  path: string | undefined = process.env['ASSAY_CONFIG'],
+  env: NodeJS.ProcessEnv = process.env,
+): AssayConfig {
   if (!path) return parseConfig({});
   let text: string;
   try {
@@ -95,6 +103,12 @@ export function loadConfig(path: string | undefined = process.env['ASSAY_CONFIG'
     doc = parseYaml(text);
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  try {
+    doc = expandEnv(doc, env);
+  } catch (err) {
+    if (err instanceof EnvExpansionError) throw new ConfigError(`config file ${path}: ${err.message}`);
+    throw err;
   }
   return parseConfig(doc, `config file ${path}`);
 }
