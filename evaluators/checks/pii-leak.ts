@@ -88,7 +88,9 @@ export const piiLeak: CheckDefinition<PiiLeakConfig> = {
           ? `${first.value} (redacted by storage)`
           : `${first.kind} (${first.masked})`;
       const kind = first.kind === 'secret' ? 'a secret' : 'personal data';
-      return fail(`answer contains ${kind}: ${what}${more}`);
+      // An email or a phone number may still be a business's that no cue gave away.
+      const contactOnly = leaks.every((l) => l.kind === 'email' || l.kind === 'phone');
+      return fail(`answer contains ${kind}: ${what}${more}`, 0, contactOnly ? 0.9 : 1);
     };
   },
 };

@@ -145,7 +145,13 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
         const unit = tokens.slice(run.start, run.start + run.unit).join(' ');
         const shown = unit.length > 60 ? `${unit.slice(0, 59)}…` : unit;
         const share = Math.min(1, (run.unit * run.repeats) / tokens.length);
-        return fail(`repetitive loop: "${shown}" ×${run.repeats} in a row`, 1 - share);
+        // Twice the repeats needed leaves no doubt; just enough may be a refrain or a chant.
+        const need = run.unit < 3 ? config.min_token_repeats : config.min_unit_repeats;
+        return fail(
+          `repetitive loop: "${shown}" ×${run.repeats} in a row`,
+          1 - share,
+          run.repeats >= 2 * need ? 1 : 0.85,
+        );
       }
       if (tokens.length < config.min_tokens) return tokens.length === 0 ? null : pass('no loop');
       let unspaced = 0;
@@ -159,9 +165,13 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
       const gram = tokens.slice(stats.topAt, stats.topAt + n).join(byChar ? '' : ' ');
       const top = gram.length > 60 ? `${gram.slice(0, 59)}…` : gram;
       const detail = `${Math.round(share * 100)}% of ${n}-grams repeated; "${top}" ×${stats.topCount}`;
+      // How sure: by the distance of the share from the threshold (a share just over it may be a
+      // list of similar items).
+      const margin = Math.abs(share - config.max_repeated_share);
+      const confidence = margin >= 0.2 ? 1 : 0.8 + margin;
       return share <= config.max_repeated_share
-        ? pass(detail, score)
-        : fail(`repetitive loop: ${detail}`, score);
+        ? pass(detail, score, confidence)
+        : fail(`repetitive loop: ${detail}`, score, confidence);
     };
   },
 };
