@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../core/config.ts';
 import { DATASOURCE } from './build/model.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -17,14 +20,18 @@ interface Service {
   healthcheck?: unknown;
 }
 
-/** `docker-compose config`: validates the file (no Docker engine needed) and prints it resolved. */
-function composeConfig(): { services: Record<string, Service> } {
+/**
+ * `docker-compose config`: validates the file (no Docker engine needed) and prints it resolved,
+ * with the secrets of `.env.example` (the file refuses to resolve without them).
+ */
+function composeConfig(envFile = '.env.example'): { services: Record<string, Service> } {
   let out: string;
   try {
-    out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    out = execFileSync('docker-compose', ['--env-file', envFile, '-f', 'docker-compose.yml', 'config'], {
       cwd: ROOT,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '' },
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
@@ -51,6 +58,37 @@ describe('docker-compose.yml', () => {
     expect(services['collector']?.ports?.some((p) => JSON.stringify(p).includes('4318'))).toBe(true);
     expect(services['collector']?.healthcheck).toBeDefined();
     expect(services['redis']?.command?.join(' ')).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('takes every secret from the environment and refuses to resolve without them', () => {
+    for (const role of ['migrate', 'collector', 'worker', 'alerter']) {
+      expect(services[role]?.environment?.['ASSAY_CLICKHOUSE_PASSWORD'], role).toBe('change-me-clickhouse');
+      expect(services[role]?.environment?.['ASSAY_API_KEY'], role).toBe('change-me-api-key');
+    }
+    expect(services['clickhouse']?.environment?.['CLICKHOUSE_PASSWORD']).toBe('change-me-clickhouse');
+    // With an env file that sets none of them.
+    const empty = join(mkdtempSync(join(tmpdir(), 'assay-compose-')), '.env');
+    writeFileSync(empty, '');
+    expect(() => composeConfig(empty)).toThrow(/set ASSAY_CLICKHOUSE_PASSWORD \(cp \.env\.example \.env\)/);
+  });
+
+  it('publishes ports on loopback only, and never the ops port with /metrics', () => {
+    const published = Object.values(services).flatMap((s) => (s.ports ?? []).map((p) => JSON.stringify(p)));
+    expect(published.length).toBeGreaterThan(0);
+    for (const p of published) expect(p).toMatch(/127\.0\.0\.1/);
+    expect(published.some((p) => p.includes('9464'))).toBe(false);
+  });
+
+  it('gives deploy/assay.yaml its ClickHouse password and the collector its API key from the environment', () => {
+    const config = loadConfig(`${ROOT}deploy/assay.yaml`, {
+      ASSAY_CLICKHOUSE_PASSWORD: 'pw-from-env',
+      ASSAY_API_KEY: 'key-from-env',
+    });
+    expect(config.clickhouse.password).toBe('pw-from-env');
+    expect(config.collector.api_keys).toEqual(['key-from-env']);
+    expect(() => loadConfig(`${ROOT}deploy/assay.yaml`, {})).toThrow(
+      /clickhouse\.password: environment variable ASSAY_CLICKHOUSE_PASSWORD is not set/,
+    );
   });
 
   it('pins image versions', () => {
