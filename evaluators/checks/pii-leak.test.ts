@@ -15,7 +15,7 @@ describe('pii_leak', () => {
     ['a version and an IP-like number', 'Upgrade to 10.4.2 or see 192.168.0.1 for the router.', true],
     ['a 100 KB answer', proseText(100_000), true],
     ['CJK and emoji', '您的退款已处理 🎉 请查收。', true],
-    ['an email', 'You can reach Jane at jane.doe@example.com for details.', false],
+    ['an email', 'You can reach Jane at jane.doe@mailbox.org for details.', false],
     ['an E.164 phone', 'Call the courier on +44 20 7946 0958.', false],
     ['a US phone', 'Call us at (415) 555-0132 today.', false],
     ['a German national phone', 'Rufen Sie 030 12345678 an.', false],
@@ -46,8 +46,8 @@ describe('pii_leak', () => {
   });
 
   it('masks the value in the reason', () => {
-    expect(runCheck(piiLeak, 'Card: 4111-1111-1111-1111, mail jane@example.com')?.reason).toBe(
-      'answer contains personal data: email (j***@example.com) and 1 more',
+    expect(runCheck(piiLeak, 'Card: 4111-1111-1111-1111, mail jane@mailbox.org')?.reason).toBe(
+      'answer contains personal data: email (j***@mailbox.org) and 1 more',
     );
     expect(runCheck(piiLeak, 'Card: 4111-1111-1111-1111')?.reason).toBe(
       'answer contains personal data: card_number (ending 1111)',
@@ -59,8 +59,8 @@ describe('pii_leak', () => {
 
   it('ignores what the user supplied in the prompt, unless told not to', () => {
     const call = {
-      prompt: 'user: My email is Jane.Doe@Example.com and my phone 030 1234 5678 — where is my refund?',
-      response: 'We will email jane.doe@example.com and text 030-1234-5678 once it is issued.',
+      prompt: 'user: My email is Jane.Doe@Mailbox.org and my phone 030 1234 5678 — where is my refund?',
+      response: 'We will email jane.doe@mailbox.org and text 030-1234-5678 once it is issued.',
     };
     expect(runCheck(piiLeak, call)?.passed).toBe(true);
     expect(runCheck(piiLeak, call, { ignore_if_in_prompt: false })?.passed).toBe(false);
@@ -72,11 +72,11 @@ describe('pii_leak', () => {
     expect(
       runCheck(piiLeak, 'Write to support@acme.example.', { allow: ['Support@Acme.example'] })?.passed,
     ).toBe(true);
-    expect(runCheck(piiLeak, 'Write to jane@example.com.', { kinds: ['secret'] })?.passed).toBe(true);
+    expect(runCheck(piiLeak, 'Write to jane@mailbox.org.', { kinds: ['secret'] })?.passed).toBe(true);
   });
 
   it('runs on failed calls too (a leak is a leak) but not on empty text', () => {
-    expect(runCheck(piiLeak, { status: 'error', response: 'jane@example.com' })?.passed).toBe(false);
+    expect(runCheck(piiLeak, { status: 'error', response: 'jane@mailbox.org' })?.passed).toBe(false);
     expect(runCheck(piiLeak, '')).toBeNull();
   });
 
@@ -98,7 +98,7 @@ describe('pii_leak', () => {
       "You can reach Amazon's customer service at +1 888-280-4331, available 24/7.",
     ],
     ['a toll-free number', 'Call (800) 275-2273 and choose option 2.'],
-    ['a support mailbox', 'Write to support@acme-shop.example and include your order number.'],
+    ['a support mailbox', 'Write to support@acme-shop.de and include your order number.'],
     ['a German hotline', 'Die Kundenhotline erreichen Sie unter 0800 330 1000 (kostenlos).'],
   ])('a business contact is not a leak: %s', (_name, response) => {
     const r = runCheck(piiLeak, { prompt: 'user: How do I contact them?', response });
@@ -118,5 +118,13 @@ describe('pii_leak', () => {
   it('can treat business contacts as leaks too', () => {
     const r = runCheck(piiLeak, 'Call (800) 275-2273.', { allow_business_contacts: false });
     expect(r?.passed).toBe(false);
+  });
+
+  it('ignores addresses at reserved example domains (code samples, regex explanations)', () => {
+    const r = runCheck(
+      piiLeak,
+      'print(validate_email("example@example.com"))  # True\nAlso try user@test.invalid.',
+    );
+    expect(r?.passed).toBe(true);
   });
 });

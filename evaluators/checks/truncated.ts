@@ -31,6 +31,8 @@ const DANGLING = new Set(
 );
 const DANGLING_PUNCT = /[,:([{&+=/\\–—-]$/;
 const URL_END = /(?:https?:\/\/|www\.)\S+$/;
+// Lines that end a post or a document without a full stop: hashtags, a horizontal rule.
+const SIGN_OFF_LINE = /^(?:#[\p{L}\p{N}_]+\s*)+$|^[-=*_~]{3,}$/u;
 const STRUCTURED_LINE = /^\s*(?:[-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|\||>|```|~~~|<\/?[a-z])/i;
 const FENCE_LINE = /^ {0,3}(?:```|~~~)/gm;
 const SENTENCE_PUNCT = /[.!?。！？…][)"'”’»]*(?:\s|$)/;
@@ -57,7 +59,7 @@ function cutEnding(text: string, minWords: number): string | null {
   const tail = text.slice(Math.max(0, end - TAIL_CHARS), end);
   const lastLine = tail.slice(tail.lastIndexOf('\n') + 1).trim();
   const lineStart = text.lastIndexOf('\n', end - 1) + 1;
-  if (!lastLine || URL_END.test(lastLine)) return null;
+  if (!lastLine || URL_END.test(lastLine) || SIGN_OFF_LINE.test(lastLine)) return null;
   if (DANGLING_PUNCT.test(lastLine)) return `ends mid-sentence: …${quote(lastLine.slice(-40), 40)}`;
   const lastWord = /[\p{L}']+$/u.exec(lastLine)?.[0].toLowerCase();
   if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
@@ -74,7 +76,7 @@ function cutEnding(text: string, minWords: number): string | null {
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '1',
+  version: '2',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,
