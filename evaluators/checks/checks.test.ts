@@ -36,6 +36,9 @@ const HOSTILE: Record<string, string> = {
   emoji: '🎉'.repeat(N / 2),
   'RTL words': 'مرحبا '.repeat(N / 6),
   'whitespace only': ' \n'.repeat(N / 2),
+  'binary bytes': Array.from({ length: N }, (_, i) => String.fromCharCode(i % 32)).join(''),
+  'lone surrogates (invalid UTF-16, as invalid UTF-8 decodes)': '\uD800a\uDC00\uFFFD'.repeat(N / 4),
+  'mixed scripts': 'refund 退款 возврат استرداد 返金 환불 '.repeat(N / 40),
 };
 
 describe('every check', () => {
@@ -49,6 +52,8 @@ describe('every check', () => {
       expect(r.score, check.id).toBeLessThanOrEqual(1);
       expect(r.reason.length, check.id).toBeLessThanOrEqual(MAX_REASON_CHARS);
       expect(r.reason, check.id).not.toBe('');
+      expect(r.confidence, check.id).toBeGreaterThanOrEqual(0);
+      expect(r.confidence, check.id).toBeLessThanOrEqual(1);
     }
   });
 
