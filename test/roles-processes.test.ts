@@ -30,10 +30,13 @@ async function startRole(
   writeFileSync(
     configPath,
     [
-      `data_dir: ${join(backends.dir, role)}`,
+      // The worker shares the embedded server's data_dir and reads its generated password from
+      // there (as beside `assay clickhouse`); the alerter is given it in the config.
+      `data_dir: ${role === 'worker' ? join(backends.dir, 'ch') : join(backends.dir, role)}`,
       'log_level: warn',
       `ops:\n  port: ${port}`,
-      `clickhouse:\n  url: ${backends.clickhouseUrl}\n  password: ${backends.clickhousePassword}`,
+      `clickhouse:\n  url: ${backends.clickhouseUrl}`,
+      role === 'alerter' ? `  password: ${backends.clickhousePassword}` : '',
       `redis:\n  url: ${backends.redisUrl}`,
       'alerts:\n  interval: 1s',
     ].join('\n'),
