@@ -83,4 +83,36 @@ describe('provider_error_text', () => {
   it('rejects bad params', () => {
     expect(paramsError(providerErrorText, { scan_chars: 5 })).toMatch(/^scan_chars/);
   });
+
+  // Bodies as SDKs' and instrumentations' test fixtures record them (bench/quality/datasets/
+  // provider-error-bodies has them all, with their sources).
+  it.each([
+    [
+      'Anthropic stream error (anthropic-sdk-python tests/test_streaming.py)',
+      'data: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n',
+    ],
+    ['Gemini 500 (python-genai tests)', '{"error":{"code":500,"message":"Error","status":"INTERNAL"}}'],
+    [
+      'Bedrock bare message (opentelemetry-python-contrib botocore cassette)',
+      '{\n  "message": "The provided model identifier is invalid."\n}',
+    ],
+    [
+      'OpenAI Responses stream error event (vercel/ai tests)',
+      'data:{"type":"error","sequence_number":1,"code":"rate_limit_exceeded","message":"Rate limit reached","param":null}\n\n',
+    ],
+  ])('recognises %s', (_name, response) => {
+    const r = runCheck(providerErrorText, response);
+    expect(r?.passed).toBe(false);
+    expect(r?.confidence).toBe(1);
+  });
+
+  it('is unsure of an answer that only mentions an error in a sentence (openllmetry chat cassette)', () => {
+    const joke =
+      'Why did the Opentelemetry developer go broke?\n\nBecause every time they tried to trace their expenses, they ended up with a 500 Internal Server Error!';
+    expect(runCheck(providerErrorText, joke)?.confidence).toBeLessThan(0.8);
+  });
+
+  it('does not read a JSON answer with a message field as an error', () => {
+    expect(runCheck(providerErrorText, '{"message": "Your order shipped today."}')?.passed).toBe(true);
+  });
 });

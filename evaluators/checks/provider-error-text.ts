@@ -59,7 +59,27 @@ const HTML_START = /^\s*(?:<!doctype html|<html)/i;
 const HTML_ERROR_TITLE =
   /<title>[^<]{0,120}?(?:\b[45]\d\d\b|error|bad gateway|unavailable|time-?out|too many requests)[^<]{0,120}<\/title>/i;
 
-/** `{"error": {...}}` (OpenAI), `{"type": "error", "error": {...}}` (Anthropic), `{"error": "…"}`: small objects keyed by `error`. */
+// AWS answers `{"message": "…"}` with the error type in a header or `__type`; such a bare message
+// is an error when it says so (a JSON answer may well have a "message" field).
+const AWS_ERROR_KEYS = new Set(['message', 'Message', '__type', 'code', 'Code', 'type', 'Type']);
+const ERROR_WORDS =
+  /\b(?:invalid|error|exception|denied|throttl\w*|rate exceeded|too many|limit|not found|unauthori[sz]ed|forbidden|failed|unavailable|timed? ?out|expired|not authorized|malformed)\b/i;
+
+/** A server-sent events stream that is only error frames (`data: {"error": …}`). */
+function sseError(text: string): string | null {
+  if (!/^\s*(?:event:|data:)/.test(text) || text.length > 10_000) return null;
+  for (const line of text.split('\n')) {
+    const m = /^data:\s?(.*)$/.exec(line.trim());
+    const found = m?.[1] ? errorEnvelope(m[1]) : null;
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * `{"error": {...}}` (OpenAI, Azure, Vertex), `{"type": "error", "error": {...}}` (Anthropic),
+ * `{"error": "…"}`, and AWS's `{"message": "…", "__type": "…Exception"}`: small error objects.
+ */
 function errorEnvelope(text: string): string | null {
   const t = text.trim();
   if (!t.startsWith('{') || !t.endsWith('}') || t.length > 10_000) return null;
@@ -71,7 +91,17 @@ function errorEnvelope(text: string): string | null {
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return null;
   const obj = doc as Record<string, unknown>;
-  if (!('error' in obj) || Object.keys(obj).length > 4) return null;
+  const keys = Object.keys(obj);
+  if (!('error' in obj)) {
+    // OpenAI Responses stream: `{"type": "error", "code": …, "message": …}`.
+    if (obj['type'] === 'error' && typeof obj['message'] === 'string') return obj['message'];
+    const message = obj['message'] ?? obj['Message'];
+    if (typeof message !== 'string' || keys.length > 3 || !keys.every((k) => AWS_ERROR_KEYS.has(k)))
+      return null;
+    const type = obj['__type'] ?? obj['code'] ?? obj['Code'];
+    return typeof type === 'string' || ERROR_WORDS.test(message) ? message : null;
+  }
+  if (keys.length > 4) return null;
   const err = obj['error'];
   if (typeof err === 'string') return err;
   if (err && typeof err === 'object') {
@@ -85,7 +115,7 @@ function errorEnvelope(text: string): string | null {
 /** An error message returned as if it were the answer: gateway texts, provider error JSON, HTML error pages. */
 export const providerErrorText: CheckDefinition<ProviderErrorTextConfig> = {
   id: 'provider_error_text',
-  version: '1',
+  version: '2',
   description:
     'The answer is a provider or gateway error message (text, JSON error envelope, HTML error page).',
   configSchema: providerErrorTextConfigSchema,
@@ -96,7 +126,7 @@ export const providerErrorText: CheckDefinition<ProviderErrorTextConfig> = {
       if (input.status === 'error') return null;
       const { text } = splitStorageMarker(input.response);
       if (text.trim() === '') return null;
-      const envelope = errorEnvelope(text);
+      const envelope = errorEnvelope(text) ?? sseError(text);
       if (envelope !== null) return fail(`JSON error envelope: ${envelope}`);
       if (HTML_START.test(text)) {
         const title = HTML_ERROR_TITLE.exec(text.slice(0, 4000));
@@ -104,7 +134,13 @@ export const providerErrorText: CheckDefinition<ProviderErrorTextConfig> = {
       }
       if (text.length <= config.max_chars) {
         const head = normaliseForMatch(text.slice(0, config.scan_chars));
-        for (const phrase of phrases) if (head.includes(phrase)) return fail(`error text "${phrase}"`);
+        for (const phrase of phrases) {
+          const at = head.indexOf(phrase);
+          if (at < 0) continue;
+          // An error message opens with its phrase; an answer that mentions "Internal Server
+          // Error" in a sentence (a joke, an explanation) is likely not one: unsure.
+          return fail(`error text "${phrase}"`, 0, at <= 24 ? 0.95 : 0.6);
+        }
       }
       return pass('no provider error text');
     };
