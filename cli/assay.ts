@@ -39,7 +39,7 @@ async function runRoles(names: RoleName[]): Promise<void> {
   let ready = false;
   onSignals(logger, stopAll);
   try {
-    const ops = await startOpsServer({ ...config.ops, logger, isReady: () => ready });
+    const ops = await startOpsServer({ ...config.ops, logger, isReady: () => ready && rt.healthy() });
     roles.push({ name: 'ops', shutdown: () => ops.close() });
     for (const name of names) roles.push(await startRole(name, rt));
   } catch (err) {

@@ -17,6 +17,11 @@ export interface Runtime {
   clickhouseUrl: string;
   /** Set when a role that needs Redis asked for it. */
   redisUrl?: string;
+  /**
+   * False while the supervised `redis-server` child is down and being restarted (always true
+   * with `redis.url`: an external server's health is its clients' business). `/healthz` reads it.
+   */
+  healthy: () => boolean;
   /** The clock roles read (the demo runs a faster virtual one). */
   now: () => number;
   /** Closes clients, then stops what the runtime started (embedded ClickHouse, child Redis). */
@@ -67,6 +72,7 @@ export async function openRuntime(
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
     let redisUrl = config.redis.url;
+    let healthy = (): boolean => true;
     if (opts.needRedis && !redisUrl) {
       const redis = await startRedisServer({
         dataDir: join(dataDir, 'redis'),
@@ -75,6 +81,7 @@ export async function openRuntime(
       });
       stops.push(() => redis.shutdown());
       redisUrl = redis.url;
+      healthy = () => redis.healthy();
     }
     let closed: Promise<void> | undefined;
     return {
@@ -84,6 +91,7 @@ export async function openRuntime(
       clickhouse,
       clickhouseUrl,
       redisUrl,
+      healthy,
       now: opts.now ?? Date.now,
       shutdown: () => (closed ??= runInReverse(stops, logger)),
     };
