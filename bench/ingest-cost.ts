@@ -92,7 +92,10 @@ export function ingestMicrosPerCall(calls: readonly CheckInput[], seconds: numbe
     logger: silentLogger,
     price: createPricer(config.prices),
     redact: createRedactor(config.redaction),
-    sink: { tryAdd: (rows) => ((stored += rows.length), true), available: () => 1e9 },
+    sink: {
+      add: (rows) => ((stored += rows.length), { accepted: true, done: Promise.resolve() }),
+      available: () => 1e9,
+    },
   });
   // Every round must look new to the pipeline (it drops spans it has seen as exporter retries):
   // a fresh pipeline per round would also measure its construction, so trace ids are rewritten.
