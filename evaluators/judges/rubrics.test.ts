@@ -10,13 +10,16 @@ const get = (map: ReadonlyMap<string, Rubric>, evaluator: string): Rubric => {
 };
 
 describe('rubrics', () => {
-  it('has the four built-ins under judge_<id>, each versioned with a template hash', () => {
+  it('has the built-ins under judge_<id>, each versioned with a template hash', () => {
     const map = rubrics();
     expect([...map.keys()]).toEqual([
       'judge_relevance',
       'judge_correctness',
       'judge_groundedness',
       'judge_helpfulness',
+      // The escalation rubrics that settle unsure cheap checks.
+      'judge_confirm_refusal',
+      'judge_confirm_language',
     ]);
     for (const r of map.values()) expect(r.version).toMatch(/^1\+[0-9a-f]{8}$/);
     expect(get(map, 'judge_correctness').needsReference).toBe(true);
