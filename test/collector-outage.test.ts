@@ -49,20 +49,27 @@ async function stopClickhouse(): Promise<void> {
   await exited;
 }
 
+/** Set for `assay clickhouse` and the collector alike (each has its own data_dir). */
+const PASSWORD = 'outage-test-password';
+
 describe('ClickHouse unavailable under load', () => {
   it('keeps every accepted call, exactly once, through the outage', async () => {
     const chPort = await freePort();
     const configPath = join(dir, 'clickhouse.yaml');
     writeFileSync(
       configPath,
-      `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  embedded:\n    port: ${chPort}\n`,
+      `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  password: ${PASSWORD}\n  embedded:\n    port: ${chPort}\n`,
     );
     await startClickhouse(configPath, chPort);
 
     const config = parseConfig({
       data_dir: join(dir, 'collector'),
       collector: { port: 0, route: { wait: '300ms' } },
-      clickhouse: { url: `http://127.0.0.1:${chPort}`, writer: { flush_interval: '100ms', batch_rows: 200 } },
+      clickhouse: {
+        url: `http://127.0.0.1:${chPort}`,
+        password: PASSWORD,
+        writer: { flush_interval: '100ms', batch_rows: 200 },
+      },
     });
     rt = await openRuntime(config, silentLogger, { needRedis: false });
     collector = await startCollector(rt);
