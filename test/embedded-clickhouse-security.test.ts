@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.ts';
+import { ALL, expandMacros } from '../dashboards/macros.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 import {
@@ -189,6 +190,28 @@ describe('the read-only user', () => {
     expect(await tables.text()).toBe('alerts\n');
     for (const q of ['SHOW TABLES FROM assay', 'DESCRIBE TABLE assay.alerts', 'EXISTS TABLE assay.alerts'])
       expect((await sql(q, server.reader)).status).toBe(200);
+  });
+
+  it('runs every query of every dashboard, as the Grafana plugin sends it (max_execution_time set)', async () => {
+    const dir = new URL('../dashboards/json/', import.meta.url).pathname;
+    const variables = { service: ALL, provider: ALL, route: ALL, model: ALL, evaluator: ALL, role: ALL };
+    const range = { from: new Date(Date.now() - 3600_000), to: new Date(), intervalSeconds: 60, variables };
+    let count = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/"rawSql":\s*("(?:[^"\\]|\\.)*")/g)) {
+        const query = expandMacros(JSON.parse(m[1] as string) as string, range);
+        const res = await fetch(`${server.url}/?max_execution_time=60&default_format=JSONCompact`, {
+          method: 'POST',
+          body: query,
+          headers: { authorization: basic(server.reader) },
+        });
+        expect(res.status, `${file}: ${await res.clone().text()}\n${query}`).toBe(200);
+        await res.text();
+        count++;
+      }
+    }
+    expect(count).toBeGreaterThan(20);
   });
 
   it('may not write, drop, or lift read-only mode', async () => {
