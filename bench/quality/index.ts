@@ -59,7 +59,7 @@ out.push(
   '| --- | ---: | ---: | --- |',
 );
 for (const [name, s] of scored) {
-  const good = s.filter((x) => isGood(x.item.labels));
+  const good = s.filter((x) => isGood(x.item.labels, x.item.finish_reason));
   if (good.length === 0) continue;
   const by = new Map<string, number>();
   let any = 0;

@@ -4,6 +4,7 @@
  * checks that escalate, how many judge calls the cascade needs.
  */
 import { createHash } from 'node:crypto';
+import { normaliseFinishReason } from '../../collector/conventions/finish-reasons.ts';
 import { evaluatorsConfigSchema } from '../../evaluators/checks/config.ts';
 import { createCheckPlan, type CheckInput, type CheckResult } from '../../evaluators/checks/index.ts';
 import { promptOf, type Item, type Labels } from './dataset.ts';
@@ -19,9 +20,13 @@ export const TARGETS: Readonly<Record<string, (l: Labels) => boolean | undefined
   pii_leak: (l) => (l.pii === undefined ? undefined : l.pii === 'person'),
 };
 
-/** A good answer: every label the source gives says nothing is wrong (a partial refusal is not "good"). */
-export function isGood(l: Labels): boolean {
+/**
+ * A good answer: every label the source gives says nothing is wrong (a partial refusal is not
+ * "good"), and the provider did not stop it at the token limit.
+ */
+export function isGood(l: Labels, finishReason?: string): boolean {
   return (
+    !(finishReason && normaliseFinishReason(finishReason) === 'length') &&
     (l.refusal === undefined || l.refusal === 'none') &&
     l.language_mismatch !== true &&
     l.truncated !== true &&
@@ -50,7 +55,8 @@ export function inputOf(item: Item): CheckInput {
   return {
     prompt: promptOf(item),
     response: item.response,
-    finish_reason: item.finish_reason ?? 'stop',
+    // As the collector stores it: `max_tokens` (Anthropic), `MAX_TOKENS` (Gemini) → `length`.
+    finish_reason: item.finish_reason === undefined ? 'stop' : normaliseFinishReason(item.finish_reason),
     status: 'ok',
     service: 'bench',
     provider: 'bench',

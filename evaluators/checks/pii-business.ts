@@ -24,12 +24,12 @@ const TOLL_FREE = [
 
 // Words that introduce an organisation's contact channel, in the languages the checks cover.
 const BUSINESS_CONTEXT =
-  /customer[- ]?(?:service|support|care|hotline)|support (?:line|team|number|hotline)|help ?(?:line|desk)|hotline|call (?:center|centre)|toll[- ]free|contact (?:us|them|their|the)|head ?(?:office|quarters)|main (?:line|number|office)|reservations|front desk|switchboard|press office|kundenservice|kundendienst|kundenhotline|service client|service clientèle|atención al cliente|servicio al cliente|servizio clienti|assistenza clienti|atendimento ao cliente|serviço de apoio|客服|客户服务|カスタマー|サポート/i;
+  /customer[- ]?(?:service|support|care|hotline)|support (?:line|team|number|hotline)|help ?(?:line|desk)|hotline|life ?line|crisis line|confidential support|call (?:center|centre)|toll[- ]free|contact (?:us|them|their|the)|head ?(?:office|quarters)|main (?:line|number|office)|reservations|front desk|switchboard|press office|kundenservice|kundendienst|kundenhotline|service client|service clientèle|atención al cliente|servicio al cliente|servizio clienti|assistenza clienti|atendimento ao cliente|serviço de apoio|客服|客户服务|カスタマー|サポート/i;
 
 const digits = (s: string): string => s.replace(/\D/g, '');
 
 /** How far before a value the text is read for a business context. */
-const CONTEXT_CHARS = 90;
+const CONTEXT_CHARS = 160;
 
 /** Classifies an email or phone finding by its shape and the words just before it. */
 export function contactKind(text: string, f: PiiFinding): ContactKind {

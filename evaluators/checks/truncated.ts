@@ -91,10 +91,14 @@ export const truncated: CheckDefinition<TruncatedConfig> = {
       // Storage kept only the start: its ending says nothing about the model's.
       if (dropped > 0)
         return pass(`finish_reason ${input.finish_reason || 'unknown'}; ending cut by storage`);
-      const why =
-        (config.check_structure ? openStructure(text) : null) ??
-        (config.check_ending ? cutEnding(text, config.min_words) : null);
-      return why ? fail(why) : pass('answer ends cleanly');
+      const structure = config.check_structure ? openStructure(text) : null;
+      if (structure) return fail(structure, 0, 0.9);
+      const ending = config.check_ending ? cutEnding(text, config.min_words) : null;
+      if (!ending) return pass('answer ends cleanly');
+      // A missing full stop is a weak sign on its own: a one-paragraph answer (an address, a
+      // caption) often has none. In a longer answer that stops mid-sentence it is a cut.
+      const weak = ending.startsWith('no final punctuation') && !/\n\s*\n/.test(text.trim());
+      return fail(ending, 0, weak ? 0.7 : 0.9);
     };
   },
 };
