@@ -109,4 +109,29 @@ describe('language_match', () => {
   ])('never throws on %s', (_name, response) => {
     expect(() => runCheck(languageMatch, { prompt: ask(EN_Q), response })).not.toThrow();
   });
+
+  // Real questions and answer sentences of XQuAD (google-deepmind/xquad, CC-BY-SA-4.0), as
+  // bench/quality/datasets/multilingual_qa_language_match pairs them.
+  it.each([
+    [
+      'German question, English answer (xquad/de/570d47b8b3d812140066d62d/en)',
+      'Was ist die Spurweite der Eisenbahnstrecken in Victoria?',
+      'Victorian lines mainly use the 1,600 mm (5 ft 3 in) broad gauge.',
+      false,
+    ],
+    [
+      'Arabic question, Hindi answer (xquad/ar/56bec6ac3aeaaa14008c93ff/hi)',
+      'ما هي الجائزة التي فازت بها مارلي ماتلين؟',
+      'छह बार की ग्रैमी विजेता और अकादमी पुरस्कार के लिए नामांकित लेडी गागा ने राष्ट्रगान प्रस्तुत किया, जबकि अकादमी पुरस्कार विजेता मार्ली मैटलिन ने अमेरिकी सांकेतिक भाषा (ASL) अनुवाद प्रदान किया।',
+      false,
+    ],
+    [
+      'a short Chinese question, Chinese answer (xquad/zh/56beb7953aeaaa14008c92ab/zh)',
+      '谁在分区轮输给了野马队？',
+      '野马队在分区轮以 23–16 击败了匹兹堡钢人队，在比赛的最后三分钟拿下 11 分。然后他们在美式足球联合会 (AFC) 锦标赛上以 20–18 击败了第 49 届超级碗卫冕冠军新英格兰爱国者队，在比赛还剩 17 秒 时拦截了新英格兰队的两分转换传球。',
+      true,
+    ],
+  ])('%s', (_name, user, response, passed) => {
+    expect(runCheck(languageMatch, { prompt: ask(user), response })?.passed).toBe(passed);
+  });
 });

@@ -87,4 +87,18 @@ describe('repetition', () => {
     expect(paramsError(repetition, { ngram_words: 1 })).toMatch(/^ngram_words/);
     expect(paramsError(repetition, { max_repeated_share: -1 })).toMatch(/^max_repeated_share/);
   });
+
+  // Real loops from ku-nlp/ja-vicuna-qa-benchmark (Apache-2.0) model answers: the end of each answer.
+  it.each([
+    [
+      'a sentence loop (rinna)',
+      '、王室のために尽力し、国を守るために尽力してきました。私は、王室のために尽力し、国を守るために尽力してきました。私は、王室のために尽力し、国を守るために尽力してきました。私は、王室のために尽力し、国を守るために尽力してきました。私は、王室のために尽力し、国を守るために尽力してきました。私は、王室のた',
+    ],
+    [
+      'an equation loop',
+      ' = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^3 - 2x + 3 = 5x^',
+    ],
+  ])('catches %s', (_name, response) => {
+    expect(runCheck(repetition, response)?.passed).toBe(false);
+  });
 });

@@ -89,4 +89,19 @@ describe('truncated', () => {
     expect(paramsError(truncated, { min_words: 0 })).toMatch(/^min_words/);
     expect(paramsError(truncated, { check_ending: 'yes' })).toMatch(/^check_ending/);
   });
+
+  it('a real token-limit stop (openinference cassette: "Hello, How are you?", max_tokens 10)', () => {
+    const r = runCheck(truncated, {
+      response: "Hello! I'm just a computer program, so I",
+      finish_reason: 'length',
+    });
+    expect(r).toMatchObject({ passed: false, confidence: 1 });
+  });
+
+  it('is unsure of a one-paragraph answer without a full stop, sure of a cut longer one', () => {
+    const address = 'The address of the shop is 94 Koskikatu 83 Apt. 343, Churton Park, Guatemala 38007';
+    expect(runCheck(truncated, address)?.confidence).toBeLessThan(0.8);
+    const cut = `Here is how it works. ${'The refund is sent to the card you paid with. '.repeat(3)}\n\nOnce the warehouse has checked the parcel the refund is released and you receive an email with the amount and the expected`;
+    expect(runCheck(truncated, cut)).toMatchObject({ passed: false, confidence: 0.9 });
+  });
 });
