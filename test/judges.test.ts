@@ -265,8 +265,9 @@ describe('judges against an OpenAI-compatible endpoint', () => {
   it('500s open the breaker: calls are deferred without reaching the server; after open_for a probe closes it', async () => {
     judgeServer.script = () => ({ status: 500 });
     const { r } = runner({}, { name: 'flaky', breaker: { failure_threshold: 2, open_for: '400ms' } });
+    // A 5xx is the endpoint's trouble, not the call's: the judgement is deferred, not given up.
     expect(await r.run(call(), ['judge_relevance'])).toEqual([
-      { kind: 'failed', evaluator: 'judge_relevance', reason: 'http_error' },
+      { kind: 'deferred', evaluator: 'judge_relevance', reason: 'unavailable', retryAfterMs: 5000 },
     ]);
     // The failure that opens the breaker defers its own job too: it comes back when the endpoint does.
     expect(await r.run(call(), ['judge_relevance'])).toMatchObject([
@@ -284,6 +285,44 @@ describe('judges against an OpenAI-compatible endpoint', () => {
     expect(await metric('assay_judge_breaker_state', { endpoint: 'flaky' })).toBe(0);
     expect(await r.run(call(), ['judge_relevance'])).toMatchObject([{ kind: 'scored' }]);
     expect(judgeServer.requests).toHaveLength(4);
+  });
+
+  it('sustained 429s open the breaker for at least their Retry-After', async () => {
+    judgeServer.script = () => ({ status: 429, headers: { 'retry-after': '2' } });
+    const { r } = runner({}, { name: 'throttled', breaker: { failure_threshold: 3, open_for: '500ms' } });
+    for (let i = 0; i < 3; i++)
+      expect(await r.run(call(), ['judge_relevance'])).toMatchObject([{ kind: 'deferred' }]);
+    expect(await metric('assay_judge_breaker_state', { endpoint: 'throttled' })).toBe(2);
+    const [held] = await r.run(call(), ['judge_relevance']);
+    expect(held).toMatchObject({ kind: 'deferred', reason: 'circuit_open' });
+    // Held open by the Retry-After (2 s), not only open_for (500 ms).
+    expect((held as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(1000);
+    expect(judgeServer.requests).toHaveLength(3);
+  });
+
+  it('many timeouts leave no abort listeners behind (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      judgeServer.script = () => ({ content: GOOD, delayMs: 1000 });
+      const { r } = runner(
+        {},
+        {
+          timeout: '30ms',
+          concurrency: 8,
+          rate_limit_per_minute: 1_000_000,
+          breaker: { failure_threshold: 1000 },
+        },
+      );
+      for (let round = 0; round < 5; round++)
+        await Promise.all(Array.from({ length: 8 }, () => r.run(call(), ['judge_relevance'])));
+      await new Promise((res) => setTimeout(res, 50));
+      expect(judgeServer.requests.length).toBeGreaterThanOrEqual(20);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('the spend cap holds: after it, no more requests reach the server', async () => {

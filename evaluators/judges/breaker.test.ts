@@ -14,6 +14,18 @@ function setup() {
 }
 
 describe('CircuitBreaker', () => {
+  it('a failure that says how long (a 429 Retry-After) holds it open at least that long', () => {
+    const { b, advance } = setup();
+    for (let i = 0; i < 3; i++) b.failure(60_000);
+    expect(b.admit()).toEqual({ ok: false, retryAfterMs: 60_000 });
+    advance(30_000);
+    expect(b.admit().ok).toBe(false);
+    advance(30_000);
+    expect(b.admit().ok).toBe(true);
+    b.failure(1000); // a shorter hold never shortens open_for
+    expect(b.admit()).toEqual({ ok: false, retryAfterMs: 10_000 });
+  });
+
   it('opens after N consecutive failures; a success in between resets the count', () => {
     const { b, states } = setup();
     b.failure();

@@ -17,13 +17,15 @@ export type Admission = { ok: true } | { ok: false; retryAfterMs: number };
  * A circuit breaker per judge endpoint. Closed: requests pass; N consecutive failures open it.
  * Open: requests are refused (the caller defers its job) until `openFor` has passed, then it is
  * half-open: exactly one probe passes; its success closes the breaker, its failure opens it
- * again for another `openFor`. An outcome that says nothing about the endpoint's health (a 400
- * for one bad request, a 429) is `release`d: it only frees the probe slot.
+ * again for another `openFor` (or longer, when the failure said how long: a 429's Retry-After).
+ * An outcome that says nothing about the endpoint's health (a 400 for one bad request) is
+ * `release`d: it only frees the probe slot.
  */
 export class CircuitBreaker {
   private state: BreakerState = 'closed';
   private failures = 0;
   private openedAt = 0;
+  private openFor = 0;
   private probing = false;
 
   constructor(private readonly opts: BreakerOptions) {}
@@ -36,7 +38,7 @@ export class CircuitBreaker {
   admit(): Admission {
     const now = this.opts.now();
     if (this.state === 'open') {
-      const left = this.openedAt + this.opts.openForMs - now;
+      const left = this.openedAt + this.openFor - now;
       if (left > 0) return { ok: false, retryAfterMs: left };
       this.set('half_open');
     }
@@ -50,7 +52,7 @@ export class CircuitBreaker {
   /** Like `admit` but takes nothing: would a request be refused right now? */
   peek(): Admission {
     if (this.state === 'open') {
-      const left = this.openedAt + this.opts.openForMs - this.opts.now();
+      const left = this.openedAt + this.openFor - this.opts.now();
       if (left > 0) return { ok: false, retryAfterMs: left };
     }
     if (this.state === 'half_open' && this.probing) return { ok: false, retryAfterMs: this.probeWaitMs() };
@@ -59,7 +61,7 @@ export class CircuitBreaker {
 
   /** Time left before an open breaker lets a probe through (0 when not open). */
   remainingOpenMs(): number {
-    return this.state === 'open' ? Math.max(0, this.openedAt + this.opts.openForMs - this.opts.now()) : 0;
+    return this.state === 'open' ? Math.max(0, this.openedAt + this.openFor - this.opts.now()) : 0;
   }
 
   success(): void {
@@ -68,11 +70,13 @@ export class CircuitBreaker {
     if (this.state !== 'closed') this.set('closed');
   }
 
-  failure(): void {
+  /** A failed request; `holdMs` (a Retry-After) keeps the breaker open at least that long if it opens. */
+  failure(holdMs = 0): void {
     this.probing = false;
     this.failures++;
     if (this.state === 'half_open' || this.failures >= this.opts.failureThreshold) {
       this.openedAt = this.opts.now();
+      this.openFor = Math.max(this.opts.openForMs, holdMs);
       if (this.state !== 'open') this.set('open');
     }
   }

@@ -10,7 +10,7 @@ describe('classify (judge endpoint errors)', () => {
     [
       '429 with Retry-After seconds',
       http(429, { 'retry-after': '3' }),
-      { failure: 'rate_limited', class: 'retryable', health: 'neutral', retryAfterMs: 3000 },
+      { failure: 'rate_limited', class: 'retryable', health: 'failure', retryAfterMs: 3000 },
     ],
     [
       '429 with retry-after-ms',

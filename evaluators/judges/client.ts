@@ -11,7 +11,7 @@ export type ChatMessage = ChatCompletionMessageParam;
 export type RequestFailure =
   'rate_limited' | 'server_error' | 'client_error' | 'timeout' | 'connection_error' | 'aborted';
 
-/** What the breaker learns from a failure: the endpoint is unwell, or nothing about its health. */
+/** What the breaker learns from a failure: the endpoint is unwell (or throttling us), or nothing about its health. */
 export type HealthSignal = 'failure' | 'neutral';
 
 export interface ClassifiedError {
@@ -43,7 +43,8 @@ function retryAfter(err: APIError): number | undefined {
  * The one `classify(err)` of the judge dependency, by error class and HTTP status (never message
  * text). 429, 408, 409 and 5xx are retryable; 401/403/404 are permanent and mean the endpoint is
  * misconfigured (the breaker counts them, so judging pauses instead of failing every call); other
- * 4xx concern one request only.
+ * 4xx concern one request only. A 429 counts for the breaker too: a sustained storm of them
+ * pauses judging (for at least the `Retry-After`) instead of every job asking again.
  */
 export function classify(err: unknown): ClassifiedError {
   if (err instanceof APIUserAbortError) return { failure: 'aborted', class: 'permanent', health: 'neutral' };
@@ -57,7 +58,7 @@ export function classify(err: unknown): ClassifiedError {
       return {
         failure: 'rate_limited',
         class: 'retryable',
-        health: 'neutral',
+        health: 'failure',
         retryAfterMs: retryAfter(err),
       };
     if (status >= 500 || status === 408 || status === 409)
@@ -79,6 +80,13 @@ export type CompleteFn = (messages: ChatMessage[], signal: AbortSignal) => Promi
 export function createCompleteFn(cfg: JudgeEndpointConfig, apiKey: string): CompleteFn {
   const client = new OpenAI({ baseURL: cfg.base_url, apiKey, timeout: cfg.timeout, maxRetries: 0 });
   return async (messages, signal) => {
+    // The SDK adds an 'abort' listener to the signal it is given and never removes it (it is
+    // meant for one request). The endpoint's signal lives as long as the endpoint, so each
+    // request gets its own controller, linked to it only while the request runs.
+    const own = new AbortController();
+    const forward = (): void => own.abort();
+    if (signal.aborted) own.abort();
+    else signal.addEventListener('abort', forward, { once: true });
     try {
       const res = await client.chat.completions.create(
         {
@@ -87,7 +95,7 @@ export function createCompleteFn(cfg: JudgeEndpointConfig, apiKey: string): Comp
           temperature: 0,
           ...(cfg.structured_output ? { response_format: JUDGE_RESPONSE_FORMAT } : {}),
         },
-        { signal },
+        { signal: own.signal },
       );
       const choice = res.choices[0];
       return {
@@ -99,6 +107,8 @@ export function createCompleteFn(cfg: JudgeEndpointConfig, apiKey: string): Comp
       };
     } catch (err) {
       return { ok: false, ...classify(err) };
+    } finally {
+      signal.removeEventListener('abort', forward);
     }
   };
 }

@@ -49,7 +49,7 @@ export const judgeEndpointSchema = z
     /** Circuit breaker: pauses judging (jobs are delayed, not lost) while the endpoint keeps failing. */
     breaker: z
       .object({
-        /** Consecutive failed requests (5xx, timeouts, connection errors, 401/403/404) that open it. Default 5. */
+        /** Consecutive failed requests (429, 5xx, timeouts, connection errors, 401/403/404) that open it. Default 5. */
         failure_threshold: z.number().int().min(1).default(5),
         /** How long it stays open before one probe request is let through (half-open). Default `30s`. */
         open_for: durationSchema.default(30_000),

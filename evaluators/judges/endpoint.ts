@@ -89,7 +89,7 @@ export function createJudgeEndpoint(
       breaker.success();
       judgeMetrics.tokens.inc({ ...labels, direction: 'input' }, res.inputTokens);
       judgeMetrics.tokens.inc({ ...labels, direction: 'output' }, res.outputTokens);
-    } else if (res.health === 'failure') breaker.failure();
+    } else if (res.health === 'failure') breaker.failure(res.retryAfterMs);
     else breaker.release();
     return res;
   }

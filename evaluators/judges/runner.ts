@@ -17,6 +17,8 @@ export class JudgeSetupError extends Error {
 const MAX_REASON = 300;
 /** A 429 without `Retry-After` defers the job this long. */
 const DEFAULT_RATE_LIMIT_DELAY_MS = 5000;
+/** A 5xx or connection error (after the request's own retries) defers the job at least this long. */
+const DEFAULT_UNAVAILABLE_DELAY_MS = 5000;
 
 function apiKey(cfg: JudgeEndpointConfig, index: number, env: NodeJS.ProcessEnv): string {
   const key = env[cfg.api_key_env];
@@ -45,6 +47,15 @@ function unscored(evaluator: string, j: Exclude<Judgement, { kind: 'verdict' }>)
           evaluator,
           reason: 'rate_limited',
           retryAfterMs: e.retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS,
+        };
+      // The endpoint is down or overloaded, not this request wrong: the judgement waits for it.
+      // (A timeout stays a failure: it can be this request's size; sustained ones open the breaker.)
+      if (e.failure === 'server_error' || e.failure === 'connection_error')
+        return {
+          kind: 'deferred',
+          evaluator,
+          reason: 'unavailable',
+          retryAfterMs: e.retryAfterMs ?? DEFAULT_UNAVAILABLE_DELAY_MS,
         };
       // Cut off by shutdown: the job comes back to another worker.
       if (e.failure === 'aborted')

@@ -43,7 +43,7 @@ export type JudgeOutcome =
       kind: 'deferred';
       evaluator: string;
       retryAfterMs: number;
-      reason: 'circuit_open' | 'rate_limited' | 'concurrency';
+      reason: 'circuit_open' | 'rate_limited' | 'unavailable' | 'concurrency';
     }
   | { kind: 'skipped'; evaluator: string; reason: 'spend_cap' | 'not_applicable' };
 
