@@ -1,12 +1,17 @@
 // npm run bench:evaluate (checks part) — cheap checks on one core: evaluations per second per
-// check, and calls per second with every check a route would run, over a realistic mix of
-// ~1 KB answers (prose in several languages, JSON, Markdown with code, refusals, loops, errors,
-// PII). Pure CPU: no I/O, one thread, so evals/s here is evals/s per core.
+// check, and calls per second with every check a route would run, over two mixes: a synthetic
+// one of ~1 KB answers (word-salad prose in several languages, JSON, Markdown with code,
+// refusals, loops, errors, PII) and one of real answers from the labeled datasets of
+// bench/quality (test split; two in three English, as production traffic mostly is). The same
+// calls also go through the collector's decode and pipeline, for the checks ÷ ingest ratio.
+// Pure CPU: no I/O, one thread, so evals/s here is evals/s per core.
 import { CHECKS, createCheckPlan } from '../evaluators/checks/index.ts';
 import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
 import { callInput, proseText } from '../evaluators/checks/testing.ts';
 import type { CheckInput } from '../evaluators/checks/types.ts';
 import { ingestMicrosPerCall } from './ingest-cost.ts';
+import { loadDatasets } from './quality/dataset.ts';
+import { inputOf } from './quality/score.ts';
 import { machine } from './proc.ts';
 
 const SECONDS_PER_CHECK = Number(process.env['BENCH_SECONDS'] ?? 1);
@@ -69,7 +74,20 @@ const MIX: ReadonlyArray<[number, CheckInput]> = [
   ],
   [5, callInput({ prompt: ask(EN_Q), response: `${proseText(16_000, 19)}…[truncated 4000 chars]` })],
 ];
-const CALLS: CheckInput[] = MIX.flatMap(([share, call]) => Array.from({ length: share }, () => call));
+const SYNTHETIC: CheckInput[] = MIX.flatMap(([share, call]) => Array.from({ length: share }, () => call));
+
+/** 300 real calls of the test split: 200 English answers, 100 in other languages, in a fixed order. */
+function realCalls(): CheckInput[] {
+  const items = [...loadDatasets().values()].flat().filter((i) => i.split === 'test' && i.response.trim());
+  const english = items.filter((i) => (i.response_lang ?? i.question_lang ?? 'en') === 'en');
+  const other = items.filter((i) => (i.response_lang ?? i.question_lang ?? 'en') !== 'en');
+  const every = <T>(xs: readonly T[], n: number): T[] =>
+    Array.from({ length: Math.min(n, xs.length) }, (_, k) => xs[Math.floor((k * xs.length) / n)] as T);
+  return [...every(english, 200), ...every(other, 100)].map((i) => callInput(inputOf(i)));
+}
+const REAL = realCalls();
+const mixName = process.env['BENCH_MIX'] === 'synthetic' ? 'synthetic' : 'real';
+const CALLS = mixName === 'real' ? REAL : SYNTHETIC;
 
 /** Runs `fn` over the mix for about `seconds`; returns evaluations per second. */
 function measure(fn: (input: CheckInput) => unknown, seconds: number): number {
@@ -119,7 +137,9 @@ rows.push(['collector ingest (decode + pipeline), per call', fmt(1e6 / ingestUs)
 const avgChars = Math.round(CALLS.reduce((s, c) => s + c.response.length, 0) / CALLS.length);
 console.log(`cheap checks — ${machine()}`);
 console.log(
-  `mix: ${CALLS.length} calls, ${MIX.length} kinds, mean answer ${avgChars} chars (one 16 KB stored answer in 20)\n`,
+  mixName === 'real'
+    ? `mix: ${CALLS.length} real answers of bench/quality's test split (200 English, 100 in 17 other languages), mean answer ${avgChars} chars (BENCH_MIX=synthetic for the synthetic mix)\n`
+    : `mix: ${CALLS.length} calls, ${MIX.length} kinds, mean answer ${avgChars} chars (one 16 KB stored answer in 20)\n`,
 );
 const header: [string, string, string] = ['check', 'evals/s (1 core)', 'µs/eval'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));

@@ -121,12 +121,37 @@ interface Reading {
   guesses: LanguageGuess[];
 }
 
+const ENGLISH_READING: Reading = {
+  top: { lang: 'en', probability: 1 },
+  guesses: [{ lang: 'en', probability: 1 }],
+};
+
 function read(id: LanguageIdentifier, text: string, config: LanguageMatchConfig): Reading | null {
   if (letterWeight(text) < config.min_letters) return null;
   const guesses = id.identify(text, 5);
   const top = guesses[0];
   if (!top || top.probability < config.min_probability) return null;
   return { top, guesses };
+}
+
+// English function words that Dutch, German, Afrikaans and the Scandinavian languages do not
+// share: a text where they are frequent is English, without running the identifier. Most
+// traffic is English, and identification costs more than all the other checks together.
+const ENGLISH = new Set(
+  'the and to of you your with that this for are will have can what how when where which would could should there their they them these those from about into than then been were has had does did not'.split(
+    ' ',
+  ),
+);
+const ASCII_WORDS = /^[\x20-\x7e]*$/;
+
+/** True when a text of {@link prose} is surely English: ASCII, and a fifth of its words English function words. */
+function surelyEnglish(text: string): boolean {
+  if (!ASCII_WORDS.test(text)) return false;
+  const words = text.toLowerCase().split(' ');
+  if (words.length < 5) return false;
+  let hits = 0;
+  for (const w of words) if (ENGLISH.has(w)) hits++;
+  return hits >= 2 && hits * 5 >= words.length;
 }
 
 /**
@@ -160,7 +185,15 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
       if (input.status === 'error') return null;
       const raw = splitStorageMarker(input.response).text;
       const answerText = prose(raw, config.sample_chars);
-      const answer = read(id, answerText, config);
+      // The English fast path: a side that is surely English needs no identification.
+      const answerEnglish = letterWeight(answerText) >= config.min_letters && surelyEnglish(answerText);
+      if (!fixed && answerEnglish) {
+        const userText = lastUserMessage(input.prompt);
+        const userProse = prose(userText, config.sample_chars);
+        if (letterWeight(userProse) >= config.min_letters && surelyEnglish(userProse))
+          return pass('answer in en, expected en, as the user wrote', 1);
+      }
+      const answer = answerEnglish ? ENGLISH_READING : read(id, answerText, config);
       if (!answer) return null;
       let want: string[];
       let user: Reading | undefined;
