@@ -32,9 +32,13 @@ async function runRoles(names: RoleName[]): Promise<void> {
     logger,
   });
   const stopAll = async (): Promise<void> => {
-    for (const role of [...roles].reverse()) await role.shutdown();
+    // Every role is stopped even when one fails (its data kept on disk); the failure then exits non-zero.
+    const failures: unknown[] = [];
+    for (const role of [...roles].reverse())
+      await role.shutdown().catch((err: unknown) => failures.push(err));
     await snapshots.stop();
     await rt.shutdown();
+    if (failures.length) throw failures[0];
   };
   let ready = false;
   onSignals(logger, stopAll);

@@ -51,6 +51,10 @@ export class Spool {
       this.nextSeq = Math.max(this.nextSeq, Number(m[1]) + 1);
     }
     for (const name of readdirSync(this.deadDir)) {
+      if (name.endsWith('.tmp')) {
+        unlinkSync(join(this.deadDir, name));
+        continue;
+      }
       const m = FILE.exec(name);
       if (m?.[1]) this.nextSeq = Math.max(this.nextSeq, Number(m[1]) + 1);
     }
@@ -125,15 +129,21 @@ export class Spool {
   private async write(dir: string, batch: SpooledBatch): Promise<SpoolEntry> {
     const file = `${String(this.nextSeq++).padStart(12, '0')}-${batch.token.replace(/[^A-Za-z0-9_-]/g, '_')}.batch`;
     const tmp = join(dir, `${file}.tmp`);
-    const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(header(batch));
-      await fh.writeFile(batch.payload);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(header(batch));
+        await fh.writeFile(batch.payload);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(dir, file));
+    } catch (err) {
+      // A failed write (a full disk) leaves nothing behind: the batch is still in memory.
+      await unlink(tmp).catch(() => undefined);
+      throw err;
     }
-    await rename(tmp, join(dir, file));
     await syncDir(dir);
     return { file, bytes: Spool.sizeOf(batch) };
   }

@@ -35,3 +35,10 @@ export const insertSeconds = histogram({
   labelNames: ['table'],
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 });
+
+/** 1 while the spool cannot be written for lack of space (ENOSPC/EDQUOT); clears by itself. */
+export const spoolDiskFull = gauge({
+  name: 'assay_writer_spool_disk_full',
+  help: 'Whether the last spool write failed for lack of disk space (1) or not (0); retried until space returns',
+  labelNames: ['table'],
+});

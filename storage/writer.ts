@@ -38,13 +38,32 @@ interface Batch<T> {
 
 type Attempt = { ok: true; written: unknown[] } | { ok: false; retryable: boolean; err: unknown };
 
+/** `shutdown()` could neither send nor spool every row: they are not kept by the writer. */
+export class WriterShutdownError extends Error {
+  constructor(
+    readonly table: string,
+    readonly rows: number,
+  ) {
+    super(`${rows} rows of ${table} could be neither written nor spooled before the shutdown deadline`);
+    this.name = 'WriterShutdownError';
+  }
+}
+
+/** A full disk or quota: the spool cannot take batches until space returns. */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /**
  * Batched, idempotent inserts with a disk spool. Rows are buffered, cut into batches of at
- * most `batchRows`, and inserted as JSONEachRow with an `insert_deduplication_token` fixed per
- * batch, so a retry (same token, same bytes) never double-counts in the table or in the
- * rollups fed by its materialised views. While ClickHouse is unreachable, batches go to the
- * spool and are replayed oldest first; new batches queue behind them so order is kept.
- * One batch is in flight at a time.
+ * most `batchRows`, and inserted with an `insert_deduplication_token` fixed per batch, so a
+ * retry (same token, same bytes) never double-counts in the table or in the rollups fed by its
+ * materialised views. While ClickHouse is unreachable, batches go to the spool; every backoff
+ * first tries to replay the oldest spooled batch, and only while that fails are new batches
+ * spilled behind it (so a returning ClickHouse is fed from the spool at once, and a full disk
+ * never blocks a replay). A full disk (ENOSPC, EDQUOT) keeps the rows in memory and is retried
+ * with the outage backoff until space returns. One batch is in flight at a time.
  */
 export class BatchWriter<T extends object> {
   private readonly spool: Spool;
@@ -62,6 +81,10 @@ export class BatchWriter<T extends object> {
   private nextAttemptAt = 0;
   private outageAttempts = 0;
   private woken = false;
+  /** Spooled batches left by a previous process not yet replayed. */
+  private startupLeft: number;
+  private diskFull = false;
+  private lastErrorCode: string | undefined;
   private wakeCtl = new AbortController();
   private insertCtl = new AbortController();
   private readonly timer: NodeJS.Timeout;
@@ -72,6 +95,7 @@ export class BatchWriter<T extends object> {
     this.labels = { table: opts.name };
     this.format = opts.format ?? jsonEachRow<T>();
     this.spool = new Spool(opts.spoolDir);
+    this.startupLeft = this.spool.size;
     if (this.spool.size > 0)
       opts.logger.info(
         { table: opts.name, batches: this.spool.size, bytes: this.spool.bytes },
@@ -125,7 +149,16 @@ export class BatchWriter<T extends object> {
     return all;
   }
 
-  /** Stops intake and timers, sends what it can within the deadline, spools the rest. Idempotent. */
+  /** True once every batch spooled by a previous process is replayed (or dead-lettered). */
+  startupSpoolReplayed(): boolean {
+    return this.startupLeft === 0;
+  }
+
+  /**
+   * Stops intake and timers, sends what it can within the deadline, spools the rest. Rejects
+   * with {@link WriterShutdownError} when rows could be neither sent nor spooled (a full disk
+   * with ClickHouse away): the caller must not report a clean stop. Idempotent.
+   */
   shutdown(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
@@ -139,6 +172,12 @@ export class BatchWriter<T extends object> {
       await this.loop;
       clearTimeout(deadline);
       this.updateGauges();
+      const left = this.bufferedRows + (this.held?.rowCount ?? 0);
+      if (left > 0) {
+        const err = new WriterShutdownError(this.opts.name, left);
+        this.opts.logger.error({ table: this.opts.name, rows: left }, err.message);
+        throw err;
+      }
     })();
     return this.closed;
   }
@@ -158,11 +197,13 @@ export class BatchWriter<T extends object> {
       try {
         progressed = await this.step();
       } catch (err) {
-        // Disk trouble (spool full disk, permissions): log, back off, keep the rows in memory.
-        this.opts.logger.error({ err, table: this.opts.name }, 'batch writer step failed');
+        // Disk trouble (a full spool disk, permissions): keep the rows in memory, back off, and
+        // try again (a replay first) until it clears; logged once per state, not per attempt.
+        this.onDiskError(err);
         this.scheduleOutageRetry();
-        if (this.closing) return;
+        if (this.closing && this.deadlinePassed) return;
         await this.waitForWake(this.nextAttemptAt - Date.now());
+        continue;
       }
       if (!progressed) {
         // `closing` may have been set while step() ran: exit only once nothing is left.
@@ -174,14 +215,22 @@ export class BatchWriter<T extends object> {
 
   /** One unit of work; false when there is nothing to do right now. */
   private async step(): Promise<boolean> {
-    if (this.closing && (this.deadlinePassed || this.spool.size > 0)) {
+    // Shutting down during an outage (or past the deadline): everything goes to the spool, unless
+    // the disk is full, then sending goes on until the deadline.
+    if (this.closing && (this.deadlinePassed || (this.spool.size > 0 && !this.diskFull))) {
       await this.spill(true);
       return false;
     }
     if (this.spool.size > 0) {
-      await this.spill(false);
-      if (await this.backingOff()) return true;
-      await this.replayOldest();
+      if (Date.now() >= this.nextAttemptAt && (await this.replayOldest())) {
+        // ClickHouse answers: a due batch goes along with the replay, so intake is not held up.
+        const batch = this.nextBatch();
+        if (batch) await this.sendHeld(batch);
+        return true;
+      }
+      // Still away: due batches wait behind the spool (memory stays free), then the backoff.
+      if (!this.diskFull || Date.now() >= this.nextAttemptAt) await this.spill(false);
+      await this.backingOff();
       return true;
     }
     const batch = this.nextBatch();
@@ -268,6 +317,7 @@ export class BatchWriter<T extends object> {
     const batch = this.spoolable(b);
     if (!force && this.spool.bytes + Spool.sizeOf(batch) > this.opts.maxSpoolBytes) return false;
     await this.spool.push(batch);
+    this.diskRecovered();
     this.held = undefined;
     this.tracker.settle(batch.rows);
     m.batches.inc({ ...this.labels, outcome: 'spooled' });
@@ -300,10 +350,13 @@ export class BatchWriter<T extends object> {
     return name === 'JSONEachRow' ? jsonEachRow<T>() : undefined;
   }
 
-  /** Replays the oldest spooled batch with its original token, bytes and format. */
-  private async replayOldest(): Promise<void> {
+  /**
+   * Replays the oldest spooled batch with its original token, bytes and format; false when
+   * ClickHouse did not take it (retryable: the outage goes on).
+   */
+  private async replayOldest(): Promise<boolean> {
     const entry = this.spool.oldest();
-    if (!entry) return;
+    if (!entry) return true;
     let batch: Batch<T>;
     try {
       const spooled = await this.spool.read(entry);
@@ -317,22 +370,65 @@ export class BatchWriter<T extends object> {
         'unreadable spool file moved to dead/',
       );
       m.batches.inc({ ...this.labels, outcome: 'dead' });
-      return this.spool.quarantine(entry);
+      await this.spool.quarantine(entry);
+      this.consumedStartupBatch();
+      return true;
     }
     const r = await this.attempt(batch);
-    if (!r.ok && r.retryable) return this.scheduleOutageRetry();
+    if (!r.ok && r.retryable) {
+      this.scheduleOutageRetry();
+      return false;
+    }
     if (r.ok) {
       this.outageAttempts = 0;
       this.nextAttemptAt = 0;
       await this.spool.shift(entry);
-      if (this.spool.size === 0)
+      if (this.spool.size === 0) {
+        this.diskRecovered();
         this.opts.logger.info({ table: this.opts.name }, 'spool replayed: ClickHouse reachable again');
+      }
       this.afterWrite(r.written);
     } else {
       await this.bury(this.spoolable(batch), r.err);
       await this.spool.shift(entry);
     }
+    this.consumedStartupBatch();
     this.updateGauges();
+    return true;
+  }
+
+  private consumedStartupBatch(): void {
+    if (this.startupLeft > 0) this.startupLeft--;
+  }
+
+  /** A failed step: a full disk is a state (logged when it starts and ends), anything else is logged once per kind. */
+  private onDiskError(err: unknown): void {
+    if (isDiskFull(err)) {
+      if (!this.diskFull)
+        this.opts.logger.error(
+          { err, table: this.opts.name, dir: this.spool.dir },
+          'spool disk full: rows stay in memory and are retried until space returns',
+        );
+      this.diskFull = true;
+      m.spoolDiskFull.set(this.labels, 1);
+      return;
+    }
+    const raw = (err as { code?: unknown } | null)?.code;
+    const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : 'other';
+    if (code !== this.lastErrorCode)
+      this.opts.logger.error(
+        { err, table: this.opts.name },
+        'batch writer step failed; retrying with backoff',
+      );
+    this.lastErrorCode = code;
+  }
+
+  private diskRecovered(): void {
+    this.lastErrorCode = undefined;
+    if (!this.diskFull) return;
+    this.diskFull = false;
+    m.spoolDiskFull.set(this.labels, 0);
+    this.opts.logger.info({ table: this.opts.name }, 'spool disk writable again');
   }
 
   private scheduleOutageRetry(): void {
