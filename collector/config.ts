@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../core/duration.ts';
 import { httpLimitsSchema } from '../core/http-limits.ts';
+import { durabilityConfigSchema } from './wal/config.ts';
 
 /**
  * Attribute keys that name a route explicitly, in precedence order (first present wins), on
@@ -108,6 +109,8 @@ export const collectorConfigSchema = z
       .strict()
       .prefault({}),
     redaction: redactionConfigSchema.prefault({}),
+    /** The write-ahead log behind every 200 (collector/wal/config.ts). */
+    durability: durabilityConfigSchema.prefault({}),
     /** Price overrides and additions, by model name (exact, or the longest matching prefix). */
     prices: z.record(z.string(), priceSchema).default({}),
   })

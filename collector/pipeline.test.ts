@@ -61,7 +61,10 @@ function setup(wait = '300ms') {
     logger: silentLogger,
     price: () => null,
     redact: (s) => s,
-    sink: { tryAdd: (rows) => (stored.push(...rows), true), available: () => 1000 },
+    sink: {
+      add: (rows) => (stored.push(...rows), { accepted: true, done: Promise.resolve() }),
+      available: () => 1000,
+    },
   });
   pipelines.push(p);
   return { p, stored };

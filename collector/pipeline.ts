@@ -10,27 +10,35 @@ import {
   normaliseSpan,
   type NormalisedCall,
 } from './conventions/index.ts';
-import type { AcceptResult, OtlpSink } from './http/index.ts';
+import type { AcceptResult } from './http/index.ts';
 import { finishCall, type FinishDeps } from './finish.ts';
+import { Outbox, type CallSink, type Origin, type SegmentHolds } from './outbox.ts';
 import { RecentKeys } from './recent-keys.ts';
 import type { SpanSelection } from './otlp/index.ts';
 import { ENDPOINT_KEYS, TraceIndex, labelOf } from './route/trace-index.ts';
 import type { LogRecord, Span } from './span.ts';
 
-/** Where finished calls go: the ClickHouse writer (bounded). */
-export interface CallSink {
-  /** Takes all rows or none; false when full. */
-  tryAdd(rows: LlmCall[]): boolean;
-  /** Free room in rows. */
-  available(): number;
-}
+export type { CallSink, Origin, SegmentHolds };
 
 export interface PipelineDeps extends FinishDeps {
   config: CollectorConfig;
   sink: CallSink;
+  /**
+   * Where calls replayed from the write-ahead log go (a writer that skips calls already in
+   * ClickHouse: they may have been written before the crash). Default: `sink`.
+   */
+  replaySink?: CallSink;
+  /** The write-ahead log's segment holds, when it is on. */
+  holds?: SegmentHolds;
   logger: Logger;
   now?: () => number;
 }
+
+/**
+ * An accepted batch, and whether its request must be kept in the write-ahead log: it held an
+ * LLM call (a retried one too) or a span or log record of a call still waiting.
+ */
+export type PipelineAccept = AcceptResult & { relevant?: boolean };
 
 type LogParts = NonNullable<ReturnType<typeof contentFromLogRecord>>;
 
@@ -46,6 +54,17 @@ interface Pending {
   route?: { route: string; source: LlmCall['route_source'] };
   logs: LogParts[];
   done: boolean;
+  /** Log segment of the call's request (-1: no log), and of early log records merged into it. */
+  seg: number;
+  extraSegs?: number[];
+  replayed: boolean;
+}
+
+interface EarlyLogs {
+  parts: LogParts[];
+  at: number;
+  /** Log segments of the records, each held until they are merged or dropped. */
+  segs?: number[];
 }
 
 const metrics = {
@@ -80,7 +99,7 @@ const metrics = {
  * truncate, sample) into the writer. Everything it holds is bounded; what it accepted is never
  * dropped silently — on shutdown every waiting call is finished with what is known.
  */
-export class CollectorPipeline implements OtlpSink {
+export class CollectorPipeline {
   private readonly index: TraceIndex;
   private readonly pending = new Map<string, Pending>();
   /** Calls still waiting for a route, by trace: re-checked only when their trace gets spans. */
@@ -89,9 +108,10 @@ export class CollectorPipeline implements OtlpSink {
   private readonly queue: Pending[] = [];
   private queueHead = 0;
   /** Log records that arrived before their span, by `trace-span` key. */
-  private readonly earlyLogs = new Map<string, { parts: LogParts[]; at: number }>();
-  /** Finished calls the writer had no room for yet (counted in the pending bound). */
-  private overflow: LlmCall[] = [];
+  private readonly earlyLogs = new Map<string, EarlyLogs>();
+  /** Finished calls on their way to the writer (kept while it has no room: counted as held). */
+  private readonly out: Outbox;
+  private readonly outReplayed: Outbox;
   private readonly recent = new RecentKeys(200_000);
   private readonly timer: NodeJS.Timeout;
   private closing = false;
@@ -101,6 +121,8 @@ export class CollectorPipeline implements OtlpSink {
   constructor(private readonly deps: PipelineDeps) {
     const { route } = deps.config;
     this.now = deps.now ?? Date.now;
+    this.out = new Outbox(deps.sink, deps.holds);
+    this.outReplayed = new Outbox(deps.replaySink ?? deps.sink, deps.holds);
     this.index = new TraceIndex({
       maxTraces: route.max_traces,
       ttlMs: Math.max(30_000, route.wait * 10),
@@ -112,10 +134,11 @@ export class CollectorPipeline implements OtlpSink {
 
   /** Calls held here (waiting or not yet taken by the writer). */
   get held(): number {
-    return this.pending.size + this.overflow.length;
+    return this.pending.size + this.out.size + this.outReplayed.size;
   }
 
-  acceptSpans(spans: Span[]): AcceptResult {
+  /** Takes decoded spans; `origin` names their write-ahead log segment when the log is on. */
+  acceptSpans(spans: Span[], origin?: Origin): PipelineAccept {
     if (this.closing) return { ok: false, reason: 'shutting_down' };
     const now = this.now();
     const calls: NormalisedCall[] = [];
@@ -125,29 +148,30 @@ export class CollectorPipeline implements OtlpSink {
         calls.push(normaliseSpan(span, convention, { routeKeys: this.deps.config.route.keys }));
       }
     }
-    const room = Math.min(this.deps.config.route.max_pending_calls - this.held, this.deps.sink.available());
+    const sink = origin?.replayed ? this.outReplayed.sink : this.out.sink;
+    const room = Math.min(this.deps.config.route.max_pending_calls - this.held, sink.available());
     if (calls.length > room) {
-      metrics.dropped.inc({ reason: 'overloaded' }, calls.length);
+      if (!origin?.replayed) metrics.dropped.inc({ reason: 'overloaded' }, calls.length);
       return { ok: false, reason: 'overloaded' };
     }
-    const ready: LlmCall[] = [];
     const touched = new Set<string>();
     for (const span of spans) {
       this.index.observe(span, now);
       if (this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
     }
     for (const traceId of touched) {
-      for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p, ready);
+      for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p);
     }
-    for (const call of calls) this.admit(call, now, ready);
-    this.emit(ready);
-    return { ok: true, rejected: 0 };
+    for (const call of calls) this.admit(call, now, origin);
+    this.emit();
+    return { ok: true, rejected: 0, relevant: calls.length > 0 || touched.size > 0 };
   }
 
-  acceptLogs(records: LogRecord[]): AcceptResult {
+  /** Takes decoded log records; same contract as {@link acceptSpans}. */
+  acceptLogs(records: LogRecord[], origin?: Origin): PipelineAccept {
     if (this.closing) return { ok: false, reason: 'shutting_down' };
     const now = this.now();
-    const ready: LlmCall[] = [];
+    let relevant = false;
     for (const rec of records) {
       if (!rec.traceId || !rec.spanId || !rec.eventName.startsWith('gen_ai.')) continue;
       const parts = contentFromLogRecord(rec);
@@ -155,18 +179,27 @@ export class CollectorPipeline implements OtlpSink {
       const key = `${rec.traceId}-${rec.spanId}`;
       const p = this.pending.get(key);
       if (p) {
+        relevant = true;
         p.logs.push(parts);
         if (parts.output !== undefined || parts.finishReason !== undefined) p.needsLogs = false;
-        this.maybeFinish(p, ready);
+        this.maybeFinish(p);
       } else if (!this.recent.has(key)) {
         const early = this.earlyLogs.get(key) ?? { parts: [], at: now };
+        if (early.parts.length === 0 && this.earlyLogs.size >= this.deps.config.route.max_pending_calls) {
+          metrics.dropped.inc({ reason: 'early_logs_full' });
+          continue;
+        }
+        relevant = true;
         early.parts.push(parts);
-        if (this.earlyLogs.size < this.deps.config.route.max_pending_calls) this.earlyLogs.set(key, early);
-        else metrics.dropped.inc({ reason: 'early_logs_full' });
+        if (origin && this.deps.holds) {
+          this.deps.holds.hold(origin.seg);
+          (early.segs ??= []).push(origin.seg);
+        }
+        this.earlyLogs.set(key, early);
       }
     }
-    this.emit(ready);
-    return { ok: true, rejected: 0 };
+    this.emit();
+    return { ok: true, rejected: 0, relevant };
   }
 
   /** Stops intake and finishes every waiting call with what is known. Idempotent. */
@@ -174,12 +207,15 @@ export class CollectorPipeline implements OtlpSink {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.timer);
-    const ready: LlmCall[] = [];
-    for (const p of this.pending.values()) this.finish(p, ready);
-    this.emit(ready);
+    for (const p of this.pending.values()) this.finish(p);
+    // Log records whose span never came would be dropped as orphans after the next start too.
+    for (const early of this.earlyLogs.values())
+      if (early.segs) for (const seg of early.segs) this.deps.holds?.release(seg);
+    this.earlyLogs.clear();
+    this.emit();
   }
 
-  private admit(call: NormalisedCall, now: number, ready: LlmCall[]): void {
+  private admit(call: NormalisedCall, now: number, origin: Origin | undefined): void {
     const key = `${call.trace_id}-${call.span_id}`;
     if (this.pending.has(key) || this.recent.has(key)) {
       this.counts.duplicate();
@@ -195,10 +231,18 @@ export class CollectorPipeline implements OtlpSink {
       route: call.explicitRoute !== null ? { route: call.explicitRoute, source: 'attribute' } : undefined,
       logs: [],
       done: false,
+      seg: -1,
+      replayed: origin?.replayed === true,
     };
+    if (origin && this.deps.holds) {
+      this.deps.holds.hold(origin.seg);
+      p.seg = origin.seg;
+    }
     const early = this.earlyLogs.get(key);
     if (early) {
       this.earlyLogs.delete(key);
+      // The early records' holds pass to the call.
+      p.extraSegs = early.segs;
       p.logs.push(...early.parts);
       if (early.parts.some((x) => x.output !== undefined || x.finishReason !== undefined))
         p.needsLogs = false;
@@ -210,7 +254,7 @@ export class CollectorPipeline implements OtlpSink {
       if (hit) {
         p.route = hit;
         p.needsRoute = false;
-        return this.finish(p, ready);
+        return this.finish(p);
       }
     }
     this.pending.set(key, p);
@@ -221,8 +265,8 @@ export class CollectorPipeline implements OtlpSink {
       this.waitingByTrace.set(call.trace_id, set);
     }
     this.queue.push(p);
-    if (p.needsRoute) this.tryResolveRoute(p, ready);
-    else this.maybeFinish(p, ready);
+    if (p.needsRoute) this.tryResolveRoute(p);
+    else this.maybeFinish(p);
   }
 
   private routeNow(c: NormalisedCall): Pending['route'] {
@@ -231,12 +275,12 @@ export class CollectorPipeline implements OtlpSink {
     );
   }
 
-  private tryResolveRoute(p: Pending, ready: LlmCall[]): void {
+  private tryResolveRoute(p: Pending): void {
     const hit = this.routeNow(p.call);
     if (!hit) return;
     p.route = hit;
     this.stopWaitingForRoute(p);
-    this.maybeFinish(p, ready);
+    this.maybeFinish(p);
   }
 
   private stopWaitingForRoute(p: Pending): void {
@@ -245,11 +289,11 @@ export class CollectorPipeline implements OtlpSink {
     if (set?.delete(p) && set.size === 0) this.waitingByTrace.delete(p.call.trace_id);
   }
 
-  private maybeFinish(p: Pending, ready: LlmCall[]): void {
-    if (!p.needsRoute && !p.needsLogs) this.finish(p, ready);
+  private maybeFinish(p: Pending): void {
+    if (!p.needsRoute && !p.needsLogs) this.finish(p);
   }
 
-  private finish(p: Pending, ready: LlmCall[]): void {
+  private finish(p: Pending): void {
     if (p.done) return;
     p.done = true;
     if (p.needsRoute) this.stopWaitingForRoute(p);
@@ -258,7 +302,7 @@ export class CollectorPipeline implements OtlpSink {
     if (p.logs.length) mergeLogContent(p.call, p.logs);
     const route = p.route ?? this.fallbackRoute(p.call);
     this.counts.routed(route.source);
-    ready.push(finishCall(p.call, route, this.deps));
+    (p.replayed ? this.outReplayed : this.out).push(finishCall(p.call, route, this.deps), p.seg, p.extraSegs);
   }
 
   private fallbackRoute(call: NormalisedCall): { route: string; source: LlmCall['route_source'] } {
@@ -269,24 +313,20 @@ export class CollectorPipeline implements OtlpSink {
   }
 
   /** Hands finished calls to the writer and publishes this round's counts; ends every entry point. */
-  private emit(ready: LlmCall[]): void {
-    if (this.overflow.length) {
-      ready = this.overflow.concat(ready);
-      this.overflow = [];
-    }
-    if (ready.length > 0 && !this.deps.sink.tryAdd(ready)) this.overflow = ready;
+  private emit(): void {
+    this.out.flush();
+    this.outReplayed.flush();
     metrics.pending.set(this.held);
     this.counts.flush();
   }
 
   private tick(): void {
     const now = this.now();
-    const ready: LlmCall[] = [];
     while (this.queueHead < this.queue.length) {
       const p = this.queue[this.queueHead] as Pending;
       if (!p.done && p.deadline > now) break;
       this.queueHead++;
-      this.finish(p, ready);
+      this.finish(p);
     }
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue.splice(0, this.queueHead);
@@ -295,10 +335,11 @@ export class CollectorPipeline implements OtlpSink {
     for (const [key, early] of this.earlyLogs) {
       if (now - early.at <= this.deps.config.route.wait * 2) break;
       this.earlyLogs.delete(key);
+      if (early.segs) for (const seg of early.segs) this.deps.holds?.release(seg);
       metrics.dropped.inc({ reason: 'orphan_log_record' });
     }
     this.index.sweep(now);
-    this.emit(ready);
+    this.emit();
   }
 }
 

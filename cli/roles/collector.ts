@@ -1,15 +1,19 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { callKey, type LlmCall } from '../../core/llm-call.ts';
-import { createReceiverServer } from '../../collector/http/index.ts';
+import { createReceiverServer, type OtlpSink } from '../../collector/http/index.ts';
 import { createPricer } from '../../collector/normalise/pricing.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
 import { CollectorPipeline, spanSelection } from '../../collector/pipeline.ts';
 import { createSampler, type SamplingDecision } from '../../collector/sampling/index.ts';
 import { jobFromCall } from '../../collector/eval-jobs.ts';
+import { DurableSink } from '../../collector/wal/durable-sink.ts';
+import { WriteAheadLog } from '../../collector/wal/wal.ts';
 import { judgeProbabilityFor } from '../../evaluators/judges/index.ts';
 import { createEvalProducer, type EvalProducer } from '../../evaluators/queue/producer.ts';
 import { llmCallsFormat } from '../../storage/llm-calls-format.ts';
-import { BatchWriter } from '../../storage/writer.ts';
+import { skipStoredCalls } from '../../storage/stored-calls.ts';
+import { BatchWriter, type BatchWriterOptions } from '../../storage/writer.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Role } from './role.ts';
 
@@ -19,8 +23,10 @@ export interface CollectorRole extends Role {
 }
 
 /**
- * OTLP/HTTP receiver → pipeline (LLM calls, routes, content) → batched ClickHouse writer, and,
- * once a call is written, the sampled ones into the evaluation queue.
+ * OTLP/HTTP receiver → write-ahead log (`collector.durability`) → pipeline (LLM calls, routes,
+ * content) → batched ClickHouse writer, and, once a call is written, the sampled ones into the
+ * evaluation queue. At start the log left by a previous process is replayed first, through a
+ * second writer that skips calls already stored.
  */
 export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   const { config, logger } = rt;
@@ -35,15 +41,16 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
       })
     : undefined;
 
-  const writer = new BatchWriter<LlmCall>({
-    name: 'llm_calls',
-    table: `${config.clickhouse.database}.llm_calls`,
+  const table = `${config.clickhouse.database}.llm_calls`;
+  const writerOptions = (name: string): BatchWriterOptions<LlmCall> => ({
+    name,
+    table,
     format: llmCallsFormat,
     client: rt.clickhouse,
     batchRows: config.clickhouse.writer.batch_rows,
     flushIntervalMs: config.clickhouse.writer.flush_interval,
     maxBufferedRows: config.clickhouse.writer.max_buffered_rows,
-    spoolDir: join(rt.dataDir, 'spool', 'llm_calls'),
+    spoolDir: join(rt.dataDir, 'spool', name),
     maxSpoolBytes: config.clickhouse.writer.max_spool_bytes,
     logger,
     // Only sampled calls are needed afterwards (to queue their evaluation).
@@ -61,10 +68,38 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
       if (jobs.length) producer.enqueue(jobs);
     },
   });
+  const writer = new BatchWriter<LlmCall>(writerOptions('llm_calls'));
+
+  const durability = config.collector.durability;
+  const walDir = join(rt.dataDir, 'wal');
+  const wal = durability.enabled
+    ? new WriteAheadLog({
+        dir: walDir,
+        fsync: durability.fsync,
+        groupCommitMs: durability.group_commit,
+        segmentBytes: durability.segment_bytes,
+        maxBytes: durability.max_bytes,
+        logger,
+      })
+    : undefined;
+  if (!wal && existsSync(walDir) && readdirSync(walDir).some((f) => f.endsWith('.wal')))
+    logger.warn(
+      { dir: walDir },
+      'collector.durability is off: the write-ahead log left here is not replayed',
+    );
+  // Calls replayed from the log may have been written before the crash: this writer checks.
+  const replayWriter = wal
+    ? new BatchWriter<LlmCall>({
+        ...writerOptions('llm_calls_replay'),
+        beforeInsert: skipStoredCalls(rt.clickhouse, table, () => writer.startupSpoolReplayed()),
+      })
+    : undefined;
 
   const pipeline = new CollectorPipeline({
     config: config.collector,
     sink: writer,
+    replaySink: replayWriter,
+    holds: wal,
     logger,
     price: createPricer(config.collector.prices),
     redact: createRedactor(config.collector.redaction),
@@ -79,10 +114,18 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
       : undefined,
   });
 
+  const selection = spanSelection(config.collector.route.keys);
+  const durable = wal ? new DurableSink({ pipeline, wal, logger, spanSelection: selection }) : undefined;
+  await durable?.replay();
+  const sink: OtlpSink = durable ?? {
+    acceptSpans: (spans) => pipeline.acceptSpans(spans),
+    acceptLogs: (records) => pipeline.acceptLogs(records),
+  };
+
   let ready = false;
   const server = createReceiverServer({
-    sink: pipeline,
-    spanSelection: spanSelection(config.collector.route.keys),
+    sink,
+    spanSelection: selection,
     config: config.collector,
     logger,
     isReady: () => ready,
@@ -102,11 +145,18 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
       (stopped ??= (async () => {
         ready = false;
         // Order matters: stop intake (in-flight requests finish), finish waiting calls, flush
-        // them to ClickHouse (or the spool), then hand the last sampled ones to the queue.
+        // them to ClickHouse (or the spool), cut the log of what is now safe, then hand the
+        // last sampled ones to the queue. A writer that could not flush fails the stop (exit
+        // non-zero); what it held stays in the write-ahead log for the next start.
         await server.close();
         await pipeline.shutdown();
-        await writer.shutdown();
+        const failures: unknown[] = [];
+        for (const w of [writer, replayWriter])
+          await w?.shutdown().catch((err: unknown) => failures.push(err));
+        await new Promise((r) => setImmediate(r));
+        await wal?.shutdown();
         await producer?.shutdown();
+        if (failures.length) throw failures[0];
         logger.info('collector stopped');
       })()),
   };

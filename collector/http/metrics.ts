@@ -16,7 +16,7 @@ export const receiverMetrics = {
     name: 'assay_otlp_rejected_total',
     help:
       'OTLP data refused, by reason. Counts items (spans/log records) when the request was decoded ' +
-      '(invalid_span, invalid_log_record, sink_rejected, overloaded, shutting_down), else requests ' +
+      '(invalid_span, invalid_log_record, sink_rejected, overloaded, log_full, log_failed, shutting_down), else requests ' +
       '(decode_error, too_large, unsupported_media_type, unsupported_encoding, unauthorized, bad_request)',
     labelNames: ['signal', 'reason'],
   }),

@@ -14,7 +14,14 @@ import type { LogRecord, Span } from '../span.ts';
 import { InflateError, gunzipCapped } from './body.ts';
 import { receiverMetrics as m } from './metrics.ts';
 import type { RateLimitedLog } from './rate-limited-log.ts';
-import type { AcceptResult, ReceiverDeps } from './types.ts';
+import type { AcceptResult, OtlpBody, ReceiverDeps } from './types.ts';
+
+/** HTTP status and RPC code of each reason a sink refuses a batch for. */
+const REFUSAL: Record<Extract<AcceptResult, { ok: false }>['reason'], [number, number, string]> = {
+  overloaded: [429, RpcCode.RESOURCE_EXHAUSTED, 'collector overloaded, retry later'],
+  log_full: [429, RpcCode.RESOURCE_EXHAUSTED, 'collector write-ahead log full, retry later'],
+  shutting_down: [503, RpcCode.UNAVAILABLE, 'collector shutting down, retry later'],
+};
 
 /** What the onRequest checks learned about an OTLP request, for the handler and the metrics. */
 export interface OtlpRequestInfo {
@@ -48,7 +55,7 @@ export function sendStatus(
 
 interface SignalOps<T> {
   decode: (body: Uint8Array, encoding: OtlpEncoding) => DecodeResult<T>;
-  accept: (items: T[]) => AcceptResult;
+  accept: (items: T[], body: OtlpBody) => AcceptResult;
   received: (n: number) => void;
   invalidReason: string;
 }
@@ -57,7 +64,7 @@ function ops(deps: ReceiverDeps, signal: OtlpSignal): SignalOps<Span> | SignalOp
   if (signal === 'traces') {
     const traces: SignalOps<Span> = {
       decode: (body, encoding) => decodeTraces(body, encoding, deps.spanSelection),
-      accept: (spans) => deps.sink.acceptSpans(spans),
+      accept: (spans, body) => deps.sink.acceptSpans(spans, body),
       received: (n) => m.spans.inc(n),
       invalidReason: 'invalid_span',
     };
@@ -65,7 +72,7 @@ function ops(deps: ReceiverDeps, signal: OtlpSignal): SignalOps<Span> | SignalOp
   }
   const logs: SignalOps<LogRecord> = {
     decode: decodeLogs,
-    accept: (records) => deps.sink.acceptLogs(records),
+    accept: (records, body) => deps.sink.acceptLogs(records, body),
     received: (n) => m.logRecords.inc(n),
     invalidReason: 'invalid_log_record',
   };
@@ -96,7 +103,7 @@ export function createOtlpHandler(deps: ReceiverDeps, signal: OtlpSignal, log: R
     } catch (err) {
       return refuseBody(err, reply, encoding);
     }
-    return answer(decoded, reply, encoding);
+    return answer(decoded, reply, { bytes: raw, encoding, gzip: info.gzip });
   };
 
   function refuseBody(err: unknown, reply: FastifyReply, encoding: OtlpEncoding): FastifyReply {
@@ -113,7 +120,12 @@ export function createOtlpHandler(deps: ReceiverDeps, signal: OtlpSignal, log: R
     throw err;
   }
 
-  function answer(decoded: DecodeResult<unknown>, reply: FastifyReply, encoding: OtlpEncoding): FastifyReply {
+  async function answer(
+    decoded: DecodeResult<unknown>,
+    reply: FastifyReply,
+    body: OtlpBody,
+  ): Promise<FastifyReply> {
+    const { encoding } = body;
     signalOps.received(decoded.items.length);
     if (decoded.rejected > 0) {
       m.rejected.inc({ signal, reason: signalOps.invalidReason }, decoded.rejected);
@@ -125,20 +137,30 @@ export function createOtlpHandler(deps: ReceiverDeps, signal: OtlpSignal, log: R
     }
     if (decoded.droppedAttributes > 0) m.droppedAttributes.inc({ signal }, decoded.droppedAttributes);
     const result: AcceptResult =
-      decoded.items.length > 0 ? signalOps.accept(decoded.items) : { ok: true, rejected: 0 };
+      decoded.items.length > 0 ? signalOps.accept(decoded.items, body) : { ok: true, rejected: 0 };
     if (!result.ok) {
       m.rejected.inc({ signal, reason: result.reason }, decoded.items.length);
       log.warn(result.reason, { signal }, `OTLP request refused: ${result.reason}`);
-      const [http, code] =
-        result.reason === 'overloaded' ? [429, RpcCode.RESOURCE_EXHAUSTED] : [503, RpcCode.UNAVAILABLE];
+      const [http, code, message] = REFUSAL[result.reason];
       reply.header('retry-after', String(retryAfter));
-      return sendStatus(
-        reply,
-        http,
-        code,
-        `collector ${result.reason.replace('_', ' ')}, retry later`,
-        encoding,
-      );
+      return sendStatus(reply, http, code, message, encoding);
+    }
+    if (result.durable) {
+      // 200 only once the request is in the write-ahead log; a failed write is retryable.
+      try {
+        await result.durable;
+      } catch {
+        m.rejected.inc({ signal, reason: 'log_failed' }, decoded.items.length);
+        log.warn('log_failed', { signal }, 'OTLP request refused: write-ahead log write failed');
+        reply.header('retry-after', String(retryAfter));
+        return sendStatus(
+          reply,
+          503,
+          RpcCode.UNAVAILABLE,
+          'collector write-ahead log unavailable, retry later',
+          encoding,
+        );
+      }
     }
     if (result.rejected > 0) m.rejected.inc({ signal, reason: 'sink_rejected' }, result.rejected);
     const rejected = decoded.rejected + result.rejected;

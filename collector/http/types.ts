@@ -1,23 +1,33 @@
 import type { HttpLimits } from '../../core/http-limits.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { SpanSelection } from '../otlp/index.ts';
+import type { OtlpEncoding, SpanSelection } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
 
 /**
  * Whether the sink took a batch. `ok: true` means the items are in a bounded buffer that is
- * flushed on shutdown (only then may the receiver answer 200); `rejected` counts items the sink
- * refused one by one (reported as OTLP partial success). `ok: false` refuses the whole batch and
- * the exporter is told to retry later: `overloaded` → 429, `shutting_down` → 503.
+ * flushed on shutdown; with `durable`, the receiver answers 200 only once that promise resolves
+ * (the request is in the write-ahead log) and 503 when it rejects. `rejected` counts items the
+ * sink refused one by one (reported as OTLP partial success). `ok: false` refuses the whole
+ * batch and the exporter is told to retry later: `overloaded` and `log_full` → 429,
+ * `shutting_down` → 503.
  */
 export type AcceptResult =
-  { ok: true; rejected: number; message?: string } | { ok: false; reason: 'overloaded' | 'shutting_down' };
+  | { ok: true; rejected: number; message?: string; durable?: Promise<void> }
+  | { ok: false; reason: 'overloaded' | 'log_full' | 'shutting_down' };
+
+/** An OTLP request body as received (before decompression), for the write-ahead log. */
+export interface OtlpBody {
+  bytes: Uint8Array;
+  encoding: OtlpEncoding;
+  gzip: boolean;
+}
 
 /** Where decoded OTLP data goes (the collector pipeline; an in-memory recorder in tests). */
 export interface OtlpSink {
   /** Takes decoded spans; answers synchronously whether they were accepted into a bounded buffer. */
-  acceptSpans(spans: Span[]): AcceptResult;
+  acceptSpans(spans: Span[], body?: OtlpBody): AcceptResult;
   /** Takes decoded log records; same contract as `acceptSpans`. */
-  acceptLogs(records: LogRecord[]): AcceptResult;
+  acceptLogs(records: LogRecord[], body?: OtlpBody): AcceptResult;
 }
 
 /** The receiver's settings (the matching keys of `collector` in the config file). */
