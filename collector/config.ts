@@ -82,7 +82,7 @@ export const collectorConfigSchema = z
       keep_alive_timeout: '30s',
       max_connections: 1024,
     }),
-    /** `Retry-After` seconds sent with 429/503. Kept small: OTel exporters drop on long waits. Default 2. */
+    /** `Retry-After` seconds sent with 429 (full) and 503 (shutting down). Kept small: OTel exporters drop on long waits. Default 2. */
     retry_after_seconds: z.number().int().min(0).max(60).default(2),
     route: z
       .object({
@@ -90,7 +90,7 @@ export const collectorConfigSchema = z
         keys: z.array(z.string()).default([...DEFAULT_ROUTE_KEYS]),
         /** How long a call waits for its ancestor SERVER span to arrive. Default `3s`. */
         wait: durationSchema.default(3000),
-        /** Calls waiting for their route at most (bounded memory; 503 above). Default 50000. */
+        /** Calls waiting for their route at most (bounded memory; the collector answers 429 above). Default 50000. */
         max_pending_calls: z.number().int().positive().default(50_000),
         /** Traces whose span tree is remembered for late children. Default 20000. */
         max_traces: z.number().int().positive().default(20_000),

@@ -69,7 +69,7 @@ export const clickhouseConfigSchema = z
         batch_rows: z.number().int().positive().default(5000),
         /** Longest a row waits before its batch is sent. Default `1s`. */
         flush_interval: durationSchema.default(1000),
-        /** Rows held in memory (buffer + in flight) before the collector answers 503. Default 100000. */
+        /** Rows held in memory (buffer + in flight) before the collector answers 429 with Retry-After. Default 100000. */
         max_buffered_rows: z.number().int().positive().default(100_000),
         /** Disk spool used while ClickHouse is unreachable, in bytes. Default 1 GiB. */
         max_spool_bytes: z
