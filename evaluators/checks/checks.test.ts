@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from './index.ts';
-import { MAX_REASON_CHARS } from './text.ts';
+import { MAX_REASON_CHARS } from '../scores/rows.ts';
 import { callInput } from './testing.ts';
 
 const PARAMS: Record<string, unknown> = {

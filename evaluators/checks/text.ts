@@ -1,16 +1,5 @@
+import { clipReason } from '../scores/rows.ts';
 import type { CheckResult } from './types.ts';
-
-/** Longest reason stored with a score (`assay.llm_scores.reason`). */
-export const MAX_REASON_CHARS = 200;
-
-/** Clips a reason to {@link MAX_REASON_CHARS} characters without splitting a surrogate pair. */
-export function clipReason(reason: string): string {
-  if (reason.length <= MAX_REASON_CHARS) return reason;
-  let cut = MAX_REASON_CHARS - 1;
-  const c = reason.charCodeAt(cut - 1);
-  if (c >= 0xd800 && c <= 0xdbff) cut--;
-  return `${reason.slice(0, cut)}…`;
-}
 
 /** A passing verdict; `confidence` 1 unless the check's reading is statistical. */
 export const pass = (reason: string, score = 1, confidence = 1): CheckResult => ({

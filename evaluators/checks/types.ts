@@ -18,7 +18,7 @@ export interface CheckInput {
 
 /**
  * One check's verdict: `score` in [0, 1] (1 = good), how sure the check is of it, and a short
- * human-readable reason (≤ 200 chars).
+ * human-readable reason (clipped to `MAX_REASON_CHARS`, 300).
  */
 export interface CheckResult {
   score: number;

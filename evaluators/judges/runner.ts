@@ -1,3 +1,4 @@
+import { clipReason } from '../scores/rows.ts';
 import { createCompleteFn } from './client.ts';
 import { judgeCacheKey } from './cache.ts';
 import type { JudgeEndpointConfig, JudgesConfig } from './config.ts';
@@ -14,7 +15,6 @@ export class JudgeSetupError extends Error {
   override name = 'JudgeSetupError';
 }
 
-const MAX_REASON = 300;
 /** A 429 without `Retry-After` defers the job this long. */
 const DEFAULT_RATE_LIMIT_DELAY_MS = 5000;
 /** A 5xx or connection error (after the request's own retries) defers the job at least this long. */
@@ -102,7 +102,7 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
       version: rubric.version,
       score: Math.min(1, Math.max(0, j.verdict.score)),
       passed: j.verdict.score >= rubric.pass_threshold,
-      reason: j.verdict.reasoning.slice(0, MAX_REASON),
+      reason: clipReason(j.verdict.reasoning),
       judge_model: endpoint.model,
       input_tokens: j.inputTokens,
       output_tokens: j.outputTokens,

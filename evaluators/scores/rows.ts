@@ -52,11 +52,16 @@ export interface VerdictRow {
   sample_weight: number;
 }
 
-/** Reasons are short by contract; a judge or a check must not fill the table with essays. */
+/** Longest `llm_scores.reason`: short by contract, a judge or a check must not fill the table with essays. */
 export const MAX_REASON_CHARS = 300;
 
-export function clampReason(reason: string): string {
-  return reason.length <= MAX_REASON_CHARS ? reason : `${reason.slice(0, MAX_REASON_CHARS - 1)}…`;
+/** Clips a reason to {@link MAX_REASON_CHARS} characters (with an ellipsis) without splitting a surrogate pair. */
+export function clipReason(reason: string): string {
+  if (reason.length <= MAX_REASON_CHARS) return reason;
+  let cut = MAX_REASON_CHARS - 1;
+  const c = reason.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--;
+  return `${reason.slice(0, cut)}…`;
 }
 
 /** Scores outside [0, 1] or NaN are a bug in an evaluator; clamp so a rollup is never poisoned. */

@@ -2,7 +2,7 @@ import { inSample } from '../../collector/sampling/hash.ts';
 import type { EvalJob } from '../../core/eval-job.ts';
 import type { CheckInput, CheckPlan } from '../checks/index.ts';
 import type { JudgeOutcome, JudgePlan } from '../judges/index.ts';
-import { clampReason, clampScore, type ScoreRow } from '../scores/rows.ts';
+import { clampScore, clipReason, type ScoreRow } from '../scores/rows.ts';
 import type { StoredCall } from './call-loader.ts';
 import { workerMetrics } from './metrics.ts';
 
@@ -108,7 +108,7 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
       passed: result.passed ? 1 : 0,
       confidence: clampScore(result.confidence),
       outcome,
-      reason: clampReason(result.reason),
+      reason: clipReason(result.reason),
     });
   }
   return { rows, failed, unsure };
@@ -187,7 +187,7 @@ export function judgeRows(
           passed: s.passed ? 1 : 0,
           confidence: 1,
           outcome: s.passed ? 'pass' : 'fail',
-          reason: clampReason(s.reason),
+          reason: clipReason(s.reason),
           judge_model: s.judge_model,
           input_tokens: s.input_tokens,
           output_tokens: s.output_tokens,
