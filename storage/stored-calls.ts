@@ -1,8 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { callKey, type LlmCall } from '../core/llm-call.ts';
 
-/** Keys per lookup query (they travel as a query parameter in the URL). */
-const KEYS_PER_QUERY = 500;
+/**
+ * Keys per lookup query. They travel as a query parameter, in the URL: 100 keys are about 6 KB,
+ * under the 16 KiB header limit of Node's HTTP server (the embedded ClickHouse's), which 500 pass.
+ */
+const KEYS_PER_QUERY = 100;
 
 /** The main writer has not yet replayed the spool it started with: asked again after a backoff. */
 export class SpoolNotReplayedError extends Error {
