@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     data_dir: dir,
     log_level: 'silent',
     redis: { url: redis.url, prefix: PREFIX },
-    clickhouse: { url: ch.url, database: DB },
+    clickhouse: { url: ch.url, database: DB, password: ch.admin.password },
     sampling: { worker: { concurrency: CONCURRENCY } },
   };
   const config = parseConfig(input);

@@ -142,7 +142,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     progress.pause();
     if (!firing) throw new Error('no alert fired within the incident phase');
     printAlert(out, firing, (firing.receivedAt - onset) / 1000, speed);
-    printQueries(out, rt.clickhouseUrl);
+    printQueries(out, rt.clickhouseUrl, dataDir);
     incident = false;
     const recovered = Date.now();
     progress.phase('recovered: acme answers normally again; waiting for the resolve');

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { READER_PASSWORD_FILE } from '../../storage/embedded/credentials.ts';
 import type { Runtime } from '../runtime.ts';
 import type { VirtualClock } from './clock.ts';
 import type { ReceivedAlert } from './webhook-receiver.ts';
@@ -99,10 +101,11 @@ export function printAlert(
   out.write(`  payload: Alertmanager webhook v${alert.body.version}, groupKey ${alert.body.groupKey}\n`);
 }
 
-/** Queries worth running against the embedded ClickHouse while the demo runs. */
-export function printQueries(out: NodeJS.WritableStream, clickhouseUrl: string): void {
+/** Queries worth running against the embedded ClickHouse while the demo runs, as its read-only user. */
+export function printQueries(out: NodeJS.WritableStream, clickhouseUrl: string, dataDir: string): void {
+  const auth = `-u "reader:$(cat ${join(dataDir, READER_PASSWORD_FILE)})"`;
   const q = (sql: string): string =>
-    `curl -s '${clickhouseUrl}/?default_format=PrettyCompact' --data-binary "${sql}"`;
+    `curl -s ${auth} '${clickhouseUrl}/?default_format=PrettyCompact' --data-binary "${sql}"`;
   out.write('\n  look at the numbers behind it (while the demo runs):\n');
   out.write(
     `  ${q('SELECT provider, route, sum(scored) AS scored, sum(failed) AS failed, round(failed/scored, 3) AS rate FROM assay.call_verdicts_1m GROUP BY provider, route ORDER BY rate DESC')}\n`,
