@@ -39,22 +39,6 @@ const writeErrors = counter({
   labelNames: ['table'],
 });
 
-/** Keeps rows in memory: unit tests and the benchmark. */
-export function createMemoryRecorder(): AlertRecorder & {
-  alerts: AlertRow[];
-  deliveries: DeliveryAttempt[];
-} {
-  const alerts: AlertRow[] = [];
-  const deliveries: DeliveryAttempt[] = [];
-  return {
-    alerts,
-    deliveries,
-    transition: (r) => alerts.push(r),
-    delivery: (r) => deliveries.push(r),
-    flush: async () => {},
-  };
-}
-
 /**
  * Inserts into `{database}.alerts` and `{database}.alert_deliveries`. A failed insert keeps the
  * rows for the next flush (bounded), so a short ClickHouse outage loses no history; the failure

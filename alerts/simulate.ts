@@ -1,5 +1,4 @@
 import type { RuleConfig } from './config.ts';
-import type { SeriesSource } from './source.ts';
 import type { SeriesLabels, SeriesSnapshot } from './types.ts';
 import { evaluateTick } from './engine.ts';
 import { windowsFor } from './series.ts';
@@ -79,17 +78,6 @@ export class SimSeries {
       k: (this.k[b] as number) - (this.k[a] as number),
     };
   }
-}
-
-/**
- * A {@link SeriesSource} over simulated proportion series (bad outcomes = failures), with the
- * same window arithmetic as the ClickHouse reader. Time 0 is the simulation start.
- */
-export function createSimSource(series: readonly SimSeries[]): SeriesSource {
-  return {
-    read: async (rule: RuleConfig, now: number): Promise<SeriesSnapshot[]> => snapshots(series, rule, now),
-    context: async () => undefined,
-  };
 }
 
 export function snapshots(series: readonly SimSeries[], rule: RuleConfig, now: number): SeriesSnapshot[] {

@@ -42,15 +42,6 @@ export function welchTest(current: Moments, baseline: Moments, worse: 'up' | 'do
   return { p: studentTSf(directed, df), method: 'welch' };
 }
 
-/** Two-sided Welch interval for mean(current) − mean(baseline) at `level` (default 95%). */
-export function welchInterval(current: Moments, baseline: Moments, level = 0.95): [number, number] {
-  const diff = mean(current) - mean(baseline);
-  const { df, se } = welchT(current, baseline);
-  if (se === 0 || !Number.isFinite(df)) return [diff, diff];
-  const q = studentTQuantile(1 - (1 - level) / 2, df);
-  return [diff - q * se, diff + q * se];
-}
-
 /** Interval for one mean (t on n − 1 degrees of freedom). */
 export function meanInterval(m: Moments, level = 0.95): [number, number] {
   const mu = mean(m);
