@@ -139,7 +139,7 @@ program
 
 function setup(): { config: AssayConfig; logger: Logger } {
   const config = loadConfig(program.opts<{ config?: string }>().config);
-  return { config, logger: createLogger(process.env['ASSAY_LOG_LEVEL'] ?? config.log_level) };
+  return { config, logger: createLogger(config.log_level) };
 }
 
 function resolveDataDir(config: AssayConfig): string {

@@ -91,7 +91,7 @@ export function loadConfig(
   path: string | undefined = process.env['ASSAY_CONFIG'],
   env: NodeJS.ProcessEnv = process.env,
 ): AssayConfig {
-  if (!path) return parseConfig({});
+  if (!path) return parseConfig(withEnvOverrides({}, env), 'config (environment)');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -110,5 +110,16 @@ export function loadConfig(
     if (err instanceof EnvExpansionError) throw new ConfigError(`config file ${path}: ${err.message}`);
     throw err;
   }
-  return parseConfig(doc, `config file ${path}`);
+  return parseConfig(withEnvOverrides(doc, env), `config file ${path}`);
+}
+
+/**
+ * Settings the environment overrides, validated by the same schema as the file:
+ * `ASSAY_LOG_LEVEL` → `log_level` (a bad value fails the start naming `log_level`).
+ */
+export function withEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
+  const level = env['ASSAY_LOG_LEVEL'];
+  if (level === undefined || level === '') return doc;
+  const base = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+  return { ...base, log_level: level };
 }

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** The process logger: JSON lines on stderr (stdout stays free for command output). */
-export function createLogger(level: string = process.env['ASSAY_LOG_LEVEL'] ?? 'info'): Logger {
+export function createLogger(level: string): Logger {
   return pino({ level, base: { app: 'assay' } }, pino.destination(2));
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseConfig, type AssayConfigInput } from '../../core/config.ts';
+import { loadConfig, parseConfig, withEnvOverrides, type AssayConfigInput } from '../../core/config.ts';
 import { freePort } from '../../core/free-port.ts';
 import { createLogger } from '../../core/logger.ts';
 import { openRuntime } from '../runtime.ts';
@@ -64,16 +64,18 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   }));
 
   const base = opts.configPath ? loadConfig(opts.configPath) : undefined;
-  const config = parseConfig({
-    ...(base as AssayConfigInput | undefined),
-    data_dir: dataDir,
-    log_level: 'warn',
-    collector: { port: await freePort(), route: { wait: '1s' } },
-    clickhouse: { embedded: { port: await freePort() }, writer: { flush_interval: '250ms' } },
-    redis: { port: 0 },
-    alerts: demoAlerts(receiver.url, secret),
-  } satisfies AssayConfigInput);
-  const logger = createLogger(process.env['ASSAY_LOG_LEVEL'] ?? 'warn');
+  const config = parseConfig(
+    withEnvOverrides({
+      ...(base as AssayConfigInput | undefined),
+      data_dir: dataDir,
+      log_level: 'warn',
+      collector: { port: await freePort(), route: { wait: '1s' } },
+      clickhouse: { embedded: { port: await freePort() }, writer: { flush_interval: '250ms' } },
+      redis: { port: 0 },
+      alerts: demoAlerts(receiver.url, secret),
+    } satisfies AssayConfigInput),
+  );
+  const logger = createLogger(config.log_level);
 
   out.write(
     `\nAssay demo — data in ${dataDir}\nstarting the embedded ClickHouse, redis-server, collector, worker and alerter…\n`,
