@@ -30,6 +30,8 @@ export interface PipelineDeps extends FinishDeps {
   replaySink?: CallSink;
   /** The write-ahead log's segment holds, when it is on. */
   holds?: SegmentHolds;
+  /** Records up to this number are durable (or failed): their calls may go to the sink. */
+  resolvedLsn?: () => number;
   logger: Logger;
   now?: () => number;
 }
@@ -57,6 +59,8 @@ interface Pending {
   /** Log segment of the call's request (-1: no log), and of early log records merged into it. */
   seg: number;
   extraSegs?: number[];
+  /** Number of the call's log record (0: none, or replayed, so durable). */
+  lsn: number;
   replayed: boolean;
 }
 
@@ -232,6 +236,7 @@ export class CollectorPipeline {
       logs: [],
       done: false,
       seg: -1,
+      lsn: origin && !origin.replayed ? origin.lsn : 0,
       replayed: origin?.replayed === true,
     };
     if (origin && this.deps.holds) {
@@ -302,7 +307,12 @@ export class CollectorPipeline {
     if (p.logs.length) mergeLogContent(p.call, p.logs);
     const route = p.route ?? this.fallbackRoute(p.call);
     this.counts.routed(route.source);
-    (p.replayed ? this.outReplayed : this.out).push(finishCall(p.call, route, this.deps), p.seg, p.extraSegs);
+    (p.replayed ? this.outReplayed : this.out).push(
+      finishCall(p.call, route, this.deps),
+      p.seg,
+      p.extraSegs,
+      p.lsn,
+    );
   }
 
   private fallbackRoute(call: NormalisedCall): { route: string; source: LlmCall['route_source'] } {
@@ -313,8 +323,13 @@ export class CollectorPipeline {
   }
 
   /** Hands finished calls to the writer and publishes this round's counts; ends every entry point. */
+  /** Hands calls whose log records became durable to the writer (called by the log). */
+  release(): void {
+    if (!this.closing || this.held > 0) this.emit();
+  }
+
   private emit(): void {
-    this.out.flush();
+    this.out.flush(this.deps.resolvedLsn?.());
     this.outReplayed.flush();
     metrics.pending.set(this.held);
     this.counts.flush();

@@ -80,6 +80,8 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
         segmentBytes: durability.segment_bytes,
         maxBytes: durability.max_bytes,
         logger,
+        // Calls wait for their record to be durable before they go to the writer.
+        onResolved: () => pipeline.release(),
       })
     : undefined;
   if (!wal && existsSync(walDir) && readdirSync(walDir).some((f) => f.endsWith('.wal')))
@@ -100,6 +102,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     sink: writer,
     replaySink: replayWriter,
     holds: wal,
+    resolvedLsn: wal ? () => wal.resolvedLsn : undefined,
     logger,
     price: createPricer(config.collector.prices),
     redact: createRedactor(config.collector.redaction),

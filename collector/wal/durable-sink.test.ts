@@ -30,13 +30,14 @@ function recorder(settled: boolean): CallSink & { calls: LlmCall[] } {
 }
 
 function collector(dir: string, settled: boolean, maxBytes = 64 * 1024 ** 2) {
-  const wal = new WriteAheadLog({
+  const wal: WriteAheadLog = new WriteAheadLog({
     dir,
     fsync: 'batch',
     groupCommitMs: 0,
     segmentBytes: 1024 * 1024,
     maxBytes,
     logger: silentLogger,
+    onResolved: () => pipeline.release(),
   });
   const sink = recorder(settled);
   const replaySink = recorder(true);
@@ -48,6 +49,7 @@ function collector(dir: string, settled: boolean, maxBytes = 64 * 1024 ** 2) {
     sink,
     replaySink,
     holds: wal,
+    resolvedLsn: () => wal.resolvedLsn,
   });
   cleanups.push(() => pipeline.shutdown());
   const durable = new DurableSink({ pipeline, wal, logger: silentLogger });
@@ -99,6 +101,18 @@ describe('DurableSink', () => {
     // Stored now: the old segment is cut.
     await new Promise((r) => setTimeout(r, 20));
     expect(walFiles(dir)).toEqual([]);
+  });
+
+  it('hands a call to the writer only once its request is durable in the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'assay-durable-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const c = collector(dir, true);
+    await c.durable.replay();
+    const { body, spanIds } = otlpJsonRequest([{ route: '/now' }]);
+    const r = send(c.durable, Buffer.from(body));
+    expect(c.sink.calls).toEqual([]);
+    if (r.ok) await r.durable;
+    expect(c.sink.calls.map((x) => x.span_id)).toEqual(spanIds);
   });
 
   it('does not log a request the pipeline took nothing from', async () => {

@@ -65,7 +65,7 @@ export class DurableSink implements OtlpSink {
         continue;
       }
       records++;
-      const origin = { seg, replayed: true };
+      const origin = { seg, lsn: 0, replayed: true };
       for (;;) {
         const r =
           decoded.signal === 'traces'
@@ -94,7 +94,7 @@ export class DurableSink implements OtlpSink {
       m.refused.inc({ reason: 'full' });
       return { ok: false, reason: 'log_full' };
     }
-    const origin = { seg, replayed: false };
+    const origin = { seg, lsn: wal.nextLsn, replayed: false };
     const r =
       signal === 'traces'
         ? pipeline.acceptSpans(items as Span[], origin)

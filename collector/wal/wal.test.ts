@@ -151,7 +151,10 @@ describe('WriteAheadLog', () => {
 
 async function groupCount(): Promise<number> {
   const m = await registry.getSingleMetric('assay_wal_group_records')?.get();
-  return m?.values.find((v) => v.metricName === 'assay_wal_group_records_count')?.value ?? 0;
+  return (
+    m?.values.find((v) => (v as { metricName?: string }).metricName === 'assay_wal_group_records_count')
+      ?.value ?? 0
+  );
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));

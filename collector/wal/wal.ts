@@ -22,6 +22,8 @@ export interface WalOptions {
   /** Bytes of segments (and queued appends) at most; beyond it {@link WriteAheadLog.position} refuses. */
   maxBytes: number;
   logger: Logger;
+  /** Called after each group commit settles (durable or failed), with {@link WriteAheadLog.resolvedLsn}. */
+  onResolved?: (lsn: number) => void;
 }
 
 /** A segment file on disk. */
@@ -33,6 +35,7 @@ interface Segment {
 
 interface Queued {
   seg: number;
+  lsn: number;
   buffers: Uint8Array[];
   bytes: number;
   resolve: () => void;
@@ -69,6 +72,8 @@ export class WriteAheadLog {
   private logicalSeq: number;
   private logicalBytes = 0;
   private queue: Queued[] = [];
+  private appendedLsn = 0;
+  private resolved = 0;
   private queuedBytes = 0;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -96,6 +101,16 @@ export class WriteAheadLog {
     let n = this.queuedBytes;
     for (const s of this.segments) n += s.bytes;
     return n;
+  }
+
+  /** Number of the record the next append gets (records are numbered from 1 per process). */
+  get nextLsn(): number {
+    return this.appendedLsn + 1;
+  }
+
+  /** Every record up to this number is durable, or its append failed (and was answered 503). */
+  get resolvedLsn(): number {
+    return this.resolved;
   }
 
   /** Segments left by the previous process (to replay). */
@@ -162,8 +177,9 @@ export class WriteAheadLog {
     this.queuedBytes += bytes;
     m.records.inc();
     m.appendedBytes.inc(bytes);
+    const lsn = ++this.appendedLsn;
     return new Promise((resolve, reject) => {
-      this.queue.push({ seg: this.logicalSeq, buffers, bytes, resolve, reject });
+      this.queue.push({ seg: this.logicalSeq, lsn, buffers, bytes, resolve, reject });
       this.schedule();
     });
   }
@@ -247,6 +263,8 @@ export class WriteAheadLog {
         const error = err instanceof Error ? err : new Error(String(err));
         for (const q of group) q.reject(error);
       }
+      this.resolved = (group.at(-1) as Queued).lsn;
+      this.opts.onResolved?.(this.resolved);
       this.updateGauges();
     }
   }
