@@ -7,7 +7,7 @@
 // Pure CPU: no I/O, one thread, so evals/s here is evals/s per core.
 import { CHECKS, createCheckPlan } from '../evaluators/checks/index.ts';
 import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
-import { callInput, proseText } from '../evaluators/checks/testing.ts';
+import { callInput, proseText } from '../test/support/checks.ts';
 import type { CheckInput } from '../evaluators/checks/types.ts';
 import { ingestMicrosPerCall } from './ingest-cost.ts';
 import { loadDatasets } from './quality/dataset.ts';

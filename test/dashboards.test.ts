@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL, expandMacros } from '../dashboards/macros.ts';
-import { migrationStatements } from '../dashboards/testing/schema.ts';
-import { BROKEN, seedData, type Seed } from '../dashboards/testing/seed.ts';
+import { ALL, expandMacros } from './support/grafana-macros.ts';
+import { migrationStatements } from './support/dashboards/schema.ts';
+import { BROKEN, seedData, type Seed } from './support/dashboards/seed.ts';
 
 const JSON_DIR = new URL('../dashboards/json/', import.meta.url).pathname;
 const FILES = readdirSync(JSON_DIR)

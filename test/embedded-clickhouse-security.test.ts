@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.ts';
-import { ALL, expandMacros } from '../dashboards/macros.ts';
+import { ALL, expandMacros } from './support/grafana-macros.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 import {

@@ -1,6 +1,6 @@
 /**
  * SQL fragments shared by the dashboards. Everything here is text for Grafana: the plugin
- * expands `$__…` macros and `$variables` (see `dashboards/macros.ts`) before ClickHouse sees it.
+ * expands `$__…` macros and `$variables` (see `test/support/grafana-macros.ts`, which tests expand them with) before ClickHouse sees it.
  * Rollup tables (`*_1m`) may hold unmerged rows for one key, so every read aggregates with
  * GROUP BY: plain `sum` on `SimpleAggregateFunction` columns, `-Merge` on state columns.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from './index.ts';
 import { MAX_REASON_CHARS } from '../scores/rows.ts';
-import { callInput } from './testing.ts';
+import { callInput } from '../../test/support/checks.ts';
 
 const PARAMS: Record<string, unknown> = {
   json_schema: { schema: { type: 'object' } },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyResponse } from './empty-response.ts';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
 describe('empty_response', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatorsConfigSchema } from './config.ts';
 import { createCheckPlan } from './index.ts';
-import { callInput } from './testing.ts';
+import { callInput } from '../../test/support/checks.ts';
 
 const SYSTEM = 'system: You are the helpful assistant of Acme Shop. Answer concisely.';
 

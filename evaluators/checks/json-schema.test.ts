@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonSchema } from './json-schema.ts';
-import { paramsError, runCheck } from './testing.ts';
+import { paramsError, runCheck } from '../../test/support/checks.ts';
 
 const refundSchema = {
   schema: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonValid } from './json-valid.ts';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
 const fence = '```';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { languageMatch } from './language-match.ts';
-import { paramsError, runCheck } from './testing.ts';
+import { paramsError, runCheck } from '../../test/support/checks.ts';
 
 const ask = (user: string) => `system: You are the support assistant of Acme Shop.\n\nuser: ${user}`;
 

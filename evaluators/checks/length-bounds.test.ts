@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lengthBounds } from './length-bounds.ts';
-import { paramsError, runCheck } from './testing.ts';
+import { paramsError, runCheck } from '../../test/support/checks.ts';
 import type { CheckDeps } from './types.ts';
 
 const learned = (p01: number, p99: number, n: number): CheckDeps => ({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { piiLeak } from './pii-leak.ts';
 import { luhnValid } from '../../core/luhn.ts';
 import { ibanValid } from './pii-patterns.ts';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
 describe('pii_leak', () => {
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Dimensions } from '../../core/selector.ts';
 import { evaluatorsConfigSchema } from './config.ts';
 import { CHECKS, createCheckPlan, CheckConfigError } from './index.ts';
-import { callInput } from './testing.ts';
+import { callInput } from '../../test/support/checks.ts';
 
 const dims = (over: Partial<Dimensions> = {}): Dimensions => ({
   service: 'shop',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { providerErrorText } from './provider-error-text.ts';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
 describe('provider_error_text', () => {
   it.each([

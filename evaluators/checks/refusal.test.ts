@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from './refusal.ts';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
 /** What the check made of an answer: refusal (sure failure), partial, compliant, unsure. */
 function outcome(response: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePattern, regex } from './regex.ts';
-import { paramsError, runCheck } from './testing.ts';
+import { paramsError, runCheck } from '../../test/support/checks.ts';
 
 const params = { must_match: ['^\\{'], must_not_match: ['(?i)as an ai'] };
 

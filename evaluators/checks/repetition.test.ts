@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { repetition } from './repetition.ts';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
 const table = [
   '| Order | Item | Status | Refund |',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramsError, proseText, runCheck } from './testing.ts';
+import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 import { truncated } from './truncated.ts';
 
 const fence = '```';

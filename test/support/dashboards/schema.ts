@@ -8,7 +8,7 @@ export interface SchemaParams {
   rollupTtlDays: number;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../storage/migrations/', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../storage/migrations/', import.meta.url));
 
 /**
  * The statements of every migration, in order, with placeholders filled for a single node:

@@ -1,5 +1,5 @@
 // Helpers for the checks' table tests: a realistic call and a one-line way to run a check.
-import type { CheckDefinition, CheckDeps, CheckInput, CheckResult } from './types.ts';
+import type { CheckDefinition, CheckDeps, CheckInput, CheckResult } from '../../evaluators/checks/types.ts';
 
 /** A successful chat call on `/api/support`; override what a case is about. */
 export function callInput(over: Partial<CheckInput> = {}): CheckInput {

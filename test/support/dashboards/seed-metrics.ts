@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { snapshotRows, type PipelineMetricRow } from '../../core/metrics-snapshot.ts';
+import { snapshotRows, type PipelineMetricRow } from '../../../core/metrics-snapshot.ts';
 
 /**
  * Self-metrics of three roles over ~3 hours, produced the way production produces them: real

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL, expandMacros, expandTimeMacros } from './macros.ts';
+import { ALL, expandMacros, expandTimeMacros } from './support/grafana-macros.ts';
 
 const from = new Date('2026-03-01T10:00:00.250Z');
 const to = new Date('2026-03-01T16:00:00.999Z');

@@ -1,4 +1,4 @@
-import type { PipelineMetricRow } from '../../core/metrics-snapshot.ts';
+import type { PipelineMetricRow } from '../../../core/metrics-snapshot.ts';
 import { DROPPED_AFTER_BASELINE, metricRows } from './seed-metrics.ts';
 
 /**
