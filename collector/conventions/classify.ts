@@ -1,5 +1,5 @@
 import type { Convention } from '../../core/llm-call.ts';
-import type { Attributes, Span } from '../span.ts';
+import { StatusCode, type Attributes, type Span } from '../span.ts';
 import { VERCEL_CALL_OPERATIONS } from './vercel-ai.ts';
 
 /**
@@ -47,11 +47,50 @@ function isOpenLlmetry(span: Span): boolean {
 
 const genAiConvention = (span: Span): Convention => (isOpenLlmetry(span) ? 'openllmetry' : 'otel_genai');
 
-/** Spans without an operation name: v1.26 OTel GenAI, or producers that only set the model. */
+/**
+ * Spans without an operation name: v1.26 OTel GenAI, producers that only set the model, and
+ * Semantic Kernel .NET (1.55+), whose chat span names only `gen_ai.response.model` and carries
+ * its messages as `gen_ai.*` span events (a response model alone is not enough: agents set it).
+ */
 function byModelOnly(span: Span, a: Attributes): Convention | null {
   if (a['gen_ai.request.model'] !== undefined) return genAiConvention(span);
   if (a['llm.model_name'] !== undefined) return 'openinference';
+  if (a['gen_ai.response.model'] !== undefined && span.events.some((e) => MESSAGE_EVENT.test(e.name)))
+    return genAiConvention(span);
   return null;
+}
+
+const MESSAGE_EVENT = /^gen_ai\.(?:choice|(?:system|user|assistant|tool)\.message)$/;
+
+/**
+ * Producers that report one streamed call as two spans: a request span that ends when the
+ * stream is handed back (no answer, no usage) and a separate record with the whole answer.
+ * The request span is not counted; the record is the call. Keyed by the attribute naming the
+ * span's message template (Logfire: `Chat Completion with …` then `streaming response from …`).
+ */
+const STREAM_SPLIT: ReadonlyArray<{ templateKey: string; answerTemplate: string; answerKeys: string[] }> = [
+  {
+    templateKey: 'logfire.msg_template',
+    answerTemplate: 'streaming response from',
+    answerKeys: [
+      'gen_ai.output.messages',
+      'response_data',
+      'gen_ai.response.id',
+      'gen_ai.usage.output_tokens',
+    ],
+  },
+];
+
+/** The request half of a call whose answer a producer reports in a separate record. */
+function isStreamRequestHalf(span: Span): boolean {
+  const a = span.attributes;
+  for (const rule of STREAM_SPLIT) {
+    const template = a[rule.templateKey];
+    if (typeof template !== 'string' || template.startsWith(rule.answerTemplate)) continue;
+    if (span.status.code === StatusCode.ERROR) return false;
+    return rule.answerKeys.every((k) => a[k] === undefined);
+  }
+  return false;
 }
 
 /**
@@ -66,6 +105,7 @@ export const CLASSIFYING_KEYS: ReadonlySet<string> = new Set([
   'llm.request.type',
   'gen_ai.request.model',
   'llm.model_name',
+  'gen_ai.response.model',
 ]);
 
 /**
@@ -82,8 +122,10 @@ export function classifySpan(span: Span): Convention | null {
   const oiKind = a['openinference.span.kind'];
   if (oiKind !== undefined) return oiKind === 'LLM' ? 'openinference' : null;
   const op = a['gen_ai.operation.name'];
-  if (op !== undefined)
-    return typeof op === 'string' && INFERENCE_OPERATIONS.has(op) ? genAiConvention(span) : null;
+  if (op !== undefined) {
+    if (typeof op !== 'string' || !INFERENCE_OPERATIONS.has(op)) return null;
+    return isStreamRequestHalf(span) ? null : genAiConvention(span);
+  }
   const reqType = a['llm.request.type'];
   if (reqType !== undefined)
     return typeof reqType === 'string' && OLL_CALL_TYPES.has(reqType) ? 'openllmetry' : null;

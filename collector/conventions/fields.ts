@@ -1,3 +1,4 @@
+import type { Convention } from '../../core/llm-call.ts';
 import type { AttrValue, Attributes } from '../span.ts';
 import { field, num, parseJson, str } from './attrs.ts';
 
@@ -79,6 +80,23 @@ export const RESOURCE_KEYS = {
 } as const satisfies Record<string, readonly string[]>;
 
 export type FieldName = keyof typeof FIELD_KEYS;
+
+/**
+ * Where a convention's own key must win over the shared order: an OpenInference span that also
+ * carries `gen_ai.usage.*` (Google ADK 1.x wrote the total into `gen_ai.usage.output_tokens`
+ * while `llm.token_count.completion` held the answer's count) is read by its own counts.
+ */
+const CONVENTION_KEYS: Partial<Record<Convention, Partial<Record<FieldName, readonly string[]>>>> = {
+  openinference: {
+    inputTokens: ['llm.token_count.prompt', ...FIELD_KEYS.inputTokens],
+    outputTokens: ['llm.token_count.completion', ...FIELD_KEYS.outputTokens],
+  },
+};
+
+/** The keys of `field` in precedence order for spans of `convention`. */
+export function keysFor(convention: Convention, field: FieldName): readonly string[] {
+  return CONVENTION_KEYS[convention]?.[field] ?? FIELD_KEYS[field];
+}
 
 /** The value of one key spec (`key` or `key#name`). */
 function lookup(attrs: Attributes, spec: string): unknown {

@@ -45,10 +45,12 @@ export function renderPart(p: unknown): string {
   if (!isRecord(p)) return '';
   const type = typeof p['type'] === 'string' ? p['type'] : 'text';
   switch (type) {
-    case 'text':
     case 'input_text':
     case 'output_text':
       return text(p['content'] ?? p['text']);
+    case 'text':
+      if (p['content'] !== undefined || typeof p['text'] === 'string') return text(p['content'] ?? p['text']);
+      break;
     case 'reasoning':
     case 'thinking':
     case 'redacted_thinking':
@@ -63,25 +65,34 @@ export function renderPart(p: unknown): string {
     case 'tool-result':
     case 'tool_result':
       return text(p['result'] ?? p['output'] ?? p['content']);
+    case 'function':
+      // An OpenAI tool call (`{id, type: 'function', function: {name, arguments}}`) as content.
+      return renderToolCall(field(p['function'], 'name'), field(p['function'], 'arguments'));
     case 'server_tool_call':
       return `server_tool_call ${text(p['name'])}`;
-    default: {
-      if (MEDIA_TYPES.has(type))
-        return `[${text(p['modality'] ?? (type.includes('audio') ? 'audio' : 'image'))}]`;
-      if (typeof p['text'] === 'string') return p['text'];
-      return `[${type}]`;
-    }
   }
+  if (MEDIA_TYPES.has(type))
+    return `[${text(p['modality'] ?? (type.includes('audio') ? 'audio' : 'image'))}]`;
+  if (typeof p['text'] === 'string') return p['text'];
+  // Gemini parts: `{function_call: {name, args}}`, `{function_response: {name, response}}`.
+  const call = p['function_call'] ?? p['functionCall'];
+  if (isRecord(call)) return renderToolCall(call['name'], call['args']);
+  const res = p['function_response'] ?? p['functionResponse'];
+  if (isRecord(res)) return text(res['response']);
+  return type === 'text' ? '' : `[${type}]`;
 }
+
+/** A JSON array whose items all look like content parts (typed, or Gemini `{text}` / calls). */
+const PART_KEYS = ['type', 'text', 'function_call', 'functionCall', 'function_response', 'functionResponse'];
+const isPartList = (v: unknown): v is unknown[] =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => isRecord(x) && PART_KEYS.some((k) => k in x));
 
 /** Content that is a string, an array of parts, or one part object. */
 export function renderContent(content: unknown): string {
   if (typeof content === 'string') {
     // OpenLLMetry stringifies multimodal content arrays into the content attribute.
     const parsed = parseJson(content);
-    return Array.isArray(parsed) && parsed.every((x) => isRecord(x) && 'type' in x)
-      ? renderContent(parsed)
-      : content;
+    return isPartList(parsed) ? renderContent(parsed) : content;
   }
   if (Array.isArray(content)) return joinLines(content.map(renderPart));
   if (content === undefined || content === null) return '';

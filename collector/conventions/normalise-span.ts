@@ -2,10 +2,18 @@ import type { Convention, LlmCall } from '../../core/llm-call.ts';
 import { StatusCode, type Attributes, type Span } from '../span.ts';
 import { str } from './attrs.ts';
 import { collectContent } from './convention.ts';
-import { FIELD_KEYS, RESOURCE_KEYS, firstNumber, firstOf, firstReason, firstString } from './fields.ts';
+import {
+  FIELD_KEYS,
+  RESOURCE_KEYS,
+  firstNumber,
+  firstOf,
+  firstReason,
+  firstString,
+  keysFor,
+} from './fields.ts';
 import { normaliseFinishReason } from './finish-reasons.ts';
 import type { Content, Message } from './messages.ts';
-import { normaliseProvider } from './providers.ts';
+import { FRAMEWORK_SYSTEMS, normaliseProvider, providerFromHost, providerFromModel } from './providers.ts';
 import { conventionById } from './registry.ts';
 
 /** Every `LlmCall` field that one span determines, plus its message content. */
@@ -44,8 +52,8 @@ const count = (attrs: Attributes, keys: readonly string[]): number =>
  * `cache_read_input_tokens`, AI SDK v5) report it that way. When the cache counts exceed the
  * reported input, the input cannot include them, so they are added; otherwise it is kept as is.
  */
-function inputTokens(attrs: Attributes, provider: string, cached: number): number {
-  const input = count(attrs, FIELD_KEYS.inputTokens);
+function inputTokens(attrs: Attributes, keys: readonly string[], provider: string, cached: number): number {
+  const input = count(attrs, keys);
   if (provider !== 'anthropic') return input;
   const cacheTotal = cached + count(attrs, FIELD_KEYS.cacheWriteTokens);
   return cacheTotal > input ? input + cacheTotal : input;
@@ -70,6 +78,20 @@ function splitSystem(content: Content): { system: Message[]; input: Message[] } 
   };
 }
 
+/**
+ * `server.address` of a known API host first (who answered), then the first provider key that
+ * is not a framework's own name, then a provider prefix of the model id (reference §8.1).
+ */
+function providerOf(a: Attributes, requestModel: string): string {
+  const host = firstString(a, FIELD_KEYS.serverAddress);
+  const named = firstOf(a, FIELD_KEYS.provider, (v) => {
+    const s = str(v);
+    return s && !FRAMEWORK_SYSTEMS.has(s.trim().toLowerCase()) ? s : undefined;
+  });
+  if (named !== undefined || providerFromHost(host)) return normaliseProvider(named ?? '', host);
+  return providerFromModel(requestModel) ?? '';
+}
+
 /** Reads one LLM-call span (already classified) into the canonical fields. */
 export function normaliseSpan(
   span: Span,
@@ -79,11 +101,8 @@ export function normaliseSpan(
   const a = span.attributes;
   const def = conventionById(convention);
   const content = collectContent(span, def.content);
-  const provider = normaliseProvider(
-    firstString(a, FIELD_KEYS.provider) ?? '',
-    firstString(a, FIELD_KEYS.serverAddress),
-  );
   const requestModel = firstString(a, FIELD_KEYS.requestModel) ?? '';
+  const provider = providerOf(a, requestModel);
   const operation = firstString(a, FIELD_KEYS.operation) ?? def.defaultOperation;
   const isError = span.status.code === StatusCode.ERROR;
   const cached = count(a, FIELD_KEYS.cachedInputTokens);
@@ -103,8 +122,8 @@ export function normaliseSpan(
     status: isError ? 'error' : 'ok',
     error_type: isError ? errorType(span) : '',
     finish_reason: normaliseFinishReason(reason),
-    input_tokens: inputTokens(a, provider, cached),
-    output_tokens: count(a, FIELD_KEYS.outputTokens),
+    input_tokens: inputTokens(a, keysFor(convention, 'inputTokens'), provider, cached),
+    output_tokens: count(a, keysFor(convention, 'outputTokens')),
     duration_ms: Math.max(0, span.endTimeMs - span.startTimeMs),
     convention,
     explicitRoute: firstString(a, opts.routeKeys) ?? null,

@@ -1,7 +1,14 @@
 import type { AttrValue } from '../span.ts';
 import { field, indexed, isRecord, parseJson, str } from './attrs.ts';
 import type { ContentSource, ConventionDefinition } from './convention.ts';
-import { fromChatMessages, joinLines, renderContent, renderToolCall, type Message } from './messages.ts';
+import {
+  fromChatMessages,
+  joinLines,
+  renderContent,
+  renderOpenAiToolCalls,
+  renderToolCall,
+  type Message,
+} from './messages.ts';
 import { messageAttributes } from './otel-genai.ts';
 
 /** One `message.*` item, with its `contents.M.message_content.*` parts and `tool_calls.K.tool_call.*`. */
@@ -30,6 +37,12 @@ export const oiMessages: ContentSource = (span) => {
   let input = oiList(a, 'llm.input_messages.', 'user');
   let output = oiList(a, 'llm.output_messages.', 'assistant');
   if (!input.length) input = texts(a, 'llm.prompts.', 'prompt.text', 'user');
+  // Older OpenInference (LangChain, LlamaIndex completions): `llm.prompts` as a string array.
+  const prompts = a['llm.prompts'];
+  if (!input.length && Array.isArray(prompts))
+    input = prompts
+      .filter((p): p is string => typeof p === 'string' && p !== '')
+      .map((p) => ({ role: 'user', content: p }));
   if (!output.length) output = texts(a, 'llm.choices.', 'completion.text', 'assistant');
   return input.length || output.length ? { input, output } : undefined;
 };
@@ -65,6 +78,8 @@ function valueMessages(raw: AttrValue | undefined, role: string): Message[] | un
       content: joinLines([
         renderContent(field(field(c, 'message'), 'content')),
         renderContent(field(c, 'text')),
+        // An answer that is only tool calls has `content: null`.
+        ...renderOpenAiToolCalls(field(field(c, 'message'), 'tool_calls')),
       ]),
     }));
   }

@@ -50,6 +50,28 @@ const CANONICAL = new Set([
   'moonshot_ai',
 ]);
 
+/**
+ * Values that name the framework or instrumentation that made the span, not who answered:
+ * Google ADK sets `gen_ai.system = gcp.vertex.agent` whatever the model backend. A provider key
+ * holding one of these is skipped, so the next key (`llm.provider`, …) or the model id decides.
+ */
+export const FRAMEWORK_SYSTEMS: ReadonlySet<string> = new Set([
+  'gcp.vertex.agent',
+  'langchain',
+  'llama_index',
+]);
+
+/**
+ * LiteLLM-style model ids name the provider before a slash (`anthropic/claude-…`,
+ * `vertex_ai/gemini-…`); read only when no provider key names one.
+ */
+export function providerFromModel(model: string): string | undefined {
+  const slash = model.indexOf('/');
+  if (slash <= 0) return undefined;
+  const p = normaliseProvider(model.slice(0, slash));
+  return CANONICAL.has(p) ? p : undefined;
+}
+
 /** Provider API hosts (`server.address`). Exact hosts first, then suffix/prefix rules. */
 const HOSTS: Record<string, string> = {
   'api.openai.com': 'openai',
