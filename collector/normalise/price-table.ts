@@ -1,4 +1,8 @@
-import type { Price } from './pricing.ts';
+/** USD per million tokens. */
+export interface Price {
+  input_per_mtok: number;
+  output_per_mtok: number;
+}
 
 /**
  * List prices in USD per million tokens (standard tier, text, no batch discount, short-context

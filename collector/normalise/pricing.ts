@@ -1,10 +1,6 @@
-import { PRICE_TABLE } from './price-table.ts';
+import { PRICE_TABLE, type Price } from './price-table.ts';
 
-/** USD per million tokens. */
-export interface Price {
-  input_per_mtok: number;
-  output_per_mtok: number;
-}
+export type { Price };
 
 /** Characters after a matched prefix that start a date or version suffix, not a longer name. */
 const BOUNDARY = new Set(['-', ':', '@', '_']);
