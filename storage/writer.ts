@@ -182,12 +182,19 @@ export class BatchWriter<T extends object> {
     return this.closed;
   }
 
-  stats(): { buffered: number; inFlight: number; spoolBytes: number; spoolBatches: number } {
+  stats(): {
+    buffered: number;
+    inFlight: number;
+    spoolBytes: number;
+    spoolBatches: number;
+    diskFull: boolean;
+  } {
     return {
       buffered: this.bufferedRows,
       inFlight: this.held?.rowCount ?? 0,
       spoolBytes: this.spool.bytes,
       spoolBatches: this.spool.size,
+      diskFull: this.diskFull,
     };
   }
 
@@ -200,7 +207,9 @@ export class BatchWriter<T extends object> {
         // Disk trouble (a full spool disk, permissions): keep the rows in memory, back off, and
         // try again (a replay first) until it clears; logged once per state, not per attempt.
         this.onDiskError(err);
-        this.scheduleOutageRetry();
+        // Wakes (new rows, the flush timer) must not push a running backoff further out, or the
+        // replay it ends in would never come.
+        if (Date.now() >= this.nextAttemptAt) this.scheduleOutageRetry();
         if (this.closing && this.deadlinePassed) return;
         await this.waitForWake(this.nextAttemptAt - Date.now());
         continue;
@@ -222,14 +231,16 @@ export class BatchWriter<T extends object> {
       return false;
     }
     if (this.spool.size > 0) {
-      if (Date.now() >= this.nextAttemptAt && (await this.replayOldest())) {
+      const due = Date.now() >= this.nextAttemptAt;
+      if (due && (await this.replayOldest())) {
         // ClickHouse answers: a due batch goes along with the replay, so intake is not held up.
         const batch = this.nextBatch();
         if (batch) await this.sendHeld(batch);
         return true;
       }
-      // Still away: due batches wait behind the spool (memory stays free), then the backoff.
-      if (!this.diskFull || Date.now() >= this.nextAttemptAt) await this.spill(false);
+      // Still away: due batches wait behind the spool (memory stays free), then the backoff. A
+      // full disk is tried again once per backoff, after the replay attempt.
+      if (due || !this.diskFull) await this.spill(false);
       await this.backingOff();
       return true;
     }
@@ -376,6 +387,7 @@ export class BatchWriter<T extends object> {
     }
     const r = await this.attempt(batch);
     if (!r.ok && r.retryable) {
+      this.opts.logger.debug({ err: r.err, table: this.opts.name }, 'spool replay failed; backing off');
       this.scheduleOutageRetry();
       return false;
     }
