@@ -7,7 +7,7 @@ import { sleep, type BackoffOptions } from '../core/retry.ts';
 import type { RuleInput } from './detector.ts';
 import { evaluateTick, type TickOutcome } from './engine.ts';
 import { createClickhouseRecorder, type AlertRecorder } from './history.ts';
-import { createLeaderLock, type LeaderLock } from './lock.ts';
+import { createLeaderLock, type LeaderLock } from '../core/leader-lock.ts';
 import { createDispatcher, type Dispatcher } from './notifiers/delivery.ts';
 import { handleEvents, refreshAlertmanager } from './notify.ts';
 import { createClickhouseSource, type SeriesSource } from './source.ts';

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-/** The single-active-alerter lock: `SET key token NX PX ttl`, renewed every tick, released on shutdown. */
+/** A single-active-instance lock (the alerter, the reconciler): `SET key token NX PX ttl`, renewed every tick, released on shutdown. */
 export interface LeaderLock {
   /** Takes the lock, or keeps it if held; false when another alerter holds it. */
   acquire(): Promise<boolean>;

@@ -1,15 +1,27 @@
 import type { JobsOptions } from 'bullmq';
 import { gauge } from '../../core/metrics.ts';
+import { backoffDelay } from '../../core/retry.ts';
+
+/** The backoff type of evaluation jobs: `evalBackoff` below, registered by every worker. */
+export const EVAL_BACKOFF_TYPE = 'assay_capped';
+
+/** Retry delays of a failed attempt: 1 s doubling, capped at 30 s, ±50 % jitter. */
+export const EVAL_BACKOFF = { initialMs: 1000, maxMs: 30_000, jitter: 0.5 } as const;
+
+/** BullMQ backoff strategy for `EVAL_BACKOFF_TYPE` (BullMQ's exponential one has no cap). */
+export const evalBackoff = (attemptsMade: number): number =>
+  backoffDelay(Math.max(0, attemptsMade - 1), EVAL_BACKOFF);
 
 /**
  * Options of every evaluation job. A failed attempt (call row not yet readable, ClickHouse or
- * the score writer unavailable) is retried with exponential backoff and jitter: about 1, 2, 4,
- * 8 s. Finished jobs are kept a while (so a late duplicate add of the same call is still
+ * the score writer unavailable) is retried with capped exponential backoff; the bound is a time,
+ * `sampling.worker.retry_for`, enforced by the processor, so `attempts` only has to be out of
+ * reach. Finished jobs are kept a while (so a late duplicate add of the same call is still
  * recognised by its id) but bounded, because BullMQ keeps them forever by default.
  */
 export const EVAL_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  attempts: 100_000,
+  backoff: { type: EVAL_BACKOFF_TYPE },
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 86_400, count: 10_000 },
 } as const satisfies JobsOptions;

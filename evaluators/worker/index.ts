@@ -1,18 +1,20 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { AssayConfig } from '../../core/config.ts';
 import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CheckDeps, CheckPlan } from '../checks/index.ts';
 import type { JudgeRunner } from '../judges/index.ts';
-import { DEPTH_STATES, queueDepthGauge } from '../queue/options.ts';
+import { DEPTH_STATES, EVAL_BACKOFF_TYPE, evalBackoff, queueDepthGauge } from '../queue/options.ts';
 import { assertNoEviction, connectRedis } from '../queue/redis.ts';
 import { createScoreWriters } from '../scores/writer.ts';
 import { createCallLoader } from './call-loader.ts';
+import { EvalWorker } from './eval-worker.ts';
 import { failureReason } from './errors.ts';
 import { createRouteLengthStats } from './length-stats.ts';
 import { workerMetrics } from './metrics.ts';
 import { createProcessor } from './processor.ts';
+import { startReconciler } from './reconciler.ts';
 
 export interface EvaluationWorkerDeps {
   config: AssayConfig;
@@ -73,8 +75,15 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     windowMs: wc.lookup_window,
     maxBatch: wc.lookup_batch,
   });
-  const process = createProcessor({ loader, checks, judges: deps.judges, writers, maxStarts: wc.max_starts });
-  const worker = new Worker(EVAL_QUEUE_NAME, (job: Job, token?: string) => process(job, token), {
+  const process = createProcessor({
+    loader,
+    checks,
+    judges: deps.judges,
+    writers,
+    maxStarts: wc.max_starts,
+    retryForMs: wc.retry_for,
+  });
+  const worker = new EvalWorker(EVAL_QUEUE_NAME, (job: Job, token?: string) => process(job, token), {
     connection: redis,
     prefix: deps.config.redis.prefix,
     concurrency: wc.concurrency,
@@ -83,12 +92,29 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     // within about two lock periods; a job may stall twice (two kills) before it is failed.
     stalledInterval: wc.lock_duration,
     maxStalledCount: 2,
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string) => {
+        if (type === EVAL_BACKOFF_TYPE) return evalBackoff(attemptsMade);
+        throw new Error(`unknown backoff type ${type}`);
+      },
+    },
   });
   attachEvents(worker, deps.logger);
   const queue = new Queue(EVAL_QUEUE_NAME, { connection: redis, prefix: deps.config.redis.prefix });
   queue.on('error', () => undefined); // the worker's 'error' handler reports connection trouble
   const depthTimer = setInterval(() => void refreshDepth(queue), 5000);
   depthTimer.unref();
+  const reconciler = wc.reconcile.enabled
+    ? startReconciler({
+        config: wc.reconcile,
+        clickhouse: deps.clickhouse,
+        database: deps.database,
+        redis,
+        queue,
+        prefix: deps.config.redis.prefix,
+        logger: deps.logger,
+      })
+    : undefined;
   deps.logger.info({ concurrency: wc.concurrency, queue: EVAL_QUEUE_NAME }, 'evaluation worker consuming');
 
   let closed: Promise<void> | undefined;
@@ -96,6 +122,7 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     shutdown: (deadlineMs = wc.shutdown_timeout) =>
       (closed ??= (async () => {
         clearInterval(depthTimer);
+        await reconciler?.shutdown();
         const graceful = worker.close().then(() => true);
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref());
         if (!(await Promise.race([graceful, timedOut]))) {

@@ -1,11 +1,12 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { evalJobSchema, type EvalJob } from '../../core/eval-job.ts';
+import { backoffDelay } from '../../core/retry.ts';
 import type { CheckPlan } from '../checks/index.ts';
 import type { JudgeRunner } from '../judges/index.ts';
 import type { ScoreRow, VerdictRow } from '../scores/rows.ts';
 import type { ScoreWriters } from '../scores/writer.ts';
 import type { CallLoader, StoredCall } from './call-loader.ts';
-import { JobAttemptError } from './errors.ts';
+import { JobAttemptError, JobGivenUpError } from './errors.ts';
 import { chooseJudges, judgeRows, runChecks } from './evaluate.ts';
 import { workerMetrics } from './metrics.ts';
 
@@ -16,8 +17,18 @@ export interface ProcessorDeps {
   writers: Pick<ScoreWriters, 'scores' | 'verdicts'>;
   /** Starts (deferrals included) after which deferred judges are given up. */
   maxStarts: number;
+  /** Age of a job (since it was queued) after which it stops waiting for its dependencies, ms. Default 1 h. */
+  retryForMs?: number;
   now?: () => number;
 }
+
+/** Attempts a job failing for an unknown reason (a bug, not a dependency) gets. */
+const OTHER_ATTEMPTS = 5;
+/** Deferral delays while the judge endpoint is unavailable: at least its Retry-After, growing to 1 min. */
+const DEFER_BACKOFF = { initialMs: 1000, maxMs: 60_000, jitter: 0.3 };
+
+/** Marks job data that BullMQ could not parse as JSON (see `EvalWorker.createJob`). */
+export const UNPARSEABLE = '__assay_unparseable_job_data';
 
 /** What a processed job ended as; the `outcome` label of `assay_jobs_processed_total`. */
 export type ProcessOutcome = 'completed' | 'delayed';
@@ -31,7 +42,36 @@ export type ProcessOutcome = 'completed' | 'delayed';
  */
 export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string) => Promise<ProcessOutcome> {
   const now = deps.now ?? Date.now;
+  const retryForMs = deps.retryForMs ?? 3_600_000;
+  const attempt = attemptOnce(deps, now, retryForMs);
   return async (job, token) => {
+    try {
+      return await attempt(job, token);
+    } catch (err) {
+      throw giveUpWhenDue(err, job, now() - (job.timestamp ?? now()), retryForMs);
+    }
+  };
+}
+
+/**
+ * A dependency failure is retried (BullMQ backoff) until the job is `retryForMs` old, then given
+ * up; an unknown error (a bug) gets `OTHER_ATTEMPTS` attempts.
+ */
+function giveUpWhenDue(err: unknown, job: Job, ageMs: number, retryForMs: number): unknown {
+  if (err instanceof DelayedError || err instanceof UnrecoverableError) return err;
+  if (err instanceof JobAttemptError)
+    return ageMs >= retryForMs
+      ? new JobGivenUpError(err.reason, `${err.message}; given up after ${Math.round(ageMs / 1000)} s`, {
+          cause: err,
+        })
+      : err;
+  return job.attemptsMade + 1 >= OTHER_ATTEMPTS
+    ? new JobGivenUpError('other', (err as Error).message, { cause: err })
+    : err;
+}
+
+function attemptOnce(deps: ProcessorDeps, now: () => number, retryForMs: number) {
+  return async (job: Job, token?: string): Promise<ProcessOutcome> => {
     const data = parsePayload(job.data);
     const call = await loadCall(deps.loader, data);
     const checks = runChecks(deps.checks, data, call, now());
@@ -58,9 +98,13 @@ export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string)
       failed.push(...judged.failed);
       for (const check of judged.settled) unsure.delete(check);
       if (judged.deferred.length > 0) {
-        if (job.attemptsStarted < deps.maxStarts)
-          deferral = { evaluators: judged.deferred, retryAfterMs: judged.retryAfterMs };
-        else
+        const age = now() - (job.timestamp ?? now());
+        if (job.attemptsStarted < deps.maxStarts && age < retryForMs) {
+          // Retry-After says when the endpoint may take work again; a storm that keeps on
+          // deferring spaces the job's starts out, so a long one costs few starts.
+          const backoff = backoffDelay(Math.max(0, job.attemptsStarted - 1), DEFER_BACKOFF);
+          deferral = { evaluators: judged.deferred, retryAfterMs: Math.max(judged.retryAfterMs, backoff) };
+        } else
           for (const e of judged.deferred)
             workerMetrics.evaluations.inc({ evaluator: e, outcome: 'gave_up' });
       }
@@ -77,6 +121,8 @@ export function createProcessor(deps: ProcessorDeps): (job: Job, token?: string)
 }
 
 function parsePayload(raw: unknown): EvalJob {
+  if (typeof raw === 'object' && raw !== null && UNPARSEABLE in raw)
+    throw new UnrecoverableError('invalid evaluation job payload (job data is not JSON)');
   const parsed = evalJobSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
