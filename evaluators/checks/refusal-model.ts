@@ -71,11 +71,22 @@ function bucket(s: string): number {
   return (h >>> 0) & MASK;
 }
 
-function ngrams(prefix: string, tokens: readonly string[], n: number, out: number[]): void {
+/** FNV-1a of a string, 32 bits. */
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The n-grams of hashed tokens, each combined with the n as its own seed: no strings built. */
+function ngrams(n: number, tokens: Uint32Array, out: number[]): void {
   for (let i = 0; i + n <= tokens.length; i++) {
-    let key = `${prefix}${tokens[i] as string}`;
-    for (let k = 1; k < n; k++) key += ` ${tokens[i + k] as string}`;
-    out.push(bucket(key));
+    let h = Math.imul(0x9e3779b1, n) >>> 0;
+    for (let k = 0; k < n; k++) h = Math.imul(h ^ (tokens[i + k] as number), 0x01000193) ^ (h >>> 13);
+    out.push((h >>> 0) & MASK);
   }
 }
 
@@ -96,8 +107,11 @@ export interface RefusalCues {
   turn: boolean;
 }
 
-export function refusalCues(answer: string): RefusalCues {
-  const head = normaliseForMatch(answer.slice(0, HEAD_CHARS + 40)).slice(0, HEAD_CHARS);
+/** The normalised opening both the features and the cues read. */
+export const openingOf = (answer: string): string =>
+  normaliseForMatch(answer.slice(0, HEAD_CHARS + 40)).slice(0, HEAD_CHARS);
+
+export function refusalCues(answer: string, head: string = openingOf(answer)): RefusalCues {
   const decline = DECLINE.exec(head);
   const after = decline ? decline.index + decline[0].length : HEAD_CHARS / 2;
   return {
@@ -114,15 +128,15 @@ function turnWithText(rest: string): boolean {
   return m !== null && rest.length - m.index > 100;
 }
 
-export function refusalFeatures(answer: string): number[] {
+export function refusalFeatures(answer: string, head: string = openingOf(answer)): number[] {
   // Only the opening is normalised (NFKC is the costly step); the contrast cue reads the rest raw.
-  const head = normaliseForMatch(answer.slice(0, HEAD_CHARS + 40)).slice(0, HEAD_CHARS);
   const rest = answer.slice(HEAD_CHARS / 2, BODY_CHARS).toLowerCase();
   const headTokens = head.match(TOKEN) ?? [];
+  const hashed = Uint32Array.from(headTokens, fnv);
   const out: number[] = [bucket('bias')];
-  ngrams('h1:', headTokens, 1, out);
-  ngrams('h2:', headTokens, 2, out);
-  ngrams('h3:', headTokens, 3, out);
+  ngrams(1, hashed, out);
+  ngrams(2, hashed, out);
+  ngrams(3, hashed, out);
   if (CONTRAST.test(rest)) out.push(bucket('cue:contrast'));
   out.push(bucket(`start:${headTokens.slice(0, 3).join(' ')}`));
   if (WIDE.test(head)) out.push(bucket('script:wide'));
