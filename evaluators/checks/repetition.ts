@@ -22,8 +22,8 @@ export const repetitionConfigSchema = z
     min_token_repeats: z.number().int().min(3).default(10),
     /** Highest share of n-grams that repeat an earlier one that still passes. Default 0.4. */
     max_repeated_share: z.number().min(0).max(1).default(0.4),
-    /** Only the last this many characters are read: a degenerate loop runs to the end. Default 3000. */
-    max_chars: z.number().int().min(1000).default(3000),
+    /** Only the last this many characters are read: a degenerate loop runs to the end. Default 1500. */
+    max_chars: z.number().int().min(500).default(1500),
   })
   .strict();
 
@@ -85,7 +85,7 @@ function countNgrams(ids: Int32Array, n: number): RepetitionStats & { topAt: num
 }
 
 /** Tokens read for back-to-back repeats: a degenerate loop runs to the end of the answer. */
-const RUN_WINDOW = 600;
+const RUN_WINDOW = 300;
 /** Longest unit (tokens) looked for as a back-to-back repeat. */
 const MAX_UNIT = 40;
 
