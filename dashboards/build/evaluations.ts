@@ -39,13 +39,14 @@ export function evaluations(): Dashboard {
     [
       {
         type: 'timeseries',
-        title: 'Pass rate by evaluator',
+        title: 'Pass rate per evaluator',
+        description: 'Weighted by 1/sampling probability, so strata sampled at different rates count fairly.',
         w: 24,
         h: 9,
         unit: 'percentunit',
         defaults: { min: 0, max: 1 },
         sql: [
-          `SELECT ${BUCKET} AS time, evaluator, sum(passes) / nullIf(sum(n), 0) AS pass_rate
+          `SELECT ${BUCKET} AS time, evaluator, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate
 FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
         ],
       },
@@ -55,7 +56,7 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, eva
         w: 24,
         h: 7,
         sql: [
-          `SELECT evaluator, kind, sum(n) AS scored, sum(passes) / nullIf(sum(n), 0) AS pass_rate,
+          `SELECT evaluator, kind, sum(n) AS scored, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate,
   sum(score_sum) / nullIf(sum(n), 0) AS mean_score, sum(cost_usd) AS judge_spend_usd,
   sum(input_tokens) AS judge_input_tokens, sum(output_tokens) AS judge_output_tokens
 FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F}

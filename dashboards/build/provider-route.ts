@@ -65,7 +65,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER
         type: 'table',
         title: 'Score distribution per evaluator',
         sql: [
-          `SELECT evaluator, kind, sum(n) AS scored, sum(passes) / nullIf(sum(n), 0) AS pass_rate,
+          `SELECT evaluator, kind, sum(n) AS scored, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate,
   sum(score_sum) / nullIf(sum(n), 0) AS mean_score,
   sqrt(greatest(sum(score_sq) / nullIf(sum(n), 0) - pow(sum(score_sum) / nullIf(sum(n), 0), 2), 0)) AS stddev,
   quantilesTDigestMerge(0.1, 0.5, 0.9)(score_q) AS q, q[1] AS p10, q[2] AS p50, q[3] AS p90
