@@ -84,6 +84,10 @@ async function startJudgeServer(): Promise<void> {
 const redact = createRedactor(redactionConfigSchema.parse({}));
 const env = { JUDGE_KEY: 'sk-test-judge' };
 
+/** The judges' clock: real time plus whatever a test advanced it by (no real sleeps). */
+let skew = 0;
+const clock = (): number => Date.now() + skew;
+
 function runner(
   over: Partial<JudgesConfigInput> = {},
   endpoint: Record<string, unknown> = {},
@@ -110,6 +114,7 @@ function runner(
     cache: createMemoryJudgeCache(),
     redact,
     env,
+    now: clock,
   });
   return { r, ledger };
 }
@@ -280,7 +285,7 @@ describe('judges against an OpenAI-compatible endpoint', () => {
     expect(judgeServer.requests).toHaveLength(2);
 
     judgeServer.script = good;
-    await new Promise((res) => setTimeout(res, 450));
+    skew += 450; // past open_for (400 ms) on the breaker's clock
     expect(await r.run(call(), ['judge_relevance'])).toMatchObject([{ kind: 'scored' }]);
     expect(await metric('assay_judge_breaker_state', { endpoint: 'flaky' })).toBe(0);
     expect(await r.run(call(), ['judge_relevance'])).toMatchObject([{ kind: 'scored' }]);
