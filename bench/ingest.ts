@@ -3,7 +3,7 @@
 // process, with ClickHouse served by `assay clickhouse` in another), measured until the rows are
 // queryable. In the same run: the speed of just decoding the same bytes, as the floor.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
@@ -11,6 +11,7 @@ import { decodeTraces } from '../collector/otlp/index.ts';
 import { spanSelection } from '../collector/pipeline.ts';
 import { parseConfig } from '../core/config.ts';
 import { freePort } from '../core/free-port.ts';
+import { ADMIN_PASSWORD_FILE } from '../storage/embedded/credentials.ts';
 import { eventually } from '../test/helpers/assay.ts';
 import { startTestRedis } from '../test/helpers/redis.ts';
 import { buildBatch, stampBatch } from './batches.ts';
@@ -19,6 +20,7 @@ import { cpuSeconds, machine, peakRssMiB, percentile } from './proc.ts';
 const DURATION_MS = Number(process.env['BENCH_SECONDS'] ?? 20) * 1000;
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
 const BATCH = 512;
+const COLLECTOR_EXTRA = (process.env['BENCH_COLLECTOR_CONFIG'] ?? '').split('\n').filter(Boolean);
 
 const dir = mkdtempSync(join(tmpdir(), 'assay-bench-'));
 const children: ChildProcess[] = [];
@@ -110,6 +112,8 @@ async function main(): Promise<void> {
       `data_dir: ${dir}`,
       'log_level: warn',
       `collector:\n  port: ${otlpPort}\n  route:\n    wait: 1s`,
+      // Keys under `collector:`, e.g. BENCH_COLLECTOR_CONFIG=$'durability:\n  enabled: false'.
+      ...COLLECTOR_EXTRA.map((line) => `  ${line}`),
       `clickhouse:\n  url: http://127.0.0.1:${chPort}\n  embedded:\n    port: ${chPort}\n  writer:\n    batch_rows: 5000`,
       `redis:\n  url: ${redis.url}`,
       process.env['BENCH_EXTRA_CONFIG'] ?? '',
@@ -171,7 +175,9 @@ async function main(): Promise<void> {
   await floorSampler;
   const sendSeconds = (Date.now() - t0) / 1000;
   const expected = acceptedBatches * llmPerBatch;
-  const client = createClient({ url: `http://127.0.0.1:${chPort}` });
+  // The embedded server generated its admin password into the shared data_dir.
+  const password = readFileSync(join(dir, ADMIN_PASSWORD_FILE), 'utf8').trim();
+  const client = createClient({ url: `http://127.0.0.1:${chPort}`, password });
   let stored = 0;
   while (stored < expected) {
     const rs = await client.query({
@@ -211,6 +217,7 @@ async function main(): Promise<void> {
       'batches',
       `${BATCH} spans (${llmPerBatch} LLM calls), ${(bytesPerBatch / 1024).toFixed(0)} KiB protobuf, ${CLIENTS} clients, ${sendSeconds.toFixed(1)} s`,
     ],
+    ['collector config', COLLECTOR_EXTRA.length ? COLLECTOR_EXTRA.join('; ') : 'defaults'],
     ['HTTP statuses', [...statuses].map(([s, n]) => `${s}×${n}`).join(', ')],
     ['spans accepted', `${spans} (${expected} LLM calls, all queryable after ${totalSeconds.toFixed(1)} s)`],
     [
