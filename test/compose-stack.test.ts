@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../core/config.ts';
-import { DATASOURCE } from './build/model.ts';
+import { DATASOURCE } from '../dashboards/build/model.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

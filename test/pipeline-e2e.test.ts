@@ -24,6 +24,7 @@ import { startAlerterRole } from '../cli/roles/alerter.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
 import type { Role } from '../cli/roles/role.ts';
 import { startWorker } from '../cli/roles/worker.ts';
+import { registry } from '../core/metrics.ts';
 import { eventually } from './helpers/assay.ts';
 import {
   startWebhookReceiver,
@@ -53,10 +54,18 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
   let services: DemoService[] = [];
   let traffic: Traffic | undefined;
 
-  const q = async <T>(sql: string): Promise<T[]> =>
+  /** Ticks the alerters of this process have made (leader and standby). */
+  const ticks = async (): Promise<number> =>
+    ((await registry.getSingleMetric('assay_alert_ticks_total')?.get())?.values ?? []).reduce(
+      (sum, v) => sum + v.value,
+      0,
+    );
+
+  const q = async <T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> =>
     (
       await rt.clickhouse.query({
         query: sql,
+        query_params: params,
         format: 'JSONEachRow',
         clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
       })
@@ -221,8 +230,19 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
 
   it('pages once for the refusing route, not again after an alerter restart, then resolves', async () => {
     traffic = startTraffic(services);
-    // 25 real seconds ≈ 25 virtual minutes of healthy baseline.
-    await new Promise((r) => setTimeout(r, 25_000));
+    // A healthy baseline: wait (on events, not a fixed time) until the refusing route has 25
+    // virtual minutes of scored calls and the alerter has evaluated them.
+    const since = rt.now();
+    await eventually(async () => {
+      const [row] = await q<{ n: number }>(
+        `SELECT count() AS n FROM assay.call_verdicts WHERE provider = 'acme' AND route = '/api/refunds'
+         AND timestamp >= fromUnixTimestamp64Milli({since:Int64})`,
+        { since },
+      );
+      return rt.now() - since >= 25 * 60_000 && Number(row?.n) >= 40 ? true : undefined;
+    }, 90_000);
+    const leaderTicks = await ticks();
+    await eventually(async () => ((await ticks()) >= leaderTicks + 2 ? true : undefined), 30_000);
     expect(receiver.received).toEqual([]);
 
     incident = true;
@@ -250,10 +270,12 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
     );
     expect(answers).toEqual([{ response: REFUSAL }]);
 
-    // Restart the alerter mid-incident: the new one resumes from the persisted state.
+    // Restart the alerter mid-incident: the new one resumes from the persisted state. Three of
+    // its ticks (counted, not waited out) send no second page.
     await alerter.shutdown();
+    const before = await ticks();
     alerter = await startAlerterRole(rt);
-    await new Promise((r) => setTimeout(r, 5_000));
+    await eventually(async () => ((await ticks()) >= before + 3 ? true : undefined), 30_000);
     expect(receiver.received.filter((w) => w.body.status === 'firing')).toHaveLength(1);
 
     incident = false;

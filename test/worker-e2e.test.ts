@@ -14,6 +14,7 @@ import { createEvaluationWorker, type EvaluationWorker } from '../evaluators/wor
 import { createClickhouseClient } from '../storage/client.ts';
 import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';
+import { ORDERS, REFUNDS, SEARCH } from '../cli/demo/conversations.ts';
 import { eventually, insertCalls, jobsFor, makeCall } from './fixtures/eval-calls.ts';
 import { startTestRedis } from './helpers/redis.ts';
 
@@ -180,5 +181,26 @@ describe('evaluation worker end to end', () => {
     }, 30_000);
     expect(await retried.isCompleted()).toBe(false);
     expect(retried.failedReason).toMatch(/not found/);
+  });
+
+  it('fails none of the good answers of several kinds (languages, JSON, long and short)', async () => {
+    const all = [...REFUNDS, ...ORDERS, ...SEARCH];
+    const calls = all.map((x, i) => ({
+      ...makeCall(10_000 + i, 'good'),
+      prompt: `system: You are a helpful support agent.\n\nuser: ${x.question}`,
+      response: x.answer,
+      finish_reason: 'stop',
+    }));
+    await insertCalls(client, DB, calls);
+    producer.enqueue(jobsFor(calls));
+    const traces = calls.map((c) => c.trace_id);
+    const verdicts = await eventually(async () => {
+      const v = await rows<{ trace_id: string; failed: number; failed_evaluators: string[] }>(
+        `SELECT trace_id, failed, failed_evaluators FROM ${DB}.call_verdicts WHERE trace_id IN {t:Array(String)}`,
+        { t: traces },
+      );
+      return v.length === calls.length ? v : undefined;
+    }, 60_000);
+    expect(verdicts.filter((v) => v.failed === 1)).toEqual([]);
   });
 });

@@ -69,7 +69,48 @@ function fakeJudges(outcome: (evaluator: string) => JudgeOutcome): JudgeRunner &
   return runner;
 }
 
-function harness(opts: { call?: StoredCall | undefined; judges?: JudgeRunner | null; full?: boolean } = {}) {
+/** A check that is never sure, settled by `judge_confirm_refusal`. */
+const unsureChecks: CheckPlan = {
+  minConfidence: 0.8,
+  checksFor: () => [
+    {
+      id: 'refusal',
+      version: '2',
+      escalation: 'judge_confirm_refusal',
+      evaluate: (): CheckResult => ({
+        score: 0.4,
+        passed: false,
+        confidence: 0.6,
+        reason: 'refusal (model 0.60)',
+      }),
+    },
+  ],
+};
+
+const judgeScore = (evaluator: string, passed: boolean): JudgeOutcome => ({
+  kind: 'scored',
+  cached: false,
+  score: {
+    evaluator,
+    version: '1+abc',
+    score: passed ? 1 : 0,
+    passed,
+    reason: passed ? 'it answers' : 'it declines',
+    judge_model: 'gpt-4o-mini',
+    input_tokens: 80,
+    output_tokens: 10,
+    cost_usd: 0.0001,
+  },
+});
+
+function harness(
+  opts: {
+    call?: StoredCall | undefined;
+    judges?: JudgeRunner | null;
+    full?: boolean;
+    checks?: CheckPlan;
+  } = {},
+) {
   const scores: ScoreRow[] = [];
   const verdicts: VerdictRow[] = [];
   const delayedTo: number[] = [];
@@ -82,7 +123,7 @@ function harness(opts: { call?: StoredCall | undefined; judges?: JudgeRunner | n
   });
   const deps: ProcessorDeps = {
     loader: { load: async () => ('call' in opts ? opts.call : stored()), flush: () => undefined },
-    checks,
+    checks: opts.checks ?? checks,
     judges: opts.judges ?? null,
     writers: { scores: writer(scores), verdicts: writer(verdicts) } as unknown as ProcessorDeps['writers'],
     maxStarts: 3,
@@ -130,6 +171,38 @@ describe('evaluation job processor', () => {
     const err = await h.run(job()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobAttemptError);
     expect((err as JobAttemptError).reason).toBe('call_not_found');
+  });
+
+  it('an unsure check without a judge is stored as unsure and keeps the call out of the failures', async () => {
+    const h = harness({ checks: unsureChecks });
+    await h.run(job());
+    expect(h.scores[0]).toMatchObject({
+      evaluator: 'refusal',
+      outcome: 'unsure',
+      passed: 0,
+      confidence: 0.6,
+    });
+    expect(h.verdicts[0]).toMatchObject({ failed: 0, failed_evaluators: [], unsure_evaluators: ['refusal'] });
+  });
+
+  it('an unsure check is settled by its judge on an unmarked call: a failure counts, weight without the mark', async () => {
+    const judges = fakeJudges((e) => judgeScore(e, false));
+    const h = harness({ checks: unsureChecks, judges });
+    await h.run(job({ judge: false, judge_probability: 0.1 }));
+    const judged = h.scores.find((s) => s.kind === 'judge');
+    expect(judged).toMatchObject({ evaluator: 'judge_confirm_refusal', outcome: 'fail' });
+    expect(judged?.sample_weight).toBeCloseTo(2);
+    expect(h.verdicts[0]).toMatchObject({
+      failed: 1,
+      failed_evaluators: ['judge_confirm_refusal'],
+      unsure_evaluators: [],
+    });
+  });
+
+  it('a judge that finds the unsure answer fine settles it as a pass', async () => {
+    const h = harness({ checks: unsureChecks, judges: fakeJudges((e) => judgeScore(e, true)) });
+    await h.run(job({ judge: false }));
+    expect(h.verdicts[0]).toMatchObject({ failed: 0, unsure_evaluators: [] });
   });
 
   it('cascade: no judge for a call that failed a cheap check', async () => {
