@@ -1,6 +1,7 @@
 import type { LlmCall, RouteSource } from '../core/llm-call.ts';
 import type { CollectorConfig } from './config.ts';
 import { flattenMessages, type NormalisedCall } from './conventions/index.ts';
+import { toolCallsJson, toolDefinitionsJson } from './conventions/tool-details.ts';
 import { truncateText } from './normalise/redaction.ts';
 
 export interface FinishDeps {
@@ -50,6 +51,20 @@ export function finishCall(
     response: text(flattenResponse(call)),
     convention: call.convention,
     sampled: 0,
+    conversation_id: call.conversation_id,
+    user_id: call.user_id,
+    agent_name: call.agent_name,
+    tool_calls: toolCallsJson(call.toolCalls, capture, (s) => truncateText(deps.redact(s), max_chars)),
+    tool_definitions: toolDefinitionsJson(call.toolDefinitions, capture, max_chars),
+    cached_input_tokens: call.cached_input_tokens,
+    cache_write_tokens: call.cache_write_tokens,
+    reasoning_tokens: call.reasoning_tokens,
+    time_to_first_token_ms: call.time_to_first_token_ms,
+    temperature: call.temperature,
+    max_tokens: call.max_tokens,
+    top_p: call.top_p,
+    content_filter: call.content_filter,
+    tokens_estimated: 0,
   };
   if (deps.sample?.(record)) record.sampled = 1;
   return record;

@@ -46,6 +46,41 @@ export interface LlmCall {
   convention: Convention;
   /** 1 when the sampler queued this call for evaluation. */
   sampled: 0 | 1;
+  /** Conversation, session or thread id (`gen_ai.conversation.id`, `session.id`, …), else ''. */
+  conversation_id: string;
+  /** End user (`user.id`, `enduser.id`, …), else ''. */
+  user_id: string;
+  /** Agent that made the call (`gen_ai.agent.name`, OpenInference `agent.name`, …), else ''. */
+  agent_name: string;
+  /**
+   * Tool calls of the answer as a JSON array `[{"name","arguments"}]` (arguments as the model
+   * wrote them, redacted; names only when content capture is off); '' when the answer has none.
+   */
+  tool_calls: string;
+  /**
+   * Tools offered to the model as a JSON array `[{"name","description","parameters"}]`,
+   * whatever convention carried them; '' when none.
+   */
+  tool_definitions: string;
+  /** Input tokens read from a prompt cache (included in `input_tokens`). */
+  cached_input_tokens: number;
+  /** Input tokens written to a prompt cache (Anthropic, Bedrock). */
+  cache_write_tokens: number;
+  /** Reasoning tokens (included in `output_tokens`). */
+  reasoning_tokens: number;
+  /** Time to the first streamed chunk in ms, when the producer records it; null otherwise. */
+  time_to_first_token_ms: number | null;
+  /** Request parameters; null when the span does not say. */
+  temperature: number | null;
+  max_tokens: number | null;
+  top_p: number | null;
+  /**
+   * Content filtering: `filtered` when the answer was cut by a filter (finish reason
+   * `content_filter`), else the guardrail result a producer recorded, else ''.
+   */
+  content_filter: string;
+  /** 1 when `input_tokens`/`output_tokens` (and so `cost_usd`) were estimated, not reported. */
+  tokens_estimated: 0 | 1;
 }
 
 export type RouteSource = 'attribute' | 'server_span' | 'root_span' | 'fallback';
@@ -56,3 +91,21 @@ export type Convention = 'otel_genai' | 'openinference' | 'openllmetry' | 'verce
 export function callKey(call: Pick<LlmCall, 'trace_id' | 'span_id'>): string {
   return `${call.trace_id}-${call.span_id}`;
 }
+
+/** The columns of migration 0006 as a call without any of them reads (the column defaults). */
+export const NO_CALL_DETAILS = {
+  conversation_id: '',
+  user_id: '',
+  agent_name: '',
+  tool_calls: '',
+  tool_definitions: '',
+  cached_input_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  time_to_first_token_ms: null,
+  temperature: null,
+  max_tokens: null,
+  top_p: null,
+  content_filter: '',
+  tokens_estimated: 0,
+} as const satisfies Partial<LlmCall>;

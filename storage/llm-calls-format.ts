@@ -2,7 +2,7 @@ import type { LlmCall } from '../core/llm-call.ts';
 import { rowBinary } from './row-binary.ts';
 
 /**
- * `assay.llm_calls` rows as RowBinary, columns in the order of migration 0001. The collector
+ * `assay.llm_calls` rows as RowBinary, columns in table order (migration 0001, then 0006). The collector
  * writes every call this way: most of a row is prompt and answer text, which RowBinary copies
  * as bytes where JSONEachRow would escape it. A test compares this list with the table.
  */
@@ -30,4 +30,18 @@ export const llmCallsFormat = rowBinary<LlmCall>([
   ['response', 'String'],
   ['convention', 'String'],
   ['sampled', 'UInt8'],
+  ['conversation_id', 'String'],
+  ['user_id', 'String'],
+  ['agent_name', 'String'],
+  ['tool_calls', 'String'],
+  ['tool_definitions', 'String'],
+  ['cached_input_tokens', 'UInt32'],
+  ['cache_write_tokens', 'UInt32'],
+  ['reasoning_tokens', 'UInt32'],
+  ['time_to_first_token_ms', 'Nullable(Float64)'],
+  ['temperature', 'Nullable(Float64)'],
+  ['max_tokens', 'Nullable(UInt32)'],
+  ['top_p', 'Nullable(Float64)'],
+  ['content_filter', 'String'],
+  ['tokens_estimated', 'UInt8'],
 ]);

@@ -64,6 +64,12 @@ describe('RowBinary codec', () => {
     expect(codec.decode(codec.encode(rows))).toEqual(rows);
   });
 
+  it('writes Nullable(UInt32) as a null flag then the value', () => {
+    const one = rowBinary<{ n: number | null }>([['n', 'Nullable(UInt32)']]);
+    expect([...one.encode([{ n: null }, { n: 256 }])]).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(one.decode(one.encode([{ n: null }, { n: 4096 }]))).toEqual([{ n: null }, { n: 4096 }]);
+  });
+
   it('clamps unsigned integers instead of failing the batch on one odd value', () => {
     const back = codec.decode(codec.encode([row({ n: -5, b: 300 }), row({ n: 2 ** 40, b: Number.NaN })]));
     expect(back.map((r) => [r.n, r.b])).toEqual([

@@ -18,6 +18,7 @@ export type RowBinaryType =
   | 'UInt32'
   | 'Float64'
   | 'Nullable(Float64)'
+  | 'Nullable(UInt32)'
   /** Milliseconds since the epoch as Int64 ticks (DateTime64 with precision 3). */
   | 'DateTime64(3)';
 
@@ -173,6 +174,13 @@ export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>
           out.float64(Number(v));
         }
         return;
+      case 'Nullable(UInt32)':
+        if (v === null || v === undefined) out.uint8(1);
+        else {
+          out.uint8(0);
+          out.uint32(clampUint(Number(v), UINT32_MAX));
+        }
+        return;
       case 'DateTime64(3)':
         out.int64(Math.round(Number(v)));
     }
@@ -189,6 +197,8 @@ export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>
         return inp.float64();
       case 'Nullable(Float64)':
         return inp.uint8() === 1 ? null : inp.float64();
+      case 'Nullable(UInt32)':
+        return inp.uint8() === 1 ? null : inp.uint32();
       case 'DateTime64(3)':
         return inp.int64();
     }

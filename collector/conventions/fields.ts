@@ -46,6 +46,8 @@ export const FIELD_KEYS = {
     'llm.token_count.prompt_details.cache_read',
     'ai.usage.cachedInputTokens',
     'ai.usage.inputTokenDetails.cacheReadTokens',
+    'gen_ai.usage.details.cache_read_tokens',
+    'gen_ai.usage.cached_tokens',
   ],
   cacheWriteTokens: [
     'gen_ai.usage.cache_write.input_tokens',
@@ -53,6 +55,8 @@ export const FIELD_KEYS = {
     'gen_ai.usage.cache_creation_input_tokens',
     'llm.token_count.prompt_details.cache_write',
     'ai.usage.inputTokenDetails.cacheWriteTokens',
+    'gen_ai.usage.cache_create_input_tokens',
+    'gen_ai.usage.details.cache_write_tokens',
   ],
   reasoningTokens: [
     'gen_ai.usage.reasoning.output_tokens',
@@ -60,6 +64,7 @@ export const FIELD_KEYS = {
     'llm.token_count.completion_details.reasoning',
     'ai.usage.reasoningTokens',
     'ai.usage.outputTokenDetails.reasoningTokens',
+    'gen_ai.usage.details.reasoning_tokens',
   ],
   /** Raw finish reason; `gen_ai.response.finish_reasons` is an array (or its JSON): first entry. */
   finishReason: [
@@ -70,6 +75,59 @@ export const FIELD_KEYS = {
     'ai.finishReason',
   ],
   errorType: ['error.type'],
+  /** Conversation / session / thread (reference §8 "conversation / session"). */
+  conversationId: [
+    'gen_ai.conversation.id',
+    'session.id',
+    'traceloop.association.properties.session_id',
+    'traceloop.association.properties.chat_id',
+    'traceloop.association.properties.conversation_id',
+    'ai.telemetry.metadata.sessionId',
+    'gcp.vertex.agent.session_id',
+    'langfuse.session.id',
+  ],
+  /** End user: OTel `user.id`/`enduser.id`, OpenInference `user.id`, the request's `user` field. */
+  userId: [
+    'user.id',
+    'enduser.id',
+    'traceloop.association.properties.user_id',
+    'ai.telemetry.metadata.userId',
+    'langfuse.user.id',
+    'gen_ai.request.user',
+    'llm.user',
+  ],
+  /** OTel agents, OpenInference `agent.name`, the OpenAI Agents SDK via Logfire (`agent_name`). */
+  agentName: ['gen_ai.agent.name', 'agent.name', 'agent_name'],
+  temperature: [
+    'gen_ai.request.temperature',
+    'llm.invocation_parameters#temperature',
+    'ai.settings.temperature',
+  ],
+  maxTokens: [
+    'gen_ai.request.max_tokens',
+    'llm.invocation_parameters#max_tokens',
+    'llm.invocation_parameters#max_completion_tokens',
+    'llm.invocation_parameters#max_output_tokens',
+    'ai.settings.maxOutputTokens',
+    'ai.settings.maxTokens',
+  ],
+  topP: ['gen_ai.request.top_p', 'llm.invocation_parameters#top_p', 'llm.top_p', 'ai.settings.topP'],
+  /** Time to first chunk in seconds: OTel v1.41, AI SDK v7 (as a span attribute). */
+  timeToFirstChunkS: ['gen_ai.response.time_to_first_chunk', 'gen_ai.client.operation.time_to_first_chunk'],
+  /** The same in milliseconds: AI SDK legacy `doStream` spans (v4+, v3). */
+  timeToFirstChunkMs: ['ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk'],
+  /** A guardrail's verdict on the call, as recorded. */
+  guardrailResult: ['gen_ai.guardrail.result'],
+  /**
+   * Tool definitions offered to the model, as one JSON list (OTel v1.38+, AI SDK legacy, the
+   * request parameters of OpenInference and Logfire v1). Flattened lists are in `tool-details.ts`.
+   */
+  toolDefinitions: [
+    'gen_ai.tool.definitions',
+    'ai.prompt.tools',
+    'llm.invocation_parameters#tools',
+    'request_data#tools',
+  ],
   serverAddress: ['server.address'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -98,12 +156,25 @@ export function keysFor(convention: Convention, field: FieldName): readonly stri
   return CONVENTION_KEYS[convention]?.[field] ?? FIELD_KEYS[field];
 }
 
+/** JSON attributes already parsed for `key#name` specs, per span (several fields read one). */
+const parsedJson = new WeakMap<Attributes, Map<string, unknown>>();
+
+function parsedAttr(attrs: Attributes, key: string): unknown {
+  let byKey = parsedJson.get(attrs);
+  if (!byKey) parsedJson.set(attrs, (byKey = new Map()));
+  if (byKey.has(key)) return byKey.get(key);
+  const v = parseJson(attrs[key]);
+  byKey.set(key, v);
+  return v;
+}
+
 /** The value of one key spec (`key` or `key#name`). */
 function lookup(attrs: Attributes, spec: string): unknown {
   const hash = spec.indexOf('#');
   if (hash < 0) return attrs[spec];
-  const raw = attrs[spec.slice(0, hash)];
-  return raw === undefined ? undefined : field(parseJson(raw), spec.slice(hash + 1));
+  const key = spec.slice(0, hash);
+  if (attrs[key] === undefined) return undefined;
+  return field(parsedAttr(attrs, key), spec.slice(hash + 1));
 }
 
 /** First value among `keys` that `read` accepts. */

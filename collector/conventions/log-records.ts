@@ -1,5 +1,6 @@
 import type { LogRecord } from '../span.ts';
 import { contentFromEvent } from './events.ts';
+import { toolCallsOf } from './tool-details.ts';
 import { normaliseFinishReason } from './finish-reasons.ts';
 import type { Message } from './messages.ts';
 import type { NormalisedCall } from './normalise-span.ts';
@@ -38,9 +39,13 @@ export function mergeLogContent(call: NormalisedCall, parts: Array<LogContent | 
   const gather = (k: 'system' | 'input' | 'output'): Message[] => sorted.flatMap((p) => p[k] ?? []);
   if (call.system.length === 0) call.system = gather('system');
   if (call.input.length === 0) call.input = gather('input');
-  if (call.output.length === 0) call.output = gather('output');
+  if (call.output.length === 0) {
+    call.output = gather('output');
+    call.toolCalls = toolCallsOf(call.output);
+  }
   if (call.finish_reason === '') {
     const reason = sorted.find((p) => p.finishReason)?.finishReason;
     if (reason) call.finish_reason = normaliseFinishReason(reason);
+    if (call.finish_reason === 'content_filter') call.content_filter = 'filtered';
   }
 }

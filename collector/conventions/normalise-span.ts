@@ -15,11 +15,26 @@ import { normaliseFinishReason } from './finish-reasons.ts';
 import type { Content, Message } from './messages.ts';
 import { FRAMEWORK_SYSTEMS, normaliseProvider, providerFromHost, providerFromModel } from './providers.ts';
 import { conventionById } from './registry.ts';
+import {
+  contentFilterOf,
+  toolCallsOf,
+  toolDefinitionsOf,
+  type ToolCall,
+  type ToolDefinition,
+} from './tool-details.ts';
 
 /** Every `LlmCall` field that one span determines, plus its message content. */
 export interface NormalisedCall extends Omit<
   LlmCall,
-  'route' | 'route_source' | 'cost_usd' | 'sampled' | 'prompt' | 'response'
+  | 'route'
+  | 'route_source'
+  | 'cost_usd'
+  | 'sampled'
+  | 'prompt'
+  | 'response'
+  | 'tool_calls'
+  | 'tool_definitions'
+  | 'tokens_estimated'
 > {
   /** Route named explicitly on this span by one of `routeKeys` (first present wins), else null. */
   explicitRoute: string | null;
@@ -34,10 +49,10 @@ export interface NormalisedCall extends Omit<
    * GenAI v1.28–v1.36), so the collector should wait for /v1/logs records for this span.
    */
   contentInLogs: boolean;
-  /** Cache-read input tokens (included in `input_tokens`). */
-  cachedInputTokens: number;
-  /** Reasoning output tokens (included in `output_tokens`). */
-  reasoningTokens: number;
+  /** Tool calls of the answer (from `output`), before redaction. */
+  toolCalls: ToolCall[];
+  /** Tools offered to the model. */
+  toolDefinitions: ToolDefinition[];
 }
 
 /** Legacy `llm.request.type=completion` and OTel's `text_completion` are the same operation. */
@@ -45,6 +60,17 @@ const OPERATION_ALIASES: Record<string, string> = { completion: 'text_completion
 
 const count = (attrs: Attributes, keys: readonly string[]): number =>
   Math.max(0, Math.round(firstNumber(attrs, keys) ?? 0));
+
+/** A request parameter; null when absent (0 is a real temperature). */
+const param = (attrs: Attributes, keys: readonly string[]): number | null => firstNumber(attrs, keys) ?? null;
+
+/** Time to first chunk in ms: seconds keys first (OTel), then the AI SDK's ms keys. */
+function timeToFirstToken(attrs: Attributes): number | null {
+  const s = firstNumber(attrs, FIELD_KEYS.timeToFirstChunkS);
+  if (s !== undefined && s >= 0) return s * 1000;
+  const ms = firstNumber(attrs, FIELD_KEYS.timeToFirstChunkMs);
+  return ms !== undefined && ms >= 0 ? ms : null;
+}
 
 /**
  * Input tokens per the spec include cached ones (reference §1.3, `anthropic.md` note [12]).
@@ -107,7 +133,10 @@ export function normaliseSpan(
   const isError = span.status.code === StatusCode.ERROR;
   const cached = count(a, FIELD_KEYS.cachedInputTokens);
   const reason = firstOf(a, FIELD_KEYS.finishReason, firstReason) ?? content.finishReason ?? '';
+  const finishReason = normaliseFinishReason(reason);
   const res = span.resource.attributes;
+  const output = content.output ?? [];
+  const maxTokens = param(a, FIELD_KEYS.maxTokens);
   return {
     timestamp: span.startTimeMs,
     trace_id: span.traceId,
@@ -121,16 +150,27 @@ export function normaliseSpan(
     operation: OPERATION_ALIASES[operation] ?? operation,
     status: isError ? 'error' : 'ok',
     error_type: isError ? errorType(span) : '',
-    finish_reason: normaliseFinishReason(reason),
+    finish_reason: finishReason,
     input_tokens: inputTokens(a, keysFor(convention, 'inputTokens'), provider, cached),
     output_tokens: count(a, keysFor(convention, 'outputTokens')),
     duration_ms: Math.max(0, span.endTimeMs - span.startTimeMs),
     convention,
     explicitRoute: firstString(a, opts.routeKeys) ?? null,
     ...splitSystem(content),
-    output: content.output ?? [],
+    output,
     contentInLogs: def.contentInLogs(span, content),
-    cachedInputTokens: cached,
-    reasoningTokens: count(a, FIELD_KEYS.reasoningTokens),
+    conversation_id: firstString(a, FIELD_KEYS.conversationId) ?? '',
+    user_id: firstString(a, FIELD_KEYS.userId) ?? '',
+    agent_name: firstString(a, FIELD_KEYS.agentName) ?? '',
+    toolCalls: toolCallsOf(output),
+    toolDefinitions: toolDefinitionsOf(a),
+    cached_input_tokens: cached,
+    cache_write_tokens: count(a, FIELD_KEYS.cacheWriteTokens),
+    reasoning_tokens: count(a, FIELD_KEYS.reasoningTokens),
+    time_to_first_token_ms: timeToFirstToken(a),
+    temperature: param(a, FIELD_KEYS.temperature),
+    max_tokens: maxTokens === null || maxTokens < 0 ? null : Math.round(maxTokens),
+    top_p: param(a, FIELD_KEYS.topP),
+    content_filter: contentFilterOf(a, finishReason),
   };
 }

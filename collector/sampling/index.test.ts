@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { LlmCall } from '../../core/llm-call.ts';
+import { NO_CALL_DETAILS, type LlmCall } from '../../core/llm-call.ts';
 import { registry } from '../../core/metrics.ts';
 import { samplingConfigSchema, type SamplingConfig } from './config.ts';
 import { unitHash } from './hash.ts';
@@ -31,6 +31,7 @@ function call(over: Partial<LlmCall> = {}): LlmCall {
     response: 'hello',
     convention: 'otel_genai',
     sampled: 0,
+    ...NO_CALL_DETAILS,
     ...over,
   };
 }
