@@ -3,6 +3,7 @@ import type { CollectorConfig } from './config.ts';
 import { flattenMessages, type NormalisedCall } from './conventions/index.ts';
 import { toolCallsJson, toolDefinitionsJson } from './conventions/tool-details.ts';
 import { truncateText } from './normalise/redaction.ts';
+import { estimateCallTokens } from './normalise/token-estimate.ts';
 
 export interface FinishDeps {
   config: CollectorConfig;
@@ -22,6 +23,16 @@ export function finishCall(
 ): LlmCall {
   const { capture, max_chars } = deps.config.content;
   const text = (s: string): string => (capture && s ? truncateText(deps.redact(s), max_chars) : '');
+  const promptFull = flattenMessages([...call.system, ...call.input]);
+  const responseFull = flattenResponse(call);
+  const prompt = text(promptFull);
+  const response = text(responseFull);
+  const tokens = tokensOf(call, {
+    prompt: capture ? prompt : truncateText(promptFull, max_chars),
+    promptFull,
+    response: capture ? response : truncateText(responseFull, max_chars),
+    responseFull,
+  });
   const record: LlmCall = {
     timestamp: Math.round(call.timestamp),
     trace_id: call.trace_id,
@@ -38,17 +49,12 @@ export function finishCall(
     status: call.status,
     error_type: call.error_type,
     finish_reason: call.finish_reason,
-    input_tokens: call.input_tokens,
-    output_tokens: call.output_tokens,
-    cost_usd: deps.price(
-      call.model || call.request_model,
-      call.provider,
-      call.input_tokens,
-      call.output_tokens,
-    ),
+    input_tokens: tokens.input,
+    output_tokens: tokens.output,
+    cost_usd: deps.price(call.model || call.request_model, call.provider, tokens.input, tokens.output),
     duration_ms: call.duration_ms,
-    prompt: text(flattenMessages([...call.system, ...call.input])),
-    response: text(flattenResponse(call)),
+    prompt,
+    response,
     convention: call.convention,
     sampled: 0,
     conversation_id: call.conversation_id,
@@ -64,10 +70,39 @@ export function finishCall(
     max_tokens: call.max_tokens,
     top_p: call.top_p,
     content_filter: call.content_filter,
-    tokens_estimated: 0,
+    tokens_estimated: tokens.estimated ? 1 : 0,
   };
   if (deps.sample?.(record)) record.sampled = 1;
   return record;
+}
+
+/**
+ * The call's token counts; where the span reported none (streams of some instrumentations,
+ * `contentInLogs` producers), estimated from the text (`token-estimate.ts`). Only a missing side
+ * is estimated, only for a call that answered, and only from the truncated text (so a long
+ * prompt costs no more to count than `content.max_chars`), scaled back to the full length.
+ */
+function tokensOf(
+  call: NormalisedCall,
+  text: { prompt: string; promptFull: string; response: string; responseFull: string },
+): { input: number; output: number; estimated: boolean } {
+  const needIn = call.input_tokens === 0 && text.promptFull !== '';
+  const needOut = call.output_tokens === 0 && text.responseFull !== '';
+  if (call.status === 'error' || (!needIn && !needOut))
+    return { input: call.input_tokens, output: call.output_tokens, estimated: false };
+  const est = estimateCallTokens({
+    model: call.model || call.request_model,
+    prompt: needIn ? text.prompt : '',
+    promptFullLength: text.promptFull.length,
+    messages: call.system.length + call.input.length,
+    response: needOut ? text.response : '',
+    responseFullLength: text.responseFull.length,
+  });
+  return {
+    input: needIn ? est.input : call.input_tokens,
+    output: needOut ? est.output : call.output_tokens,
+    estimated: true,
+  };
 }
 
 /** A single assistant answer is stored as its bare text; several choices keep their roles. */
