@@ -292,9 +292,14 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
       ['firing', true],
       ['resolved', true],
     ]);
-    const states = await q<{ state: string }>(
-      `SELECT state FROM assay.alerts WHERE provider = 'acme' AND route = '/api/refunds' ORDER BY timestamp`,
-    );
+    // The history is written by its own batched recorder: the resolve row may land just after
+    // the webhook did.
+    const states = await eventually(async () => {
+      const rows = await q<{ state: string }>(
+        `SELECT state FROM assay.alerts WHERE provider = 'acme' AND route = '/api/refunds' ORDER BY timestamp`,
+      );
+      return rows.length >= 3 ? rows : undefined;
+    }, 15_000);
     expect(states.map((s) => s.state)).toEqual(['pending', 'firing', 'resolved']);
   });
 });
