@@ -58,6 +58,12 @@ const priceSchema = z
     input_per_mtok: z.number().nonnegative(),
     /** USD per million output tokens. */
     output_per_mtok: z.number().nonnegative(),
+    /** USD per million input tokens read from a prompt cache. Default: the input price. */
+    cached_input_per_mtok: z.number().nonnegative().optional(),
+    /** USD per million input tokens written to a prompt cache. Default: the input price. */
+    cache_write_per_mtok: z.number().nonnegative().optional(),
+    /** USD per million reasoning tokens. Default: the output price. */
+    reasoning_per_mtok: z.number().nonnegative().optional(),
   })
   .strict();
 

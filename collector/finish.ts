@@ -2,13 +2,14 @@ import type { LlmCall, RouteSource } from '../core/llm-call.ts';
 import type { CollectorConfig } from './config.ts';
 import { flattenMessages, type NormalisedCall } from './conventions/index.ts';
 import { toolCallsJson, toolDefinitionsJson } from './conventions/tool-details.ts';
+import type { Pricer } from './normalise/pricing.ts';
 import { truncateText } from './normalise/redaction.ts';
 import { estimateCallTokens } from './normalise/token-estimate.ts';
 
 export interface FinishDeps {
   config: CollectorConfig;
   /** USD for the call, or null when the model has no known price. */
-  price: (model: string, provider: string, inputTokens: number, outputTokens: number) => number | null;
+  price: Pricer;
   /** Applied to prompt and response before storage (identity when redaction is off). */
   redact: (text: string) => string;
   /** Decides whether the call is queued for evaluation; absent → never sampled. */
@@ -51,7 +52,11 @@ export function finishCall(
     finish_reason: call.finish_reason,
     input_tokens: tokens.input,
     output_tokens: tokens.output,
-    cost_usd: deps.price(call.model || call.request_model, call.provider, tokens.input, tokens.output),
+    cost_usd: deps.price(call.model || call.request_model, call.provider, tokens.input, tokens.output, {
+      cachedInputTokens: call.cached_input_tokens,
+      cacheWriteTokens: call.cache_write_tokens,
+      reasoningTokens: call.reasoning_tokens,
+    }),
     duration_ms: call.duration_ms,
     prompt,
     response,

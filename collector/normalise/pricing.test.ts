@@ -1,4 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../core/config.ts';
+import type { LlmCall } from '../../core/llm-call.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { loadProducerCases } from '../conventions/producers.ts';
+import { decodeTraces } from '../otlp/index.ts';
+import { CollectorPipeline } from '../pipeline.ts';
+import { PRICE_TABLE } from './price-table.ts';
 import { createPricer } from './pricing.ts';
 
 describe('createPricer', () => {
@@ -42,5 +49,76 @@ describe('createPricer', () => {
     expect(custom('my-finetune-v2', 'openai', 1e6, 1e6)).toBeCloseTo(3);
     expect(custom('gpt-4o-mini-2024-07-18', 'azure.ai.openai', 1e6, 0)).toBeCloseTo(0.2);
     expect(custom('gpt-4o-mini-2024-07-18', 'openai', 1e6, 0)).toBeCloseTo(0.15);
+  });
+
+  it('prices cached input, cache writes and reasoning at their own rates, taken out of input and output', () => {
+    // gpt-4o: 2.5 in, 1.25 cached, 10 out. 1M input of which 400k cached; reasoning is output.
+    expect(price('gpt-4o', 'openai', 1e6, 1e6, { cachedInputTokens: 4e5, reasoningTokens: 5e5 })).toBeCloseTo(
+      0.6 * 2.5 + 0.4 * 1.25 + 10,
+      10,
+    );
+    // claude-sonnet-4: 3 in, 0.3 cache read, 3.75 cache write, 15 out.
+    expect(
+      price('claude-sonnet-4-20250514', 'anthropic', 1e6, 0, {
+        cachedInputTokens: 5e5,
+        cacheWriteTokens: 2e5,
+      }),
+    ).toBeCloseTo(0.3 * 3 + 0.5 * 0.3 + 0.2 * 3.75, 10);
+    // No published cache price: the input price. Counts larger than the input are capped by it.
+    expect(price('gpt-4', 'openai', 1e6, 0, { cachedInputTokens: 5e5 })).toBeCloseTo(30);
+    expect(price('gpt-4o', 'openai', 100, 0, { cachedInputTokens: 1000 })).toBeCloseTo(
+      (100 * 1.25) / 1e6,
+      12,
+    );
+    const custom = createPricer({ m: { input_per_mtok: 1, output_per_mtok: 2, reasoning_per_mtok: 4 } });
+    expect(custom('m', '', 0, 1e6, { reasoningTokens: 5e5 })).toBeCloseTo(3);
+  });
+
+  it('knows when and where every built-in price was read', () => {
+    for (const [model, p] of Object.entries(PRICE_TABLE)) {
+      expect(p.as_of, model).toMatch(/^20\d\d-\d\d-\d\d$/);
+      expect(p.source, model).toMatch(/^https:\/\/[a-z0-9.-]+\.[a-z]+\//);
+      expect(p.cached_input_per_mtok ?? 0, model).toBeLessThanOrEqual(p.input_per_mtok);
+    }
+    expect(price('gpt-3.5-turbo-instruct', 'openai', 1e6, 1e6)).toBeCloseTo(3.5);
+  });
+});
+
+/**
+ * Models of the producer corpus without a public USD list price, and why. Every other model
+ * there must get a cost from the built-in table.
+ */
+const UNPRICED: Record<string, string> = {
+  'openai/doubao-seed-1.6-250615':
+    'ByteDance Doubao via LiteLLM: priced per deployment region, no single USD list price',
+  my_model_123: "a made-up name in Logfire's own test",
+  '': 'no model on the span',
+};
+
+describe('the producer corpus', () => {
+  it('gets a cost for every call whose model has a public price', async () => {
+    const rows: LlmCall[] = [];
+    // One pipeline per case, as a fresh collector would see it (cases reuse trace ids).
+    for (const c of loadProducerCases()) {
+      const p = new CollectorPipeline({
+        config: parseConfig({ collector: { route: { wait: '10ms' } } }).collector,
+        logger: silentLogger,
+        price: createPricer({}),
+        redact: (s) => s,
+        sink: {
+          add: (r) => (rows.push(...r), { accepted: true, done: Promise.resolve() }),
+          available: () => 1e4,
+        },
+      });
+      p.acceptSpans(decodeTraces(new TextEncoder().encode(JSON.stringify(c.request)), 'json').items);
+      await p.shutdown();
+    }
+    expect(rows.length).toBeGreaterThanOrEqual(25);
+    const unpriced = rows.filter((r) => r.cost_usd === null).map((r) => r.model || r.request_model);
+    expect([...new Set(unpriced)].filter((m) => !(m in UNPRICED))).toEqual([]);
+    const priced = rows.filter((r) => r.cost_usd !== null);
+    expect(priced.length).toBeGreaterThanOrEqual(rows.length - 4);
+    for (const r of priced)
+      if (r.input_tokens + r.output_tokens > 0) expect(r.cost_usd, r.model).toBeGreaterThan(0);
   });
 });

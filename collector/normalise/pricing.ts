@@ -2,6 +2,44 @@ import { PRICE_TABLE, type Price } from './price-table.ts';
 
 export type { Price };
 
+/** The parts of a call's tokens priced apart (each included in the input or output count). */
+export interface TokenDetails {
+  /** Input tokens read from a prompt cache. */
+  cachedInputTokens?: number;
+  /** Input tokens written to a prompt cache. */
+  cacheWriteTokens?: number;
+  /** Reasoning tokens (of the output). */
+  reasoningTokens?: number;
+}
+
+/** A pricer: USD for a call, or null when the model has no known price. */
+export type Pricer = (
+  model: string,
+  provider: string,
+  inputTokens: number,
+  outputTokens: number,
+  details?: TokenDetails,
+) => number | null;
+
+/**
+ * USD for one call. Cached and cache-write tokens are part of `input` (OTel GenAI counts them
+ * in `gen_ai.usage.input_tokens`; the Anthropic mapper adds them where a producer did not) and
+ * reasoning tokens part of `output`: each is taken out and priced at its own rate, or at the
+ * input or output rate where the provider publishes none.
+ */
+export function costOf(p: Price, input: number, output: number, d: TokenDetails = {}): number {
+  const cached = Math.min(input, Math.max(0, d.cachedInputTokens ?? 0));
+  const written = Math.min(input - cached, Math.max(0, d.cacheWriteTokens ?? 0));
+  const reasoning = Math.min(output, Math.max(0, d.reasoningTokens ?? 0));
+  const usd =
+    (input - cached - written) * p.input_per_mtok +
+    cached * (p.cached_input_per_mtok ?? p.input_per_mtok) +
+    written * (p.cache_write_per_mtok ?? p.input_per_mtok) +
+    (output - reasoning) * p.output_per_mtok +
+    reasoning * (p.reasoning_per_mtok ?? p.output_per_mtok);
+  return usd / 1_000_000;
+}
+
 /** Characters after a matched prefix that start a date or version suffix, not a longer name. */
 const BOUNDARY = new Set(['-', ':', '@', '_']);
 
@@ -35,9 +73,7 @@ function longestPrefix(table: ReadonlyMap<string, Price>, name: string): Price |
  * applies to one provider only (e.g. `azure.ai.openai/gpt-4o`). Unknown model → null, never a
  * guess.
  */
-export function createPricer(
-  overrides: Record<string, Price>,
-): (model: string, provider: string, inputTokens: number, outputTokens: number) => number | null {
+export function createPricer(overrides: Record<string, Price>): Pricer {
   const table = new Map<string, Price>();
   for (const [k, v] of Object.entries(PRICE_TABLE)) table.set(k, v);
   const byProvider = new Map<string, Map<string, Price>>();
@@ -64,10 +100,9 @@ export function createPricer(
     cache.set(ck, found);
     return found;
   };
-  return (model, provider, inputTokens, outputTokens) => {
+  return (model, provider, inputTokens, outputTokens, details) => {
     if (!model) return null;
     const p = priceOf(model, provider);
-    if (!p) return null;
-    return (inputTokens * p.input_per_mtok + outputTokens * p.output_per_mtok) / 1_000_000;
+    return p ? costOf(p, inputTokens, outputTokens, details) : null;
   };
 }
