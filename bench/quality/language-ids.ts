@@ -7,69 +7,18 @@ import { loadModule } from 'cld3-asm';
 import { eld } from 'eld/large';
 import { francAll } from 'franc';
 import * as tinyld from 'tinyld';
+import { ISO3_TO_ISO1 } from '../../evaluators/checks/language-codes.ts';
 import { loadFastTextIdentifier } from '../../evaluators/checks/language-id.ts';
 import type { LanguageIdentifier } from '../../evaluators/checks/types.ts';
 
-// franc answers ISO 639-3; these are the codes the datasets use.
-const ISO3_TO_1: Readonly<Record<string, string>> = {
-  eng: 'en',
-  deu: 'de',
-  fra: 'fr',
-  spa: 'es',
-  por: 'pt',
-  ita: 'it',
-  nld: 'nl',
-  pol: 'pl',
-  ces: 'cs',
-  slk: 'sk',
-  swe: 'sv',
-  dan: 'da',
-  nob: 'no',
-  nno: 'no',
-  fin: 'fi',
-  hun: 'hu',
-  ron: 'ro',
-  ell: 'el',
-  tur: 'tr',
-  rus: 'ru',
-  ukr: 'uk',
-  bul: 'bg',
-  arb: 'ar',
-  heb: 'he',
-  pes: 'fa',
-  hin: 'hi',
-  ben: 'bn',
-  jpn: 'ja',
-  cmn: 'zh',
-  kor: 'ko',
-  vie: 'vi',
-  tha: 'th',
-  ind: 'id',
-  zlm: 'ms',
-  tgl: 'tl',
-  cat: 'ca',
-  hrv: 'hr',
-  srp: 'sr',
-  slv: 'sl',
-  lit: 'lt',
-  lav: 'lv',
-  est: 'et',
-  swh: 'sw',
-  tam: 'ta',
-  tel: 'te',
-  urd: 'ur',
-  mar: 'mr',
-  guj: 'gu',
-  kan: 'kn',
-  mal: 'ml',
-  pan: 'pa',
-  afr: 'af',
-  glg: 'gl',
-  eus: 'eu',
-};
+// franc answers ISO 639-3: the codes Assay maps for its own config serve here too.
+const ISO3_TO_1 = ISO3_TO_ISO1;
 
-/** franc restricted to the 31 languages Assay's language_match used (the setting it shipped with). */
-const FRANC_ONLY = Object.keys(ISO3_TO_1).slice(0, 31);
+/** franc restricted to the 31 languages Assay's language_match v1 chose among (its default). */
+const FRANC_ONLY = (
+  'eng deu fra spa por ita nld pol ces slk swe dan nob fin hun ron ell tur rus ukr bul ' +
+  'arb heb pes hin ben jpn cmn kor vie tha ind'
+).split(' ');
 
 export interface NamedIdentifier {
   name: string;
