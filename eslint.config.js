@@ -28,4 +28,57 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // Stage boundaries (STYLE.md): core/ is the ground floor and imports no stage; no stage imports
+  // cli/, where the whole config is composed and every role is wired. Tests may compose a config.
+  {
+    files: ['core/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../collector/**',
+                '../evaluators/**',
+                '../alerts/**',
+                '../storage/**',
+                '../dashboards/**',
+                '../cli/**',
+                '../instrument/**',
+              ],
+              message:
+                'core/ is the ground floor: it imports no stage (compose in cli/, inject what a stage needs).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'collector/**/*.ts',
+      'evaluators/**/*.ts',
+      'alerts/**/*.ts',
+      'storage/**/*.ts',
+      'dashboards/**/*.ts',
+      'instrument/**/*.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/**'],
+              message:
+                'A stage never imports cli/: take your own config section and injected dependencies instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
-import type { AssayConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { counter, gauge } from '../core/metrics.ts';
 import { sleep, type BackoffOptions } from '../core/retry.ts';
@@ -9,12 +8,13 @@ import { evaluateTick, type TickOutcome } from './engine.ts';
 import { createClickhouseRecorder, type AlertRecorder } from './history.ts';
 import { createLeaderLock, type LeaderLock } from '../core/leader-lock.ts';
 import { createDispatcher, type Dispatcher } from './notifiers/delivery.ts';
+import type { AlerterConfig } from './config.ts';
 import { handleEvents, refreshAlertmanager } from './notify.ts';
 import { createClickhouseSource, type SeriesSource } from './source.ts';
 import { createRedisStateStore, type StateStore } from './state-store.ts';
 
 export interface AlerterDeps {
-  config: AssayConfig;
+  config: AlerterConfig;
   clickhouse: ClickHouseClient;
   redis: Redis;
   logger: Logger;

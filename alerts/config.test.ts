@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 
 describe('alerts config', () => {
   it('defaults: 30s interval and the semantic-failure regression rule by provider and route', () => {

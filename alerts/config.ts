@@ -181,3 +181,23 @@ export function channelsFor(rule: RuleConfig, channels: readonly ChannelConfig[]
 export function hasShortWindow(rule: Pick<RuleConfig, 'window' | 'short_window'>): boolean {
   return rule.short_window > 0 && rule.short_window < rule.window;
 }
+
+/** The `grafana` section, read by the alerts' notices (links to the dashboard of a series). */
+export const grafanaConfigSchema = z
+  .object({
+    /** Base URL of Grafana; alerts then link to the dashboard of their series. */
+    url: z.string().url().optional(),
+  })
+  .strict();
+
+export type GrafanaConfig = z.output<typeof grafanaConfigSchema>;
+
+/** What the alerter is handed of the whole config: its own sections and the two names it shares. */
+export interface AlerterConfig {
+  alerts: AlertsConfig;
+  grafana: GrafanaConfig;
+  /** The leader lock lives under the queue's Redis prefix. */
+  redis: { prefix: string };
+  /** The database the series and the alert history are in. */
+  clickhouse: { database: string };
+}

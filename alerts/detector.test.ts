@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import type { RuleConfigInput } from './config.ts';
 import { detect } from './detector.ts';
 import type { SeriesSnapshot } from './types.ts';

@@ -1,6 +1,5 @@
-import type { AssayConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
-import { channelsFor, type ChannelConfig, type RuleConfig } from './config.ts';
+import { channelsFor, type AlerterConfig, type ChannelConfig, type RuleConfig } from './config.ts';
 import type { AlertEvent } from './engine.ts';
 import type { AlertRecorder, AlertRow } from './history.ts';
 import { annotationsFor, dashboardUrl, type AlertNotice } from './notice.ts';
@@ -9,7 +8,7 @@ import type { SeriesSource } from './source.ts';
 import type { AlertState, Transition } from './state.ts';
 
 export interface NotifyContext {
-  config: AssayConfig;
+  config: Pick<AlerterConfig, 'alerts' | 'grafana'>;
   source: SeriesSource;
   recorder: AlertRecorder;
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { AssayConfig } from '../core/config.ts';
+import type { AlertsConfig } from './config.ts';
 import { createLogger } from '../core/logger.ts';
 import { deliver, type DeliveryAttempt } from './notifiers/delivery.ts';
 import type { AlertNotice } from './notice.ts';
@@ -29,7 +29,7 @@ export function testNotice(now: number): AlertNotice {
 
 /** `assay alerts test --channel NAME`: sends one test notice (with the channel's retries) and reports the last attempt. */
 export async function sendTestNotification(
-  config: AssayConfig,
+  config: { alerts: Pick<AlertsConfig, 'channels'>; log_level: string },
   channelName: string,
   opts: { fetch?: typeof fetch } = {},
 ): Promise<DeliveryAttempt> {

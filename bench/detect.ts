@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import type { RuleConfig, RuleConfigInput } from '../alerts/config.ts';
 import { SimSeries, drive, rng, type SimEvent } from '../alerts/simulate.ts';
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { createSampler } from '../collector/sampling/index.ts';
 import { samplingConfigSchema } from '../collector/sampling/config.ts';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { EVAL_QUEUE_NAME } from '../core/eval-job.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createEvalProducer } from '../evaluators/queue/producer.ts';

@@ -18,7 +18,7 @@ import { createPricer } from '../collector/normalise/pricing.ts';
 import { createRedactor } from '../collector/normalise/redaction.ts';
 import { decodeTraces } from '../collector/otlp/decode.ts';
 import { CollectorPipeline, spanSelection } from '../collector/pipeline.ts';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { silentLogger } from '../core/logger.ts';
 import type { CheckInput } from '../evaluators/checks/types.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { decodeTraces } from '../collector/otlp/index.ts';
 import { spanSelection } from '../collector/pipeline.ts';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { freePort } from '../core/free-port.ts';
 import { ADMIN_PASSWORD_FILE } from '../storage/embedded/credentials.ts';
 import { eventually } from '../test/helpers/assay.ts';

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type AssayConfig } from '../core/config.ts';
+import { ConfigError, loadConfig, type AssayConfig } from './config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { startMetricsSnapshots } from '../core/metrics-snapshot.ts';
 import { RedisNotFoundError } from '../core/redis-process.ts';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AssayConfig } from '../core/config.ts';
+import type { AssayConfig } from './config.ts';
 import type { Logger } from '../core/logger.ts';
 import { startRedisServer } from '../core/redis-process.ts';
 import { createClickhouseClient } from '../storage/client.ts';

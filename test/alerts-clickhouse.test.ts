@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { silentLogger } from '../core/logger.ts';
 import type { RuleConfigInput } from '../alerts/config.ts';
 import { readContext } from '../alerts/context.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type AssayConfig } from '../core/config.ts';
+import { parseConfig, type AssayConfig } from '../cli/config.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createAlerter, type Alerter } from '../alerts/alerter.ts';
 import { createClickhouseClient } from '../storage/client.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/free-port.ts';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { silentLogger } from '../core/logger.ts';
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';

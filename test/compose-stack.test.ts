@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../core/config.ts';
+import { loadConfig } from '../cli/config.ts';
 import { DATASOURCE } from '../dashboards/build/model.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

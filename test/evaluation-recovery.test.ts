@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactionConfigSchema } from '../collector/config.ts';
 import { createRedactor } from '../collector/normalise/redaction.ts';
-import { parseConfig, type AssayConfigInput } from '../core/config.ts';
+import { parseConfig, type AssayConfigInput } from '../cli/config.ts';
 import { EVAL_QUEUE_NAME, evalJobId } from '../core/eval-job.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';
 import { CHECKS } from '../evaluators/checks/index.ts';

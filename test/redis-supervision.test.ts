@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { freePort } from '../core/free-port.ts';
 import { REDIS_PIDFILE } from '../core/redis-pidfile.ts';
 import { createClickhouseClient } from '../storage/client.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type AssayConfig } from '../core/config.ts';
+import { parseConfig, type AssayConfig } from '../cli/config.ts';
 import { EVAL_QUEUE_NAME, evalJobId } from '../core/eval-job.ts';
 import { silentLogger } from '../core/logger.ts';
 import { registry } from '../core/metrics.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../core/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { EVAL_QUEUE_NAME } from '../core/eval-job.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createEvalProducer } from '../evaluators/queue/producer.ts';

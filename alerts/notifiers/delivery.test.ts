@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { testNotice } from '../test-notification.ts';
 import { createDispatcher, deliver, type DeliveryAttempt } from './delivery.ts';

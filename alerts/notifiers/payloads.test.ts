@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import type { AlertNotice } from '../notice.ts';
 import { alertmanagerNotifier } from './alertmanager.ts';
 import { PAGERDUTY_LIMITS, PAGERDUTY_URL, pagerdutyNotifier } from './pagerduty.ts';

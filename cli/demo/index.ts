@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseConfig, withEnvOverrides, type AssayConfigInput } from '../../core/config.ts';
+import { loadConfig, parseConfig, withEnvOverrides, type AssayConfigInput } from '../config.ts';
 import { freePort } from '../../core/free-port.ts';
 import { createLogger } from '../../core/logger.ts';
 import { openRuntime } from '../runtime.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import type { LlmCall } from '../../core/llm-call.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { decodeTraces } from '../otlp/index.ts';

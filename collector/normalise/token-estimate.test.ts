@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { flattenMessages, type NormalisedCall } from '../conventions/index.ts';
 import { finishCall } from '../finish.ts';
 import { createPricer } from './pricing.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import type { LlmCall } from '../../core/llm-call.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { otlpJsonRequest } from '../../test/helpers/otlp-json.ts';

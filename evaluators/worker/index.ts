@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue, UnrecoverableError, type Job, type Worker } from 'bullmq';
-import type { AssayConfig } from '../../core/config.ts';
+import type { RedisConfig } from '../../core/redis-config.ts';
+import type { SamplingConfig } from '../config.ts';
 import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CheckDeps, CheckPlan } from '../checks/index.ts';
@@ -17,7 +18,8 @@ import { createProcessor } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
 
 export interface EvaluationWorkerDeps {
-  config: AssayConfig;
+  /** Only the sections the worker reads: its settings (`sampling.worker`) and the queue's Redis prefix. */
+  config: { sampling: Pick<SamplingConfig, 'worker'>; redis: Pick<RedisConfig, 'prefix'> };
   clickhouse: ClickHouseClient;
   database: string;
   redisUrl: string;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type AssayConfigInput } from '../../core/config.ts';
+import { parseConfig, type AssayConfigInput } from '../../cli/config.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { openRuntime, type Runtime } from '../../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../../cli/roles/collector.ts';

@@ -1,25 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { alertsConfigSchema, grafanaConfigSchema } from '../alerts/config.ts';
 import { collectorConfigSchema } from '../collector/config.ts';
-import { EnvExpansionError, expandEnv } from './env-expand.ts';
-import { httpLimitsSchema } from './http-limits.ts';
-import { clickhouseConfigSchema } from '../storage/config.ts';
+import { EnvExpansionError, expandEnv } from '../core/env-expand.ts';
+import { opsConfigSchema } from '../core/ops-config.ts';
+import { redisConfigSchema } from '../core/redis-config.ts';
 import { samplingConfigSchema, evaluatorsConfigSchema, judgesConfigSchema } from '../evaluators/config.ts';
-import { alertsConfigSchema } from '../alerts/config.ts';
+import { clickhouseConfigSchema } from '../storage/config.ts';
 
-export const redisConfigSchema = z
-  .object({
-    /** `redis://…` URL. Absent → a `redis-server` child process under `data_dir`. */
-    url: z.string().optional(),
-    /** Port for the child `redis-server` when `url` is absent. Default 6379. */
-    port: z.number().int().min(0).max(65535).default(6379),
-    /** BullMQ key prefix; use `{assay}` on Redis Cluster. Default `assay`. */
-    prefix: z.string().default('assay'),
-  })
-  .strict();
+export { redisConfigSchema };
 
-/** The whole config file. Every stage owns its section's schema; this composes them. */
+/**
+ * The whole config file, composed here in `cli/` (the one place that knows every stage): every
+ * stage owns its section's schema and is handed only that section.
+ */
 export const configSchema = z
   .object({
     /** Where the embedded ClickHouse, the child Redis and the disk spool keep their data. Default `./data`. */
@@ -33,33 +28,8 @@ export const configSchema = z
     evaluators: evaluatorsConfigSchema.prefault({}),
     judges: judgesConfigSchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
-    /**
-     * Where every process serves `/healthz` and `/metrics` (the collector's OTLP port serves
-     * `/healthz` only, so metrics are not published with it).
-     */
-    ops: z
-      .object({
-        /** Default 127.0.0.1 (0.0.0.0 in a container, so Prometheus can scrape it). */
-        host: z.string().default('127.0.0.1'),
-        /** Default 9464; 0 = any free port (logged). */
-        port: z.number().int().min(0).max(65535).default(9464),
-        /** Timeouts and connection bound of the ops server. */
-        http: httpLimitsSchema({
-          request_timeout: '10s',
-          headers_timeout: '5s',
-          keep_alive_timeout: '5s',
-          max_connections: 64,
-        }),
-      })
-      .strict()
-      .prefault({}),
-    grafana: z
-      .object({
-        /** Base URL of Grafana; alerts then link to the dashboard of their series. */
-        url: z.string().url().optional(),
-      })
-      .strict()
-      .prefault({}),
+    ops: opsConfigSchema.prefault({}),
+    grafana: grafanaConfigSchema.prefault({}),
   })
   .strict();
 
