@@ -19,6 +19,7 @@ COPY collector ./collector
 COPY evaluators ./evaluators
 COPY alerts ./alerts
 COPY storage ./storage
+COPY intake ./intake
 
 RUN node_modules/.bin/tsx cli/assay.ts --help > /dev/null
 

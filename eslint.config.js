@@ -41,6 +41,7 @@ export default tseslint.config(
             {
               group: [
                 '../collector/**',
+                '../intake/**',
                 '../evaluators/**',
                 '../alerts/**',
                 '../storage/**',
@@ -59,6 +60,7 @@ export default tseslint.config(
   {
     files: [
       'collector/**/*.ts',
+      'intake/**/*.ts',
       'evaluators/**/*.ts',
       'alerts/**/*.ts',
       'storage/**/*.ts',

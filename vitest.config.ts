@@ -9,7 +9,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,collector,evaluators,alerts,storage,dashboards,cli,instrument}/**/*.test.ts'],
+          include: [
+            '{core,collector,intake,evaluators,alerts,storage,dashboards,cli,instrument}/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -21,7 +21,7 @@ import {
   createMemoryJudgeCache,
   createMemorySpendLedger,
 } from '../evaluators/judges/index.ts';
-import { createEvalProducer, type EvalProducer } from '../evaluators/queue/producer.ts';
+import { createEvalProducer, type EvalProducer } from '../intake/producer.ts';
 import { createEvaluationWorker, type EvaluationWorker } from '../evaluators/worker/index.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';

@@ -9,7 +9,7 @@ import { EVAL_QUEUE_NAME, evalJobId } from '../core/eval-job.ts';
 import { silentLogger } from '../core/logger.ts';
 import { registry } from '../core/metrics.ts';
 import { createCheckPlan } from '../evaluators/checks/index.ts';
-import { createEvalProducer, type EvalProducer } from '../evaluators/queue/producer.ts';
+import { createEvalProducer, type EvalProducer } from '../intake/producer.ts';
 import { createEvaluationWorker, type EvaluationWorker } from '../evaluators/worker/index.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';

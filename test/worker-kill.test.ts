@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
 import { EVAL_QUEUE_NAME } from '../core/eval-job.ts';
 import { silentLogger } from '../core/logger.ts';
-import { createEvalProducer } from '../evaluators/queue/producer.ts';
+import { createEvalProducer } from '../intake/producer.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';

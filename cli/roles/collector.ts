@@ -1,16 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { callKey, type LlmCall } from '../../core/llm-call.ts';
+import type { LlmCall } from '../../core/llm-call.ts';
 import { createReceiverServer, type OtlpSink } from '../../collector/http/index.ts';
 import { createPricer } from '../../collector/normalise/pricing.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
 import { CollectorPipeline, spanSelection } from '../../collector/pipeline.ts';
-import { createSampler, type SamplingDecision } from '../../collector/sampling/index.ts';
-import { jobFromCall } from '../../collector/eval-jobs.ts';
 import { DurableSink } from '../../collector/wal/durable-sink.ts';
 import { WriteAheadLog } from '../../collector/wal/wal.ts';
 import { judgeProbabilityFor } from '../../evaluators/judges/index.ts';
-import { createEvalProducer, type EvalProducer } from '../../evaluators/queue/producer.ts';
+import { createEvaluationIntake, type EvaluationIntake } from '../../intake/index.ts';
 import { llmCallsFormat } from '../../storage/llm-calls-format.ts';
 import { skipStoredCalls } from '../../storage/stored-calls.ts';
 import { BatchWriter, type BatchWriterOptions } from '../../storage/writer.ts';
@@ -30,14 +28,15 @@ export interface CollectorRole extends Role {
  */
 export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   const { config, logger } = rt;
-  const producer: EvalProducer | undefined = rt.redisUrl
-    ? await createEvalProducer({ redisUrl: rt.redisUrl, prefix: config.redis.prefix, logger })
-    : undefined;
-  const decisions = new Map<string, SamplingDecision>();
-  const sampler = producer
-    ? createSampler(config.sampling, {
-        queueDepth: () => producer.depth(),
+  // The hand-off to the evaluators: decide per call, queue what was written, shut down.
+  const intake: EvaluationIntake | undefined = rt.redisUrl
+    ? await createEvaluationIntake({
+        redisUrl: rt.redisUrl,
+        prefix: config.redis.prefix,
+        sampling: config.sampling,
         judgeProbability: judgeProbabilityFor(config.judges, config.sampling.judge_rate),
+        maxPending: config.clickhouse.writer.max_buffered_rows * 2,
+        logger,
       })
     : undefined;
 
@@ -55,18 +54,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     logger,
     // Only sampled calls are needed afterwards (to queue their evaluation).
     retain: (row) => row.sampled === 1,
-    onWritten: (rows) => {
-      if (!producer) return;
-      const jobs = [];
-      for (const row of rows) {
-        if (row.sampled !== 1) continue;
-        const key = callKey(row);
-        const decision = decisions.get(key);
-        decisions.delete(key);
-        jobs.push(jobFromCall(row, decision));
-      }
-      if (jobs.length) producer.enqueue(jobs);
-    },
+    onWritten: (rows) => intake?.written(rows),
   });
   const writer = new BatchWriter<LlmCall>(writerOptions('llm_calls'));
 
@@ -106,15 +94,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     logger,
     price: createPricer(config.collector.prices),
     redact: createRedactor(config.collector.redaction),
-    sample: sampler
-      ? (call) => {
-          const decision = sampler.decide(call);
-          if (!decision.sampled) return false;
-          if (decisions.size >= config.clickhouse.writer.max_buffered_rows * 2) decisions.clear();
-          decisions.set(callKey(call), decision);
-          return true;
-        }
-      : undefined,
+    sample: intake ? (call) => intake.decide(call) : undefined,
   });
 
   const selection = spanSelection(config.collector.route.keys);
@@ -158,7 +138,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
           await w?.shutdown().catch((err: unknown) => failures.push(err));
         await new Promise((r) => setImmediate(r));
         await wal?.shutdown();
-        await producer?.shutdown();
+        await intake?.shutdown();
         if (failures.length) throw failures[0];
         logger.info('collector stopped');
       })()),

@@ -6,8 +6,13 @@ import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CheckDeps, CheckPlan } from '../checks/index.ts';
 import type { JudgeRunner } from '../judges/index.ts';
-import { DEPTH_STATES, EVAL_BACKOFF_TYPE, evalBackoff, queueDepthGauge } from '../queue/options.ts';
-import { assertNoEviction, connectRedis } from '../queue/redis.ts';
+import {
+  DEPTH_STATES,
+  EVAL_BACKOFF_TYPE,
+  evalBackoff,
+  queueDepthGauge,
+} from '../../core/eval-queue-options.ts';
+import { assertNoEviction, connectRedis } from '../../core/queue-redis.ts';
 import { createScoreWriters } from '../scores/writer.ts';
 import { createCallLoader } from './call-loader.ts';
 import { EvalWorker } from './eval-worker.ts';

@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ReconcileConfig } from '../../collector/sampling/config.ts';
+import type { ReconcileConfig } from '../../intake/sampling/config.ts';
 import { EVAL_JOB_NAME, evalJobId, evalJobSchema, type EvalJob } from '../../core/eval-job.ts';
 import { createLeaderLock } from '../../core/leader-lock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { counter } from '../../core/metrics.ts';
-import { EVAL_JOB_OPTIONS } from '../queue/options.ts';
+import { EVAL_JOB_OPTIONS } from '../../core/eval-queue-options.ts';
 
 export interface ReconcilerDeps {
   config: ReconcileConfig;

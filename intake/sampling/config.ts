@@ -74,7 +74,7 @@ export const workerConfigSchema = z
 
 /**
  * The `sampling` section: which written calls are queued for evaluation, and the budget that
- * keeps the queue and the judge bill bounded. Owned by `collector/sampling/`.
+ * keeps the queue and the judge bill bounded. Owned by `intake/sampling/`.
  */
 export const samplingConfigSchema = z
   .object({

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
-import { EVAL_JOB_NAME, EVAL_QUEUE_NAME, evalJobId, type EvalJob } from '../../core/eval-job.ts';
-import type { Logger } from '../../core/logger.ts';
-import { counter } from '../../core/metrics.ts';
-import { backoffDelay, sleep } from '../../core/retry.ts';
-import { DEPTH_STATES, EVAL_JOB_OPTIONS, queueDepthGauge } from './options.ts';
-import { assertNoEviction, classifyRedisError, connectRedis } from './redis.ts';
+import { EVAL_JOB_NAME, EVAL_QUEUE_NAME, evalJobId, type EvalJob } from '../core/eval-job.ts';
+import type { Logger } from '../core/logger.ts';
+import { counter } from '../core/metrics.ts';
+import { backoffDelay, sleep } from '../core/retry.ts';
+import { DEPTH_STATES, EVAL_JOB_OPTIONS, queueDepthGauge } from '../core/eval-queue-options.ts';
+import { assertNoEviction, classifyRedisError, connectRedis } from '../core/queue-redis.ts';
 
-export { assertNoEviction } from './redis.ts';
+export { assertNoEviction } from '../core/queue-redis.ts';
 
 export interface EvalProducer {
   /** Fire-and-forget: queues jobs with addBulk; never blocks the collector; failures are counted (`assay_queue_enqueue_total{outcome}`), not thrown. */

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ErrorClass } from '../../core/retry.ts';
+import type { ErrorClass } from './retry.ts';
 
 /** Raised at start when Redis would evict keys: BullMQ's locks and job hashes must never be evicted. */
 export class RedisEvictionPolicyError extends Error {

@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import { gauge } from '../../core/metrics.ts';
-import { backoffDelay } from '../../core/retry.ts';
+import { gauge } from './metrics.ts';
+import { backoffDelay } from './retry.ts';
 
 /** The backoff type of evaluation jobs: `evalBackoff` below, registered by every worker. */
 export const EVAL_BACKOFF_TYPE = 'assay_capped';
