@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { silentLogger } from '../core/logger.ts';
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
 import { eventually } from './helpers/assay.ts';
+import { ClickhouseProcess } from './helpers/clickhouse-process.ts';
 import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
 
 // ClickHouse runs as its own `assay clickhouse` process (as when roles run separately). It is
@@ -16,38 +16,16 @@ import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
 // call the collector answered 200 for must be in the table exactly once, and in the rollup once.
 
 const dir = mkdtempSync(join(tmpdir(), 'assay-outage-'));
-let clickhouse: ChildProcess | undefined;
+let clickhouse: ClickhouseProcess | undefined;
 let rt: Runtime | undefined;
 let collector: CollectorRole | undefined;
 
 afterAll(async () => {
   await collector?.shutdown();
   await rt?.shutdown();
-  await stopClickhouse();
+  await clickhouse?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function startClickhouse(configPath: string, port: number): Promise<void> {
-  clickhouse = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/assay.ts', 'clickhouse', '--config', configPath],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await eventually(
-    async () => ((await fetch(`http://127.0.0.1:${port}/ping`)).ok ? true : undefined),
-    30_000,
-  );
-}
-
-async function stopClickhouse(): Promise<void> {
-  const child = clickhouse;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** Set for `assay clickhouse` and the collector alike (each has its own data_dir). */
 const PASSWORD = 'outage-test-password';
@@ -60,7 +38,8 @@ describe('ClickHouse unavailable under load', () => {
       configPath,
       `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  password: ${PASSWORD}\n  embedded:\n    port: ${chPort}\n`,
     );
-    await startClickhouse(configPath, chPort);
+    clickhouse = new ClickhouseProcess(configPath, chPort);
+    await clickhouse.start(30_000);
 
     const config = parseConfig({
       data_dir: join(dir, 'collector'),
@@ -91,11 +70,11 @@ describe('ClickHouse unavailable under load', () => {
     });
 
     await new Promise((r) => setTimeout(r, 1500));
-    await stopClickhouse();
+    await clickhouse?.stop();
     const acceptedBeforeOutage = accepted.size;
     await new Promise((r) => setTimeout(r, 2500));
     const acceptedDuringOutage = accepted.size - acceptedBeforeOutage;
-    await startClickhouse(configPath, chPort);
+    await clickhouse.start(30_000);
     await new Promise((r) => setTimeout(r, 1500));
     sending = false;
     await Promise.all(senders);

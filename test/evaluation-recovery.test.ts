@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +25,7 @@ import { createEvaluationWorker, type EvaluationWorker } from '../evaluators/wor
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
 import { eventually, insertCalls, jobsFor, makeCall } from './fixtures/eval-calls.ts';
+import { ClickhouseProcess } from './helpers/clickhouse-process.ts';
 import { startTestRedis } from './helpers/redis.ts';
 
 // Evaluations survive what they depend on being down: ClickHouse (an `assay clickhouse` process
@@ -37,35 +37,13 @@ const PREFIX = 'recovery';
 const PASSWORD = 'recovery-test-password';
 const dir = mkdtempSync(join(tmpdir(), 'assay-eval-recovery-'));
 const stops: Array<() => Promise<unknown>> = [];
-let clickhouse: ChildProcess | undefined;
+let clickhouse: ClickhouseProcess;
 let chPort: number;
 let chConfig: string;
 let client: ClickHouseClient;
 let redisUrl: string;
 let producer: EvalProducer;
 let queue: Queue;
-
-async function startClickhouse(): Promise<void> {
-  clickhouse = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/assay.ts', 'clickhouse', '--config', chConfig],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  await eventually(
-    async () => ((await fetch(`http://127.0.0.1:${chPort}/ping`)).ok ? true : undefined),
-    60_000,
-  );
-}
-
-async function stopClickhouse(): Promise<void> {
-  const child = clickhouse;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 beforeAll(async () => {
   const redis = await startTestRedis();
@@ -77,8 +55,9 @@ beforeAll(async () => {
     chConfig,
     `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  password: ${PASSWORD}\n  embedded:\n    port: ${chPort}\n`,
   );
-  await startClickhouse();
-  stops.push(() => stopClickhouse());
+  clickhouse = new ClickhouseProcess(chConfig, chPort);
+  await clickhouse.start();
+  stops.push(() => clickhouse.stop());
   client = createClickhouseClient(parseConfig({ clickhouse: { password: PASSWORD } }).clickhouse, chUrl());
   stops.push(() => client.close());
   await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
@@ -203,13 +182,13 @@ describe('no lost evaluations', () => {
     try {
       const calls = callsOf(400, 'outage');
       await insertCalls(client, DB, calls);
-      await stopClickhouse();
+      await clickhouse.stop();
       const downAt = Date.now();
       producer.enqueue(jobsFor(calls));
       await new Promise((r) => setTimeout(r, Number(process.env['OUTAGE_MS'] ?? 30_000)));
       // Jobs kept retrying through the outage; none was given up.
       expect((await queue.getJobCounts('failed'))['failed']).toBe(0);
-      await startClickhouse();
+      await clickhouse.start();
       const upAt = Date.now();
       await eventually(
         async () => ((await verdictsFor('outage')) === calls.length ? true : undefined),
