@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDatasets, type Item, type Split } from './dataset.ts';
+import { loadDatasets, type Split } from './dataset.ts';
 import { languageIdTable } from './language-id-bench.ts';
 import { cascadeFigures, checkMetrics, isGood, scoreItem, TARGETS, type ScoredItem } from './score.ts';
 
@@ -108,9 +108,4 @@ if (split === 'test') {
   const dir = join(import.meta.dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'quality.md'), text);
-}
-
-/** Items of one split (exported for the table tests that read real examples). */
-export function itemsOf(s: Split): Item[] {
-  return [...datasets.values()].flat().filter((i) => i.split === s);
 }

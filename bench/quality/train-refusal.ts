@@ -82,7 +82,7 @@ function train(data: readonly Example[], epochs: number, rate: number, l2: numbe
 }
 
 /** Macro F1 of "full refusal" vs "compliance" (partial left out: the labels disagree on it) and accuracy. */
-export function evaluate(model: RefusalModel, data: readonly Example[]): { f1: number; ffr: number } {
+function evaluate(model: RefusalModel, data: readonly Example[]): { f1: number; ffr: number } {
   let tp = 0,
     fp = 0,
     fn = 0,

@@ -72,7 +72,7 @@ const TRANSLATION =
   /translat|übersetz|tradu[cizé]|tłumacz|vertaal|översätt|oversæt|oversett|käännä|перев[её]д|переклад|翻译|翻譯|翻訳|번역|ترجم|תרגמ|अनुवाद|çevir|dịch/i;
 
 /** The prose of a text: no code, quotes, JSON, URLs, addresses, digits or punctuation. */
-export function prose(text: string, chars: number): string {
+function prose(text: string, chars: number): string {
   let t = withoutCode(text.slice(0, Math.min(RAW_CHARS, chars * RAW_PER_SAMPLE_CHAR)));
   if (t.includes('>')) t = t.replace(BLOCKQUOTE, ' ');
   t = t.replace(QUOTED, ' ');

@@ -38,8 +38,6 @@ export interface CheckResult {
 export interface CheckDeps {
   /** Learned answer-length bounds for a route from its history (chars), or null when too little history. */
   routeLengthStats?: (route: string) => { p01: number; p99: number; n: number } | null;
-  /** Language identification (loaded once at start: `loadLanguageIdentifier`); language_match is off without it. */
-  languageId?: LanguageIdentifier;
 }
 
 /** A language guess: ISO 639-1/3 code as the identifier names it, and its probability. */
