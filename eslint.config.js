@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const STAGES = ['collector', 'intake', 'evaluators', 'alerts', 'storage', 'dashboards', 'instrument'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'dist/', '**/*.js', '**/*.mjs', 'collector/otlp/proto/'] },
   js.configs.recommended,
@@ -78,6 +80,11 @@ export default tseslint.config(
               message:
                 'A stage never imports cli/: take your own config section and injected dependencies instead.',
             },
+            // Another stage is reached only through its public interface, its index.ts.
+            ...STAGES.map((stage) => ({
+              group: [`**/${stage}/**`, `!**/${stage}/index.ts`],
+              message: `Another stage's internals: import ${stage}/index.ts (its public interface), core/, or have cli/ inject it.`,
+            })),
           ],
         },
       ],

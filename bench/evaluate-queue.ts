@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     log_level: 'silent',
     redis: { url: redis.url, prefix: PREFIX },
     clickhouse: { url: ch.url, database: DB, password: ch.admin.password },
-    sampling: { worker: { concurrency: CONCURRENCY } },
+    worker: { concurrency: CONCURRENCY },
   };
   const config = parseConfig(input);
   const client = createClickhouseClient(config.clickhouse, ch.url);
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const calls = Array.from({ length: total }, (_, i) => makeCall(i, 'bench'));
   await insertCalls(client, DB, calls);
   const jobs = jobsFor(calls);
-  const producer = await createEvalProducer({ redis: redis.url, prefix: PREFIX, logger: silentLogger });
+  const producer = await createEvalProducer({ redisUrl: redis.url, prefix: PREFIX, logger: silentLogger });
   const queue = new Queue(EVAL_QUEUE_NAME, { connection: { url: redis.url }, prefix: PREFIX });
   // Done = the call's verdict row is in ClickHouse (BullMQ's completed list is capped by
   // removeOnComplete, so it cannot be counted past 10000), plus jobs given up.

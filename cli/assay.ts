@@ -139,7 +139,9 @@ program
 
 function setup(): { config: AssayConfig; logger: Logger } {
   const config = loadConfig(program.opts<{ config?: string }>().config);
-  return { config, logger: createLogger(config.log_level) };
+  const logger = createLogger(config.log_level);
+  for (const message of config.deprecations) logger.warn({ deprecated: true }, message);
+  return { config, logger };
 }
 
 function resolveDataDir(config: AssayConfig): string {

@@ -6,7 +6,8 @@ import { collectorConfigSchema } from '../collector/config.ts';
 import { EnvExpansionError, expandEnv } from '../core/env-expand.ts';
 import { opsConfigSchema } from '../core/ops-config.ts';
 import { redisConfigSchema } from '../core/redis-config.ts';
-import { samplingConfigSchema, evaluatorsConfigSchema, judgesConfigSchema } from '../evaluators/config.ts';
+import { evaluatorsConfigSchema, judgesConfigSchema, workerConfigSchema } from '../evaluators/config.ts';
+import { samplingConfigSchema } from '../intake/sampling/config.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 
 export { redisConfigSchema };
@@ -25,6 +26,7 @@ export const configSchema = z
     clickhouse: clickhouseConfigSchema.prefault({}),
     redis: redisConfigSchema.prefault({}),
     sampling: samplingConfigSchema.prefault({}),
+    worker: workerConfigSchema.prefault({}),
     evaluators: evaluatorsConfigSchema.prefault({}),
     judges: judgesConfigSchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
@@ -33,7 +35,8 @@ export const configSchema = z
   })
   .strict();
 
-export type AssayConfig = z.output<typeof configSchema>;
+/** The validated config, with the deprecated keys it was given (each a sentence to log at start). */
+export type AssayConfig = z.output<typeof configSchema> & { readonly deprecations: readonly string[] };
 export type AssayConfigInput = z.input<typeof configSchema>;
 
 /** Raised when the config file is missing, unreadable or invalid; the message names each bad key. */
@@ -41,10 +44,46 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Keys that moved, read from their old place for one release: `[old path, new path]`. The
+ * document is rewritten before validation, so the schema knows only the new place.
+ */
+const MOVED_KEYS: ReadonlyArray<readonly [from: readonly string[], to: readonly string[]]> = [
+  [['sampling', 'worker'], ['worker']],
+];
+
+type Doc = Record<string, unknown>;
+const isDoc = (v: unknown): v is Doc => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Moves every deprecated key to its new place; both places set is an error naming them. */
+function moveDeprecatedKeys(input: unknown, source: string): { doc: unknown; deprecations: string[] } {
+  const deprecations: string[] = [];
+  if (!isDoc(input)) return { doc: input, deprecations };
+  const doc: Doc = structuredClone(input);
+  for (const [from, to] of MOVED_KEYS) {
+    const parent = from.slice(0, -1).reduce<unknown>((d, k) => (isDoc(d) ? d[k] : undefined), doc);
+    const key = from.at(-1) as string;
+    if (!isDoc(parent) || parent[key] === undefined) continue;
+    const target = to.slice(0, -1).reduce<Doc>((d, k) => (isDoc(d[k]) ? d[k] : (d[k] = {})), doc);
+    const newKey = to.at(-1) as string;
+    if (target[newKey] !== undefined)
+      throw new ConfigError(
+        `invalid ${source}:\n  ${from.join('.')}: deprecated and ${to.join('.')} is set too; keep only ${to.join('.')}`,
+      );
+    target[newKey] = parent[key];
+    delete parent[key];
+    deprecations.push(
+      `${from.join('.')} is deprecated and will stop being read in the next release: move it to ${to.join('.')}`,
+    );
+  }
+  return { doc, deprecations };
+}
+
 /** Validates a parsed config object; the error lists every bad key by its dotted path. */
 export function parseConfig(input: unknown, source = 'config'): AssayConfig {
-  const result = configSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
+  const { doc, deprecations } = moveDeprecatedKeys(input ?? {}, source);
+  const result = configSchema.safeParse(doc);
+  if (result.success) return { ...result.data, deprecations };
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.length ? issue.path.join('.') : '(root)';
     return `  ${path}: ${issue.message}`;

@@ -2,7 +2,6 @@ import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AssayConfig } from './config.ts';
 import type { Logger } from '../core/logger.ts';
-import type { RedisTarget } from '../core/redis-client.ts';
 import { startRedisServer } from '../core/redis-process.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { clientPassword } from '../storage/embedded/credentials.ts';
@@ -16,8 +15,8 @@ export interface Runtime {
   dataDir: string;
   clickhouse: ClickHouseClient;
   clickhouseUrl: string;
-  /** The queue's Redis (`redis.url`, `redis.cluster`, or the child's URL); set when configured or a role needs it. */
-  redis?: RedisTarget;
+  /** Set when a role that needs Redis asked for it. */
+  redisUrl?: string;
   /**
    * False while the supervised `redis-server` child is down and being restarted (always true
    * with `redis.url`: an external server's health is its clients' business). `/healthz` reads it.
@@ -72,18 +71,17 @@ export async function openRuntime(
       });
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
-    let redis: RedisTarget | undefined =
-      config.redis.url !== undefined || config.redis.cluster !== undefined ? config.redis : undefined;
+    let redisUrl = config.redis.url;
     let healthy = (): boolean => true;
-    if (opts.needRedis && !redis) {
-      const child = await startRedisServer({
+    if (opts.needRedis && !redisUrl) {
+      const redis = await startRedisServer({
         dataDir: join(dataDir, 'redis'),
         port: config.redis.port,
         logger,
       });
-      stops.push(() => child.shutdown());
-      redis = child.url;
-      healthy = () => child.healthy();
+      stops.push(() => redis.shutdown());
+      redisUrl = redis.url;
+      healthy = () => redis.healthy();
     }
     let closed: Promise<void> | undefined;
     return {
@@ -92,7 +90,7 @@ export async function openRuntime(
       dataDir,
       clickhouse,
       clickhouseUrl,
-      redis,
+      redisUrl,
       healthy,
       now: opts.now ?? Date.now,
       shutdown: () => (closed ??= runInReverse(stops, logger)),

@@ -15,7 +15,7 @@ export const evalBackoff = (attemptsMade: number): number =>
 /**
  * Options of every evaluation job. A failed attempt (call row not yet readable, ClickHouse or
  * the score writer unavailable) is retried with capped exponential backoff; the bound is a time,
- * `sampling.worker.retry_for`, enforced by the processor, so `attempts` only has to be out of
+ * `worker.retry_for`, enforced by the processor, so `attempts` only has to be out of
  * reach. Finished jobs are kept a while (so a late duplicate add of the same call is still
  * recognised by its id) but bounded, because BullMQ keeps them forever by default.
  */

@@ -5,7 +5,6 @@ import { counter } from '../core/metrics.ts';
 import { backoffDelay, sleep } from '../core/retry.ts';
 import { DEPTH_STATES, EVAL_JOB_OPTIONS, queueDepthGauge } from '../core/eval-queue-options.ts';
 import { assertNoEviction, classifyRedisError, connectRedis } from '../core/queue-redis.ts';
-import type { RedisTarget } from '../core/redis-client.ts';
 
 export { assertNoEviction } from '../core/queue-redis.ts';
 
@@ -19,8 +18,7 @@ export interface EvalProducer {
 }
 
 export interface EvalProducerOptions {
-  /** The queue's Redis: a URL, or the `redis` section (one server or a cluster). */
-  redis: RedisTarget;
+  redisUrl: string;
   /** BullMQ key prefix (`redis.prefix`); `{assay}` on Redis Cluster. */
   prefix: string;
   logger: Logger;
@@ -46,7 +44,7 @@ const ATTEMPTS = 3;
  * timer, so deciding never touches Redis.
  */
 export async function createEvalProducer(opts: EvalProducerOptions): Promise<EvalProducer> {
-  const redis = await connectRedis(opts.redis, 'producer');
+  const redis = await connectRedis(opts.redisUrl, 'producer');
   try {
     await assertNoEviction(redis);
   } catch (err) {

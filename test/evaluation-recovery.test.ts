@@ -61,7 +61,7 @@ beforeAll(async () => {
   client = createClickhouseClient(parseConfig({ clickhouse: { password: PASSWORD } }).clickhouse, chUrl());
   stops.push(() => client.close());
   await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
-  producer = await createEvalProducer({ redis: redisUrl, prefix: PREFIX, logger: silentLogger });
+  producer = await createEvalProducer({ redisUrl, prefix: PREFIX, logger: silentLogger });
   stops.push(() => producer.shutdown());
   queue = new Queue(EVAL_QUEUE_NAME, { connection: { url: redisUrl }, prefix: PREFIX });
   stops.push(() => queue.close());
@@ -74,12 +74,12 @@ afterAll(async () => {
 
 const chUrl = (): string => `http://127.0.0.1:${chPort}`;
 
-function workerConfig(over: AssayConfigInput['sampling'] = {}) {
+function workerConfig(over: AssayConfigInput['worker'] = {}) {
   return parseConfig({
     data_dir: dir,
     redis: { url: redisUrl, prefix: PREFIX },
     clickhouse: { url: chUrl(), database: DB, password: PASSWORD },
-    sampling: { ...over, worker: { flush_interval: '50ms', concurrency: 50, ...over.worker } },
+    worker: { flush_interval: '50ms', concurrency: 50, ...over },
     judges: {
       endpoints: [
         {
@@ -112,7 +112,7 @@ async function startWorker(
     config,
     clickhouse: client,
     database: DB,
-    redis: redisUrl,
+    redisUrl,
     logger: silentLogger,
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges,
@@ -178,7 +178,7 @@ beforeAll(async () => {
 
 describe('no lost evaluations', () => {
   it('ClickHouse down for 30 s: every queued call gets its verdict afterwards', async () => {
-    const worker = await startWorker(workerConfig({ worker: { reconcile: { enabled: false } } }));
+    const worker = await startWorker(workerConfig({ reconcile: { enabled: false } }));
     try {
       const calls = callsOf(400, 'outage');
       await insertCalls(client, DB, calls);
@@ -210,7 +210,7 @@ describe('no lost evaluations', () => {
       retried: await metric('assay_eval_reconciled_total', { action: 'retried' }),
     };
     const worker = await startWorker(
-      workerConfig({ worker: { reconcile: { interval: '1s', after: '5s', lookback: '1h' } } }),
+      workerConfig({ reconcile: { interval: '1s', after: '5s', lookback: '1h' } }),
     );
     try {
       // A job given up for good before its call was readable (one attempt only).
@@ -240,7 +240,7 @@ describe('no lost evaluations', () => {
 
   it('a job whose data is not JSON is failed as unrecoverable and counted, not left active', async () => {
     const before = await metric('assay_jobs_failed_total', { reason: 'bad_payload' });
-    const worker = await startWorker(workerConfig({ worker: { reconcile: { enabled: false } } }));
+    const worker = await startWorker(workerConfig({ reconcile: { enabled: false } }));
     const redis = new Redis(redisUrl);
     try {
       // Delayed a moment, so its data can be broken before a worker fetches it.
@@ -270,7 +270,7 @@ describe('no lost evaluations', () => {
     await insertCalls(client, DB, calls);
     judge.stormUntil = Date.now() + 30_000;
     judge.throttled = 0;
-    const worker = await startWorker(workerConfig({ worker: { reconcile: { enabled: false } } }), true);
+    const worker = await startWorker(workerConfig({ reconcile: { enabled: false } }), true);
     try {
       producer.enqueue(jobsFor(calls).map((j) => ({ ...j, judge: true, judge_probability: 1 })));
       await eventually(

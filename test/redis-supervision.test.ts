@@ -53,7 +53,7 @@ async function startAssay(name: string, database: string): Promise<Instance> {
       `clickhouse:\n  url: ${backends.clickhouseUrl}\n  password: ${backends.clickhousePassword}\n  database: ${database}`,
       `  writer:\n    flush_interval: 100ms`,
       `redis:\n  port: ${redisPort}`,
-      'sampling:\n  worker:\n    flush_interval: 100ms',
+      'worker:\n  flush_interval: 100ms',
     ].join('\n'),
   );
   const child = spawn(

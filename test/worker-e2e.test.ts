@@ -46,7 +46,7 @@ beforeAll(async () => {
     data_dir: dir,
     redis: { url: redis.url, prefix: PREFIX },
     clickhouse: { url: ch.url, database: DB, password: ch.admin.password },
-    sampling: { worker: { flush_interval: '50ms', concurrency: 20 } },
+    worker: { flush_interval: '50ms', concurrency: 20 },
   });
   client = createClickhouseClient(config.clickhouse, ch.url);
   stops.push(() => client.close());
@@ -55,14 +55,14 @@ beforeAll(async () => {
     config,
     clickhouse: client,
     database: DB,
-    redis: redis.url,
+    redisUrl: redis.url,
     logger: silentLogger,
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges: null,
     spoolDir: join(dir, 'spool'),
   });
   stops.push(() => worker.shutdown());
-  producer = await createEvalProducer({ redis: redis.url, prefix: PREFIX, logger: silentLogger });
+  producer = await createEvalProducer({ redisUrl: redis.url, prefix: PREFIX, logger: silentLogger });
   stops.push(() => producer.shutdown());
   queue = new Queue(EVAL_QUEUE_NAME, { connection: { url: redis.url }, prefix: PREFIX });
   stops.push(() => queue.close());

@@ -46,7 +46,7 @@ beforeAll(async () => {
     clickhouse: { url: ch.url, database: DB, password: ch.admin.password },
     // Short locks so the killed worker's jobs are recovered within seconds; slow flushes so
     // many jobs sit between "scored" and "written" when the kill lands.
-    sampling: { worker: { concurrency: 100, flush_interval: '400ms', lock_duration: '3s' } },
+    worker: { concurrency: 100, flush_interval: '400ms', lock_duration: '3s' },
   } as const;
   workerConfig = input;
   const config = parseConfig(input);
@@ -55,7 +55,7 @@ beforeAll(async () => {
   await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
   const calls = Array.from({ length: N }, (_, i) => makeCall(i, 'kill'));
   await insertCalls(client, DB, calls);
-  const producer = await createEvalProducer({ redis: redis.url, prefix: PREFIX, logger: silentLogger });
+  const producer = await createEvalProducer({ redisUrl: redis.url, prefix: PREFIX, logger: silentLogger });
   producer.enqueue(jobsFor(calls));
   await producer.shutdown();
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
-import { BatchWriter } from '../../storage/writer.ts';
+import { BatchWriter } from '../../storage/index.ts';
 import { dropStoredDuplicates } from './dedupe.ts';
 import type { ScoreRow, VerdictRow } from './rows.ts';
 

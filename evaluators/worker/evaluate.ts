@@ -1,4 +1,4 @@
-import { inSample } from '../../intake/sampling/hash.ts';
+import { inSample } from '../../core/sample-hash.ts';
 import type { EvalJob } from '../../core/eval-job.ts';
 import type { CheckInput, CheckPlan } from '../checks/index.ts';
 import type { JudgeOutcome, JudgePlan } from '../judges/index.ts';

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { RedisConfig } from '../../core/redis-config.ts';
-import type { SamplingConfig } from '../config.ts';
+import type { WorkerConfig } from './config.ts';
 import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CheckDeps, CheckPlan } from '../checks/index.ts';
@@ -13,7 +13,6 @@ import {
   queueDepthGauge,
 } from '../../core/eval-queue-options.ts';
 import { assertNoEviction, connectRedis } from '../../core/queue-redis.ts';
-import type { RedisTarget } from '../../core/redis-client.ts';
 import { createScoreWriters } from '../scores/writer.ts';
 import { createCallLoader } from './call-loader.ts';
 import { EvalWorker } from './eval-worker.ts';
@@ -24,12 +23,11 @@ import { createProcessor } from './processor.ts';
 import { startReconciler } from './reconciler.ts';
 
 export interface EvaluationWorkerDeps {
-  /** Only the sections the worker reads: its settings (`sampling.worker`) and the queue's Redis prefix. */
-  config: { sampling: Pick<SamplingConfig, 'worker'>; redis: Pick<RedisConfig, 'prefix'> };
+  /** Only the sections the worker reads: its own (`worker`) and the queue's Redis prefix. */
+  config: { worker: WorkerConfig; redis: Pick<RedisConfig, 'prefix'> };
   clickhouse: ClickHouseClient;
   database: string;
-  /** The queue's Redis: a URL, or the `redis` section (one server or a cluster). */
-  redis: RedisTarget;
+  redisUrl: string;
   logger: Logger;
   /** The cheap-check plan, or a factory given the worker's `CheckDeps` (learned answer-length stats). */
   checks: CheckPlan | ((deps: CheckDeps) => CheckPlan);
@@ -41,7 +39,7 @@ export interface EvaluationWorkerDeps {
 export interface EvaluationWorker {
   /**
    * Stops taking jobs, waits for the active ones up to `deadlineMs` (default
-   * `sampling.worker.shutdown_timeout`), then force-closes — jobs cut off are recovered as
+   * `worker.shutdown_timeout`), then force-closes — jobs cut off are recovered as
    * stalled by another worker — and flushes the score writers. Idempotent.
    */
   shutdown(deadlineMs?: number): Promise<void>;
@@ -53,8 +51,8 @@ export interface EvaluationWorker {
  * idempotently. Fails at start with a clear error when Redis may evict keys.
  */
 export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promise<EvaluationWorker> {
-  const wc = deps.config.sampling.worker;
-  const redis = await connectRedis(deps.redis, 'worker');
+  const wc = deps.config.worker;
+  const redis = await connectRedis(deps.redisUrl, 'worker');
   try {
     await assertNoEviction(redis);
   } catch (err) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_CALL_DETAILS, type LlmCall } from '../../core/llm-call.ts';
 import { registry } from '../../core/metrics.ts';
 import { samplingConfigSchema, type SamplingConfig } from './config.ts';
-import { unitHash } from './hash.ts';
+import { unitHash } from '../../core/sample-hash.ts';
 import { createSampler, type SamplingDecision } from './index.ts';
 
 function call(over: Partial<LlmCall> = {}): LlmCall {
@@ -59,7 +59,6 @@ describe('sampling config', () => {
       judge_rate: 0.02,
       strata: [],
     });
-    expect(c.worker.concurrency).toBe(200);
   });
   it('rejects a rate outside [0, 1] and unknown keys', () => {
     expect(() => cfg({ rate: 1.5 })).toThrow();

@@ -2,7 +2,7 @@ import type { LlmCall } from '../../core/llm-call.ts';
 import { counter } from '../../core/metrics.ts';
 import { matches, type Dimensions } from '../../core/selector.ts';
 import type { SamplingConfig, SamplingStratum } from './config.ts';
-import { JUDGE_SALT, inSample } from './hash.ts';
+import { JUDGE_SALT, inSample } from '../../core/sample-hash.ts';
 
 export type { SamplingConfig } from './config.ts';
 

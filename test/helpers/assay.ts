@@ -42,8 +42,7 @@ export async function startTestAssay(overrides: AssayConfigInput = {}): Promise<
       writer: { flush_interval: '100ms', ...overrides.clickhouse?.writer },
     },
   });
-  const needRedis = overrides.redis?.url !== undefined || overrides.redis?.cluster !== undefined;
-  const rt = await openRuntime(config, silentLogger, { needRedis });
+  const rt = await openRuntime(config, silentLogger, { needRedis: overrides.redis?.url !== undefined });
   const collector = await startCollector(rt);
   return {
     rt,
