@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.ts';
 import type { Logger } from '../core/logger.ts';
 import { counter, gauge } from '../core/metrics.ts';
 import { sleep, type BackoffOptions } from '../core/retry.ts';
@@ -16,7 +16,7 @@ import { createRedisStateStore, type StateStore } from './state-store.ts';
 export interface AlerterDeps {
   config: AlerterConfig;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** The clock windows are computed with (the demo runs a faster virtual one). Default Date.now. */
   now?: () => number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../core/redis-client.ts';
 import type { AlertState } from './state.ts';
 
 /** Persists alert states so a restarted (or another) alerter resumes mid-incident. */
@@ -21,7 +21,7 @@ export function createMemoryStateStore(): StateStore & { data: Map<string, Alert
 }
 
 /** One Redis hash, field = fingerprint, value = the state as JSON; written in one MULTI per tick. */
-export function createRedisStateStore(redis: Redis, key: string): StateStore {
+export function createRedisStateStore(redis: RedisClient, key: string): StateStore {
   return {
     load: async () => {
       const raw = await redis.hgetall(key);

@@ -8,13 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Queue } from 'bullmq';
 import { createSampler } from '../intake/sampling/index.ts';
 import { samplingConfigSchema } from '../intake/sampling/config.ts';
 import { parseConfig } from '../cli/config.ts';
 import { EVAL_QUEUE_NAME } from '../core/eval-job.ts';
 import { silentLogger } from '../core/logger.ts';
-import { createEvalProducer } from '../intake/producer.ts';
+import { createEvalProducer, type EvalProducer } from '../intake/producer.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';
@@ -26,6 +27,8 @@ const BACKLOG = Number(process.env['BENCH_BACKLOG'] ?? 20_000);
 const RATE = Number(process.env['BENCH_RATE'] ?? 300);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 200);
+const SCALE_JOBS = Number(process.env['BENCH_SCALE_JOBS'] ?? 10_000);
+const SCALE_WORKERS = (process.env['BENCH_WORKERS'] ?? '1,2,3').split(',').map(Number);
 const DB = 'assay_bench_eval';
 const PREFIX = 'bench';
 
@@ -56,6 +59,33 @@ function startWorker(config: unknown): Promise<ChildProcess> {
   });
 }
 
+/**
+ * Scale-out: a backlog of `SCALE_JOBS` fresh jobs drained by `workers` worker processes started
+ * together on the same queue; jobs/s from their start to the last verdict, and their CPU.
+ */
+async function drainWith(
+  workers: number,
+  ctx: { input: unknown; client: ClickHouseClient; queue: Queue; producer: EvalProducer },
+): Promise<{ jobsPerSecond: number; cpuPer1000: number }> {
+  const verdicts = async (): Promise<number> => {
+    const rs = await ctx.client.query({ query: `SELECT count() AS n FROM ${DB}.call_verdicts`, format: 'JSONEachRow' });
+    return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+  };
+  const calls = Array.from({ length: SCALE_JOBS }, (_, i) => makeCall(i, `scale-${workers}`));
+  await insertCalls(ctx.client, DB, calls);
+  const before = await verdicts();
+  ctx.producer.enqueue(jobsFor(calls));
+  while ((await ctx.queue.getJobCounts('waiting'))['waiting'] !== SCALE_JOBS) await sleep(50);
+  const procs = await Promise.all(Array.from({ length: workers }, () => startWorker(ctx.input)));
+  const cpu0 = procs.map((p) => cpuSeconds(p.pid ?? 0));
+  const t0 = performance.now();
+  while ((await verdicts()) - before < SCALE_JOBS) await sleep(100);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.pid ?? 0) - (cpu0[i] ?? 0), 0);
+  await Promise.all(procs.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
+  return { jobsPerSecond: SCALE_JOBS / seconds, cpuPer1000: (cpu / SCALE_JOBS) * 1000 };
+}
+
 async function main(): Promise<void> {
   const decisions = samplerRate();
   const redis = await startTestRedis();
@@ -79,7 +109,7 @@ async function main(): Promise<void> {
   const calls = Array.from({ length: total }, (_, i) => makeCall(i, 'bench'));
   await insertCalls(client, DB, calls);
   const jobs = jobsFor(calls);
-  const producer = await createEvalProducer({ redisUrl: redis.url, prefix: PREFIX, logger: silentLogger });
+  const producer = await createEvalProducer({ redis: redis.url, prefix: PREFIX, logger: silentLogger });
   const queue = new Queue(EVAL_QUEUE_NAME, { connection: { url: redis.url }, prefix: PREFIX });
   // Done = the call's verdict row is in ClickHouse (BullMQ's completed list is capped by
   // removeOnComplete, so it cannot be counted past 10000), plus jobs given up.
@@ -129,6 +159,9 @@ async function main(): Promise<void> {
 
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('exit', r));
+  // 3. Scale-out: the same kind of backlog, drained by 1, 2, 3 worker processes.
+  const scale: Array<[number, { jobsPerSecond: number; cpuPer1000: number }]> = [];
+  for (const w of SCALE_WORKERS) scale.push([w, await drainWith(w, { input, client, queue, producer })]);
   await producer.shutdown();
   await queue.close();
   await client.close();
@@ -151,6 +184,10 @@ async function main(): Promise<void> {
     ['worker peak RSS (MiB)', rss.toFixed(0)],
     ['score rows written', String(n)],
     ['jobs failed', `${failedCount}${failed[0] ? ` (e.g. ${failed[0].failedReason})` : ''}`],
+    ...scale.map(([w, r]): [string, string] => [
+      `${SCALE_JOBS} jobs drained by ${w} worker process${w > 1 ? 'es' : ''} (jobs/s; ÷ first; worker CPU-s per 1000)`,
+      `${r.jobsPerSecond.toFixed(0)}; ${(r.jobsPerSecond / (scale[0]?.[1].jobsPerSecond ?? 1)).toFixed(2)}; ${r.cpuPer1000.toFixed(2)}`,
+    ]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AssayConfig } from './config.ts';
 import type { Logger } from '../core/logger.ts';
+import type { RedisTarget } from '../core/redis-client.ts';
 import { startRedisServer } from '../core/redis-process.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { clientPassword } from '../storage/embedded/credentials.ts';
@@ -15,8 +16,8 @@ export interface Runtime {
   dataDir: string;
   clickhouse: ClickHouseClient;
   clickhouseUrl: string;
-  /** Set when a role that needs Redis asked for it. */
-  redisUrl?: string;
+  /** The queue's Redis (`redis.url`, `redis.cluster`, or the child's URL); set when configured or a role needs it. */
+  redis?: RedisTarget;
   /**
    * False while the supervised `redis-server` child is down and being restarted (always true
    * with `redis.url`: an external server's health is its clients' business). `/healthz` reads it.
@@ -71,17 +72,18 @@ export async function openRuntime(
       });
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
-    let redisUrl = config.redis.url;
+    let redis: RedisTarget | undefined =
+      config.redis.url !== undefined || config.redis.cluster !== undefined ? config.redis : undefined;
     let healthy = (): boolean => true;
-    if (opts.needRedis && !redisUrl) {
-      const redis = await startRedisServer({
+    if (opts.needRedis && !redis) {
+      const child = await startRedisServer({
         dataDir: join(dataDir, 'redis'),
         port: config.redis.port,
         logger,
       });
-      stops.push(() => redis.shutdown());
-      redisUrl = redis.url;
-      healthy = () => redis.healthy();
+      stops.push(() => child.shutdown());
+      redis = child.url;
+      healthy = () => child.healthy();
     }
     let closed: Promise<void> | undefined;
     return {
@@ -90,7 +92,7 @@ export async function openRuntime(
       dataDir,
       clickhouse,
       clickhouseUrl,
-      redisUrl,
+      redis,
       healthy,
       now: opts.now ?? Date.now,
       shutdown: () => (closed ??= runInReverse(stops, logger)),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.ts';
 
 /** Extends the lock only if we still hold it (compare token, then PEXPIRE) — atomic in Lua. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -12,7 +12,7 @@ export interface LeaderLock {
   release(): Promise<void>;
 }
 
-export function createLeaderLock(redis: Redis, key: string, ttlMs: number): LeaderLock {
+export function createLeaderLock(redis: RedisClient, key: string, ttlMs: number): LeaderLock {
   const token = randomUUID();
   let held = false;
   return {

@@ -26,7 +26,7 @@ describe('evaluation intake', () => {
   it('queues the written calls it sampled, with their decisions, once', async () => {
     const { queued, producer } = fakeProducer();
     const intake = await createEvaluationIntake({
-      redisUrl: 'unused',
+      redis: 'unused',
       prefix: 'p',
       sampling: samplingConfigSchema.parse({ rate: 1 }),
       judgeProbability: () => 0.5,
@@ -46,7 +46,7 @@ describe('evaluation intake', () => {
   it('keeps at most maxPending decisions: the oldest goes first, and the drop is counted', async () => {
     const { queued, producer } = fakeProducer();
     const intake = await createEvaluationIntake({
-      redisUrl: 'unused',
+      redis: 'unused',
       prefix: 'p',
       sampling: samplingConfigSchema.parse({ rate: 1, judge_rate: 1 }),
       judgeProbability: () => 1,

@@ -7,6 +7,7 @@
 import type { Dimensions } from '../core/selector.ts';
 import { callKey, type LlmCall } from '../core/llm-call.ts';
 import type { Logger } from '../core/logger.ts';
+import type { RedisTarget } from '../core/redis-client.ts';
 import { counter } from '../core/metrics.ts';
 import { jobFromCall } from './eval-jobs.ts';
 import { createEvalProducer, type EvalProducer } from './producer.ts';
@@ -23,7 +24,8 @@ export interface EvaluationIntake {
 }
 
 export interface EvaluationIntakeDeps {
-  redisUrl: string;
+  /** The queue's Redis: a URL, or the `redis` section (one server or a cluster). */
+  redis: RedisTarget;
   /** BullMQ key prefix (`redis.prefix`). */
   prefix: string;
   sampling: SamplingConfig;
@@ -36,7 +38,7 @@ export interface EvaluationIntakeDeps {
    */
   maxPending: number;
   logger: Logger;
-  /** The queue producer; default: one connected to `redisUrl` (tests inject an in-memory one). */
+  /** The queue producer; default: one connected to `redis` (tests inject an in-memory one). */
   producer?: EvalProducer;
 }
 
@@ -49,7 +51,7 @@ const droppedDecisions = counter({
 export async function createEvaluationIntake(deps: EvaluationIntakeDeps): Promise<EvaluationIntake> {
   const producer: EvalProducer =
     deps.producer ??
-    (await createEvalProducer({ redisUrl: deps.redisUrl, prefix: deps.prefix, logger: deps.logger }));
+    (await createEvalProducer({ redis: deps.redis, prefix: deps.prefix, logger: deps.logger }));
   const sampler = createSampler(deps.sampling, {
     queueDepth: () => producer.depth(),
     judgeProbability: deps.judgeProbability,

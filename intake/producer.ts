@@ -5,6 +5,7 @@ import { counter } from '../core/metrics.ts';
 import { backoffDelay, sleep } from '../core/retry.ts';
 import { DEPTH_STATES, EVAL_JOB_OPTIONS, queueDepthGauge } from '../core/eval-queue-options.ts';
 import { assertNoEviction, classifyRedisError, connectRedis } from '../core/queue-redis.ts';
+import type { RedisTarget } from '../core/redis-client.ts';
 
 export { assertNoEviction } from '../core/queue-redis.ts';
 
@@ -18,7 +19,8 @@ export interface EvalProducer {
 }
 
 export interface EvalProducerOptions {
-  redisUrl: string;
+  /** The queue's Redis: a URL, or the `redis` section (one server or a cluster). */
+  redis: RedisTarget;
   /** BullMQ key prefix (`redis.prefix`); `{assay}` on Redis Cluster. */
   prefix: string;
   logger: Logger;
@@ -44,7 +46,7 @@ const ATTEMPTS = 3;
  * timer, so deciding never touches Redis.
  */
 export async function createEvalProducer(opts: EvalProducerOptions): Promise<EvalProducer> {
-  const redis = await connectRedis(opts.redisUrl, 'producer');
+  const redis = await connectRedis(opts.redis, 'producer');
   try {
     await assertNoEviction(redis);
   } catch (err) {

@@ -61,7 +61,7 @@ beforeAll(async () => {
   client = createClickhouseClient(parseConfig({ clickhouse: { password: PASSWORD } }).clickhouse, chUrl());
   stops.push(() => client.close());
   await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
-  producer = await createEvalProducer({ redisUrl, prefix: PREFIX, logger: silentLogger });
+  producer = await createEvalProducer({ redis: redisUrl, prefix: PREFIX, logger: silentLogger });
   stops.push(() => producer.shutdown());
   queue = new Queue(EVAL_QUEUE_NAME, { connection: { url: redisUrl }, prefix: PREFIX });
   stops.push(() => queue.close());
@@ -112,7 +112,7 @@ async function startWorker(
     config,
     clickhouse: client,
     database: DB,
-    redisUrl,
+    redis: redisUrl,
     logger: silentLogger,
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges,

@@ -55,14 +55,14 @@ beforeAll(async () => {
     config,
     clickhouse: client,
     database: DB,
-    redisUrl: redis.url,
+    redis: redis.url,
     logger: silentLogger,
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges: null,
     spoolDir: join(dir, 'spool'),
   });
   stops.push(() => worker.shutdown());
-  producer = await createEvalProducer({ redisUrl: redis.url, prefix: PREFIX, logger: silentLogger });
+  producer = await createEvalProducer({ redis: redis.url, prefix: PREFIX, logger: silentLogger });
   stops.push(() => producer.shutdown());
   queue = new Queue(EVAL_QUEUE_NAME, { connection: { url: redis.url }, prefix: PREFIX });
   stops.push(() => queue.close());

@@ -55,7 +55,7 @@ beforeAll(async () => {
   await migrate(client, { database: DB, ttlDays: 30, logger: silentLogger });
   const calls = Array.from({ length: N }, (_, i) => makeCall(i, 'kill'));
   await insertCalls(client, DB, calls);
-  const producer = await createEvalProducer({ redisUrl: redis.url, prefix: PREFIX, logger: silentLogger });
+  const producer = await createEvalProducer({ redis: redis.url, prefix: PREFIX, logger: silentLogger });
   producer.enqueue(jobsFor(calls));
   await producer.shutdown();
 });

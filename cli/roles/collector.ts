@@ -29,9 +29,9 @@ export interface CollectorRole extends Role {
 export async function startCollector(rt: Runtime): Promise<CollectorRole> {
   const { config, logger } = rt;
   // The hand-off to the evaluators: decide per call, queue what was written, shut down.
-  const intake: EvaluationIntake | undefined = rt.redisUrl
+  const intake: EvaluationIntake | undefined = rt.redis
     ? await createEvaluationIntake({
-        redisUrl: rt.redisUrl,
+        redis: rt.redis,
         prefix: config.redis.prefix,
         sampling: config.sampling,
         judgeProbability: judgeProbabilityFor(config.judges, config.sampling.judge_rate),

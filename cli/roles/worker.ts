@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { createRedisClient } from '../../core/redis-client.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
 import { createCheckPlan } from '../../evaluators/checks/index.ts';
 import {
@@ -15,8 +15,9 @@ import type { Role } from './role.ts';
 /** Scores sampled calls from the `assay-evaluations` queue: cheap checks, then judges. */
 export async function startWorker(rt: Runtime): Promise<Role> {
   const { config, logger } = rt;
-  if (!rt.redisUrl) throw new Error('the worker needs Redis (redis.url, or redis-server on PATH)');
-  const redis = new Redis(rt.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  if (!rt.redis)
+    throw new Error('the worker needs Redis (redis.url, redis.cluster, or redis-server on PATH)');
+  const redis = createRedisClient(rt.redis, { maxRetriesPerRequest: 3 });
   let judges: JudgeRunner | null = null;
   if (config.judges.endpoints.length > 0) {
     judges = createJudgeRunner(config.judges, {
@@ -30,7 +31,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
     config,
     clickhouse: rt.clickhouse,
     database: config.clickhouse.database,
-    redisUrl: rt.redisUrl,
+    redis: rt.redis,
     logger,
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis-client.ts';
 import { z } from 'zod';
 import type { JudgeCache, JudgeScore } from './types.ts';
 
@@ -47,7 +47,7 @@ const cachedScoreSchema = z.object({
  * The shared cache in Redis: one string per key with a TTL (`SET … PX`). An entry that does not
  * parse (written by an older version) counts as a miss.
  */
-export function createRedisJudgeCache(redis: Redis, prefix: string): JudgeCache {
+export function createRedisJudgeCache(redis: RedisClient, prefix: string): JudgeCache {
   const k = (key: string): string => `${prefix}:judge-cache:${key}`;
   return {
     get: async (key) => {

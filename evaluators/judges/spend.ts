@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis-client.ts';
 import type { SpendLedger } from './types.ts';
 
 const HOUR_MS = 3_600_000;
@@ -25,7 +25,7 @@ export function createMemorySpendLedger(now: () => number = Date.now): SpendLedg
  * USD on two keys that expire after two hours (the previous hour is kept only for inspection).
  */
 export function createRedisSpendLedger(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   now: () => number = Date.now,
 ): SpendLedger {

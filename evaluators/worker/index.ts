@@ -13,6 +13,7 @@ import {
   queueDepthGauge,
 } from '../../core/eval-queue-options.ts';
 import { assertNoEviction, connectRedis } from '../../core/queue-redis.ts';
+import type { RedisTarget } from '../../core/redis-client.ts';
 import { createScoreWriters } from '../scores/writer.ts';
 import { createCallLoader } from './call-loader.ts';
 import { EvalWorker } from './eval-worker.ts';
@@ -27,7 +28,8 @@ export interface EvaluationWorkerDeps {
   config: { worker: WorkerConfig; redis: Pick<RedisConfig, 'prefix'> };
   clickhouse: ClickHouseClient;
   database: string;
-  redisUrl: string;
+  /** The queue's Redis: a URL, or the `redis` section (one server or a cluster). */
+  redis: RedisTarget;
   logger: Logger;
   /** The cheap-check plan, or a factory given the worker's `CheckDeps` (learned answer-length stats). */
   checks: CheckPlan | ((deps: CheckDeps) => CheckPlan);
@@ -52,7 +54,7 @@ export interface EvaluationWorker {
  */
 export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promise<EvaluationWorker> {
   const wc = deps.config.worker;
-  const redis = await connectRedis(deps.redisUrl, 'worker');
+  const redis = await connectRedis(deps.redis, 'worker');
   try {
     await assertNoEviction(redis);
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../core/redis-client.ts';
 import type { ReconcileConfig } from './config.ts';
 import { EVAL_JOB_NAME, evalJobId, evalJobSchema, type EvalJob } from '../../core/eval-job.ts';
 import { createLeaderLock } from '../../core/leader-lock.ts';
@@ -12,7 +12,7 @@ export interface ReconcilerDeps {
   config: ReconcileConfig;
   clickhouse: ClickHouseClient;
   database: string;
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue;
   /** BullMQ key prefix; the leader lock lives under it. */
   prefix: string;

@@ -42,7 +42,8 @@ export async function startTestAssay(overrides: AssayConfigInput = {}): Promise<
       writer: { flush_interval: '100ms', ...overrides.clickhouse?.writer },
     },
   });
-  const rt = await openRuntime(config, silentLogger, { needRedis: overrides.redis?.url !== undefined });
+  const needRedis = overrides.redis?.url !== undefined || overrides.redis?.cluster !== undefined;
+  const rt = await openRuntime(config, silentLogger, { needRedis });
   const collector = await startCollector(rt);
   return {
     rt,

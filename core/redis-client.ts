@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from './redis-config.ts';
+
+/** A connection to one Redis server or to a Redis Cluster; Assay's Redis code takes either. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Where the queue's Redis is: a `redis://` / `rediss://` URL (the child `redis-server`, tests), or
+ * the connection part of the `redis` section (one server by `url`, or a `cluster` by seed nodes,
+ * with username, password and TLS).
+ */
+export type RedisTarget = string | Pick<RedisConfig, 'url' | 'cluster' | 'username' | 'password' | 'tls'>;
+
+/** What a role needs of its connection: fail fast (producers) or wait for Redis (BullMQ workers). */
+export interface RedisClientOptions {
+  /** ioredis `maxRetriesPerRequest`: null waits forever (BullMQ workers need it). */
+  maxRetriesPerRequest: number | null;
+  connectTimeout?: number;
+  lazyConnect?: boolean;
+}
+
+/**
+ * Creates (does not wait for) a client. A cluster is reached through its seed nodes; ioredis
+ * follows MOVED/ASK redirections and reloads the slot map after a failover, and its commands are
+ * retried on `CLUSTERDOWN` / `TRYAGAIN` while a replica is being promoted.
+ */
+export function createRedisClient(target: RedisTarget, opts: RedisClientOptions): RedisClient {
+  const t = typeof target === 'string' ? { url: target } : target;
+  const auth: RedisOptions = {
+    ...(t.username !== undefined ? { username: t.username } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
+  };
+  const tls = tlsOptions(t.tls);
+  const base: RedisOptions = {
+    ...auth,
+    ...(tls ? { tls } : {}),
+    maxRetriesPerRequest: opts.maxRetriesPerRequest,
+    enableReadyCheck: true,
+    ...(opts.connectTimeout !== undefined ? { connectTimeout: opts.connectTimeout } : {}),
+  };
+  if (t.cluster) {
+    const nodes = t.cluster.nodes.map((n) => {
+      const i = n.lastIndexOf(':');
+      return { host: n.slice(0, i), port: Number(n.slice(i + 1)) };
+    });
+    const clusterOpts: ClusterOptions = {
+      redisOptions: base,
+      lazyConnect: opts.lazyConnect ?? false,
+      enableReadyCheck: true,
+      // Cluster commands are retried on redirection and while a slot has no master; the
+      // per-request bound is the role's, as for one server.
+      maxRedirections: 16,
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      // With TLS, certificates name hosts, not the addresses nodes announce: keep the names.
+      ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    };
+    return new Cluster(nodes, clusterOpts);
+  }
+  if (t.url === undefined) throw new Error('redis: neither url nor cluster is set');
+  return new Redis(t.url, { ...base, lazyConnect: opts.lazyConnect ?? false });
+}
+
+/** A short name for logs and errors, without credentials. */
+export function describeRedisTarget(target: RedisTarget): string {
+  const t = typeof target === 'string' ? { url: target } : target;
+  if (t.cluster) return `Redis Cluster (${t.cluster.nodes.join(', ')})`;
+  return `Redis at ${(t.url ?? '').replace(/\/\/[^@/]*@/, '//***@')}`;
+}
+
+function tlsOptions(tls: RedisConfig['tls']): TlsOptions | undefined {
+  if (!tls?.enabled) return undefined;
+  return {
+    rejectUnauthorized: tls.reject_unauthorized,
+    ...(tls.ca_file !== undefined ? { ca: readFileSync(tls.ca_file) } : {}),
+    ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+  };
+}
