@@ -68,7 +68,10 @@ async function drainWith(
   ctx: { input: unknown; client: ClickHouseClient; queue: Queue; producer: EvalProducer },
 ): Promise<{ jobsPerSecond: number; cpuPer1000: number }> {
   const verdicts = async (): Promise<number> => {
-    const rs = await ctx.client.query({ query: `SELECT count() AS n FROM ${DB}.call_verdicts`, format: 'JSONEachRow' });
+    const rs = await ctx.client.query({
+      query: `SELECT count() AS n FROM ${DB}.call_verdicts`,
+      format: 'JSONEachRow',
+    });
     return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
   };
   const calls = Array.from({ length: SCALE_JOBS }, (_, i) => makeCall(i, `scale-${workers}`));
