@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import { normaliseFinishReason } from '../../collector/conventions/finish-reasons.ts';
 import { evaluatorsConfigSchema } from '../../evaluators/checks/config.ts';
-import { createCheckPlan, type CheckInput, type CheckResult } from '../../evaluators/checks/index.ts';
+import {
+  createCheckPlan,
+  isVerdict,
+  type CheckInput,
+  type CheckResult,
+} from '../../evaluators/checks/index.ts';
 import { promptOf, type Item, type Labels } from './dataset.ts';
 
 /** The label each check is scored against: which items are its positives and which its negatives. */
@@ -71,7 +76,8 @@ export function scoreItem(item: Item): ScoredItem {
   const input = inputOf(item);
   const verdicts = new Map<string, { verdict: Verdict; result: CheckResult | null }>();
   for (const check of plan.checksFor(input)) {
-    const result = check.evaluate(input);
+    const outcome = check.evaluate(input);
+    const result = isVerdict(outcome) ? outcome : null;
     const verdict: Verdict = !result
       ? 'n/a'
       : result.confidence < plan.minConfidence

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface FakeAnswer {
   content: string;
   finish_reason?: 'stop' | 'length' | 'content_filter' | 'tool_calls';
+  /** Tool calls of the answer (arguments as the model wrote them); the finish reason defaults to `tool_calls`. */
+  tool_calls?: Array<{ name: string; arguments: string }>;
   model?: string;
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -45,6 +47,13 @@ export async function startFakeOpenAi(
     const usage = { prompt_tokens: a.prompt_tokens ?? 42, completion_tokens: a.completion_tokens ?? 7 };
     const id = `chatcmpl-${requests.length}`;
     const created = Math.floor(Date.now() / 1000);
+    const toolCalls = a.tool_calls?.map((t, i) => ({
+      index: i,
+      id: `call_${requests.length}_${i}`,
+      type: 'function',
+      function: { name: t.name, arguments: t.arguments },
+    }));
+    const finish = a.finish_reason ?? (toolCalls?.length ? 'tool_calls' : 'stop');
     if (path.endsWith('/chat/completions') && body['stream'] === true) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = (delta: object, finish: string | null, extra: object = {}): void => {
@@ -59,8 +68,9 @@ export async function startFakeOpenAi(
         res.write(`data: ${JSON.stringify(data)}\n\n`);
       };
       chunk({ role: 'assistant', content: '' }, null);
-      for (const word of a.content.split(/(?<= )/)) chunk({ content: word }, null);
-      chunk({}, a.finish_reason ?? 'stop', {
+      if (a.content) for (const word of a.content.split(/(?<= )/)) chunk({ content: word }, null);
+      if (toolCalls?.length) chunk({ tool_calls: toolCalls }, null);
+      chunk({}, finish, {
         usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
       });
       res.end('data: [DONE]\n\n');
@@ -77,8 +87,12 @@ export async function startFakeOpenAi(
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: a.content },
-              finish_reason: a.finish_reason ?? 'stop',
+              message: {
+                role: 'assistant',
+                content: toolCalls?.length && !a.content ? null : a.content,
+                ...(toolCalls?.length ? { tool_calls: toolCalls.map(({ index: _, ...t }) => t) } : {}),
+              },
+              finish_reason: finish,
             },
           ],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },

@@ -1,7 +1,8 @@
 /**
  * Finish reasons as the five values of `gen_ai.output.messages[].finish_reason` (reference
  * §8.1): OpenAI (`tool_calls`), Anthropic (`end_turn`, `max_tokens`, `tool_use`), Gemini
- * (`STOP`, `MAX_TOKENS`, `SAFETY`) and Vercel (`tool-calls`, `content-filter`) spellings.
+ * (`STOP`, `MAX_TOKENS`, `SAFETY`, `IMAGE_SAFETY`…), Bedrock Converse (`guardrail_intervened`,
+ * `content_filtered`) and Vercel (`tool-calls`, `content-filter`) spellings.
  */
 const REASONS: Record<string, string> = {
   stop: 'stop',
@@ -25,7 +26,12 @@ const REASONS: Record<string, string> = {
   blocklist: 'content_filter',
   prohibited_content: 'content_filter',
   spii: 'content_filter',
+  image_safety: 'content_filter',
+  image_prohibited_content: 'content_filter',
+  image_recitation: 'content_filter',
   refusal: 'content_filter',
+  guardrail_intervened: 'content_filter',
+  content_filtered: 'content_filter',
   error: 'error',
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECKS } from './index.ts';
+import { CHECKS, isVerdict } from './index.ts';
 import { MAX_REASON_CHARS } from '../scores/rows.ts';
 import { callInput } from '../../test/support/checks.ts';
 
@@ -47,7 +47,7 @@ describe('every check', () => {
     for (const check of CHECKS) {
       const evaluate = check.create(check.configSchema.parse(PARAMS[check.id] ?? {}), {});
       const r = evaluate(callInput({ prompt, response }));
-      if (r === null) continue;
+      if (!isVerdict(r)) continue;
       expect(r.score, check.id).toBeGreaterThanOrEqual(0);
       expect(r.score, check.id).toBeLessThanOrEqual(1);
       expect(r.reason.length, check.id).toBeLessThanOrEqual(MAX_REASON_CHARS);

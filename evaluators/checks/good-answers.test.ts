@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatorsConfigSchema } from './config.ts';
-import { createCheckPlan } from './index.ts';
+import { createCheckPlan, isVerdict } from './index.ts';
 import { callInput } from '../../test/support/checks.ts';
 
 const SYSTEM = 'system: You are the helpful assistant of Acme Shop. Answer concisely.';
@@ -75,7 +75,10 @@ describe('good answers', () => {
   it.each(Object.entries(GOOD))('%s passes every default check', (_name, [user, response]) => {
     const input = callInput({ prompt: `${SYSTEM}\n\nuser: ${user}`, response });
     const failed = checks
-      .map((c) => ({ id: c.id, r: c.evaluate(input) }))
+      .map((c) => {
+        const r = c.evaluate(input);
+        return { id: c.id, r: isVerdict(r) ? r : null };
+      })
       .filter((x) => x.r && !x.r.passed)
       .map((x) => `${x.id}: ${x.r?.reason}`);
     expect(failed).toEqual([]);

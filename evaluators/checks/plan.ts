@@ -2,7 +2,7 @@ import { matches, type Dimensions } from '../../core/selector.ts';
 import type { EvaluatorRule, EvaluatorsConfig } from './config.ts';
 import { CHECKS } from './registry.ts';
 import { formatPath, parseParams, ruleIssues } from './rules.ts';
-import type { CheckDeps, CheckInput, CheckResult } from './types.ts';
+import type { CheckDeps, CheckInput, CheckOutcome } from './types.ts';
 
 /** A check ready to run: its id and version (stored with the score) and its compiled evaluate. */
 export interface PlannedCheck {
@@ -10,7 +10,9 @@ export interface PlannedCheck {
   version: string;
   /** The judge evaluator (`judge_<rubric>`) that settles this check's unsure verdicts, if any. */
   escalation?: string | undefined;
-  evaluate: (input: CheckInput) => CheckResult | null;
+  /** Reads `CheckInput.related` (the worker loads the trace's other calls for it). */
+  needsRelated?: boolean;
+  evaluate: (input: CheckInput) => CheckOutcome;
 }
 
 /** Compiled plan from the `evaluators` config section: which checks (with which params) run on a call. */
@@ -62,6 +64,7 @@ function compile(config: EvaluatorsConfig, ruleIdx: readonly number[], deps: Che
       id: check.id,
       version: check.version,
       escalation: check.escalation && `judge_${check.escalation}`,
+      needsRelated: check.needsRelated === true,
       evaluate: check.create(parsed.config, deps),
     });
   }

@@ -1,3 +1,4 @@
+import { contentFiltered } from './content-filtered.ts';
 import { emptyResponse } from './empty-response.ts';
 import { jsonSchema } from './json-schema.ts';
 import { jsonValid } from './json-valid.ts';
@@ -9,6 +10,8 @@ import { refusal } from './refusal.ts';
 import { regex } from './regex.ts';
 import { repetition } from './repetition.ts';
 import { templateLeak } from './template-leak.ts';
+import { toolCallValid } from './tool-call-valid.ts';
+import { toolLoop } from './tool-loop.ts';
 import { truncated } from './truncated.ts';
 import type { CheckDefinition } from './types.ts';
 
@@ -25,6 +28,9 @@ export const CHECKS: readonly CheckDefinition[] = [
   lengthBounds,
   piiLeak,
   templateLeak,
+  contentFiltered,
+  toolCallValid,
+  toolLoop,
   regex,
 ];
 

@@ -10,6 +10,14 @@ export interface StoredCall {
   finish_reason: string;
   status: 'ok' | 'error';
   output_tokens: number;
+  conversation_id: string;
+  agent_name: string;
+  /** JSON array of the answer's tool calls, '' when none. */
+  tool_calls: string;
+  /** JSON array of the tools offered, '' when none. */
+  tool_definitions: string;
+  /** `filtered` or a guardrail's result, '' when none. */
+  content_filter: string;
 }
 
 export interface CallLoader {
@@ -78,7 +86,8 @@ async function fetchBatch(opts: CallLoaderOptions, batch: Pending[]): Promise<vo
       traces.add(p.key.slice(0, 32));
     }
     const rs = await opts.client.query({
-      query: `SELECT trace_id, span_id, prompt, response, finish_reason, status, output_tokens
+      query: `SELECT trace_id, span_id, prompt, response, finish_reason, status, output_tokens,
+          conversation_id, agent_name, tool_calls, tool_definitions, content_filter
         FROM ${opts.database}.llm_calls
         WHERE timestamp >= fromUnixTimestamp64Milli({lo:Int64}) AND timestamp <= fromUnixTimestamp64Milli({hi:Int64})
           AND trace_id IN {traces:Array(String)}`,

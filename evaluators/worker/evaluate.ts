@@ -1,6 +1,6 @@
 import { inSample } from '../../core/sample-hash.ts';
 import type { EvalJob } from '../../core/eval-job.ts';
-import type { CheckInput, CheckPlan } from '../checks/index.ts';
+import { isVerdict, type CheckInput, type CheckPlan, type RelatedCalls } from '../checks/index.ts';
 import type { JudgeOutcome, JudgePlan } from '../judges/index.ts';
 import { clampScore, clipReason, type ScoreRow } from '../scores/rows.ts';
 import type { StoredCall } from './call-loader.ts';
@@ -61,7 +61,13 @@ function baseRow(
  * applicable (no row); a check that throws is a bug in that check: it is counted and skipped so
  * one faulty check cannot wedge the queue.
  */
-export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: number): ChecksPart {
+export function runChecks(
+  plan: CheckPlan,
+  job: EvalJob,
+  call: StoredCall,
+  now: number,
+  related?: RelatedCalls,
+): ChecksPart {
   const input: CheckInput = {
     prompt: call.prompt,
     response: call.response,
@@ -72,6 +78,14 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
     route: job.route,
     model: job.model,
     output_tokens: call.output_tokens,
+    trace_id: job.trace_id,
+    span_id: job.span_id,
+    conversation_id: call.conversation_id,
+    agent_name: call.agent_name,
+    tool_calls: call.tool_calls,
+    tool_definitions: call.tool_definitions,
+    content_filter: call.content_filter,
+    related,
   };
   const rows: ScoreRow[] = [];
   const failed: string[] = [];
@@ -87,8 +101,9 @@ export function runChecks(plan: CheckPlan, job: EvalJob, call: StoredCall, now: 
       continue;
     }
     workerMetrics.seconds.observe({ kind: 'check' }, (performance.now() - t0) / 1000);
-    if (!result) {
+    if (!isVerdict(result)) {
       workerMetrics.evaluations.inc({ evaluator: check.id, outcome: 'not_applicable' });
+      if (result) workerMetrics.notApplicable.inc({ evaluator: check.id, code: result.code });
       continue;
     }
     const sure = result.confidence >= plan.minConfidence;

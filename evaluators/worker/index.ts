@@ -16,6 +16,8 @@ import { assertNoEviction, connectRedis } from '../../core/queue-redis.ts';
 import type { RedisTarget } from '../../core/redis-client.ts';
 import { createScoreWriters } from '../scores/writer.ts';
 import { createCallLoader } from './call-loader.ts';
+import { createRelatedLoader } from './related-loader.ts';
+import { createRouteTraceStats } from './trace-stats.ts';
 import { EvalWorker } from './eval-worker.ts';
 import { failureReason } from './errors.ts';
 import { createRouteLengthStats } from './length-stats.ts';
@@ -61,6 +63,12 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     redis.disconnect();
     throw err;
   }
+  const traceStats = createRouteTraceStats({
+    client: deps.clickhouse,
+    database: deps.database,
+    refreshMs: wc.length_stats_refresh,
+    logger: deps.logger,
+  });
   const lengthStats = createRouteLengthStats({
     client: deps.clickhouse,
     database: deps.database,
@@ -69,7 +77,10 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
   });
   const checks =
     typeof deps.checks === 'function'
-      ? deps.checks({ routeLengthStats: (r) => lengthStats.get(r) })
+      ? deps.checks({
+          routeLengthStats: (r) => lengthStats.get(r),
+          routeTraceStats: (r) => traceStats.get(r),
+        })
       : deps.checks;
   const writers = createScoreWriters({
     client: deps.clickhouse,
@@ -86,6 +97,12 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
   });
   const process = createProcessor({
     loader,
+    related: createRelatedLoader({
+      client: deps.clickhouse,
+      database: deps.database,
+      windowMs: wc.lookup_window,
+      maxBatch: wc.lookup_batch,
+    }),
     checks,
     judges: deps.judges,
     writers,
@@ -142,6 +159,7 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
           await worker.close(true).catch(() => undefined);
         }
         lengthStats.shutdown();
+        traceStats.shutdown();
         await queue.close().catch(() => undefined);
         await writers.shutdown();
         await redis.quit().catch(() => redis.disconnect());

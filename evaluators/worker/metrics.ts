@@ -17,6 +17,11 @@ export const workerMetrics = {
     help: 'Evaluations by evaluator and outcome (passed, failed, not_applicable, error, judge_failed, deferred, skipped, gave_up)',
     labelNames: ['evaluator', 'outcome'],
   }),
+  notApplicable: counter({
+    name: 'assay_checks_not_applicable_total',
+    help: 'Checks that could not run on a call and said why, by evaluator and code (invalid_tool_schema, tool_schema_too_large, …)',
+    labelNames: ['evaluator', 'code'],
+  }),
   seconds: histogram({
     name: 'assay_evaluation_seconds',
     help: 'Time to run one evaluator on one call, by kind (check, judge)',

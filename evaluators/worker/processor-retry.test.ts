@@ -32,6 +32,11 @@ const call: StoredCall = {
   finish_reason: 'stop',
   status: 'ok',
   output_tokens: 1,
+  conversation_id: '',
+  agent_name: '',
+  tool_calls: '',
+  tool_definitions: '',
+  content_filter: '',
 };
 const noChecks: CheckPlan = { minConfidence: 0.8, checksFor: () => [] };
 const ok = { add: () => ({ accepted: true, done: Promise.resolve() }) };

@@ -35,6 +35,11 @@ const stored = (response = 'Paris is the capital of France.'): StoredCall => ({
   finish_reason: 'stop',
   status: 'ok',
   output_tokens: 8,
+  conversation_id: '',
+  agent_name: '',
+  tool_calls: '',
+  tool_definitions: '',
+  content_filter: '',
 });
 
 /** Two checks: `not_empty` fails on an empty answer, `never_applies` returns null. */

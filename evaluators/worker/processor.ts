@@ -5,13 +5,18 @@ import type { CheckPlan } from '../checks/index.ts';
 import type { JudgeRunner } from '../judges/index.ts';
 import type { ScoreRow, VerdictRow } from '../scores/rows.ts';
 import type { ScoreWriters } from '../scores/writer.ts';
+import { isAgentCall } from '../checks/tool-loop.ts';
+import type { RelatedCalls } from '../checks/index.ts';
 import type { CallLoader, StoredCall } from './call-loader.ts';
+import type { RelatedLoader } from './related-loader.ts';
 import { JobAttemptError, JobGivenUpError } from './errors.ts';
 import { chooseJudges, judgeRows, runChecks } from './evaluate.ts';
 import { workerMetrics } from './metrics.ts';
 
 export interface ProcessorDeps {
   loader: CallLoader;
+  /** Reads the trace's other calls for checks that need them (`tool_loop`); absent → those checks do not apply. */
+  related?: RelatedLoader;
   checks: CheckPlan;
   judges: JudgeRunner | null;
   writers: Pick<ScoreWriters, 'scores' | 'verdicts'>;
@@ -74,7 +79,8 @@ function attemptOnce(deps: ProcessorDeps, now: () => number, retryForMs: number)
   return async (job: Job, token?: string): Promise<ProcessOutcome> => {
     const data = parsePayload(job.data);
     const call = await loadCall(deps.loader, data);
-    const checks = runChecks(deps.checks, data, call, now());
+    const related = await loadRelated(deps, data, call);
+    const checks = runChecks(deps.checks, data, call, now(), related);
     const rows: ScoreRow[] = [...checks.rows];
     const failed = [...checks.failed];
     const unsure = new Set(checks.unsure.map((u) => u.check));
@@ -140,6 +146,23 @@ async function loadCall(loader: CallLoader, job: EvalJob): Promise<StoredCall> {
   if (!call)
     throw new JobAttemptError('call_not_found', `call ${job.trace_id}/${job.span_id} not found (yet)`);
   return call;
+}
+
+/** The trace's other calls, read only for an agent call some planned check needs them for. */
+async function loadRelated(
+  deps: ProcessorDeps,
+  job: EvalJob,
+  call: StoredCall,
+): Promise<RelatedCalls | undefined> {
+  if (!deps.related || !isAgentCall(call) || !deps.checks.checksFor(job).some((c) => c.needsRelated))
+    return undefined;
+  try {
+    return await deps.related.load(job, call);
+  } catch (err) {
+    throw new JobAttemptError('clickhouse', "reading the trace's calls from ClickHouse failed", {
+      cause: err,
+    });
+  }
 }
 
 const dims = (j: EvalJob) => ({ service: j.service, provider: j.provider, route: j.route, model: j.model });

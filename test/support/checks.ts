@@ -1,5 +1,12 @@
 // Helpers for the checks' table tests: a realistic call and a one-line way to run a check.
-import type { CheckDefinition, CheckDeps, CheckInput, CheckResult } from '../../evaluators/checks/types.ts';
+import {
+  isVerdict,
+  type CheckDefinition,
+  type CheckDeps,
+  type CheckInput,
+  type CheckOutcome,
+  type CheckResult,
+} from '../../evaluators/checks/types.ts';
 
 /** A successful chat call on `/api/support`; override what a case is about. */
 export function callInput(over: Partial<CheckInput> = {}): CheckInput {
@@ -19,14 +26,25 @@ export function callInput(over: Partial<CheckInput> = {}): CheckInput {
 }
 
 /** Parses `params` with the check's schema (throws on bad params), builds it, and evaluates one call. */
+export function runCheckOutcome<C>(
+  check: CheckDefinition<C>,
+  over: Partial<CheckInput> | string,
+  params: unknown = {},
+  deps: CheckDeps = {},
+): CheckOutcome {
+  const evaluate = check.create(check.configSchema.parse(params), deps);
+  return evaluate(callInput(typeof over === 'string' ? { response: over } : over));
+}
+
+/** {@link runCheckOutcome}'s verdict, or null when the check does not apply (with or without a reason). */
 export function runCheck<C>(
   check: CheckDefinition<C>,
   over: Partial<CheckInput> | string,
   params: unknown = {},
   deps: CheckDeps = {},
 ): CheckResult | null {
-  const evaluate = check.create(check.configSchema.parse(params), deps);
-  return evaluate(callInput(typeof over === 'string' ? { response: over } : over));
+  const outcome = runCheckOutcome(check, over, params, deps);
+  return isVerdict(outcome) ? outcome : null;
 }
 
 /** The first issue path and message zod reports for bad params, or null when they are valid. */

@@ -1,0 +1,113 @@
+import type { Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import type { EvalJob } from '../../core/eval-job.ts';
+import type { CheckInput, CheckPlan, RelatedCalls } from '../checks/index.ts';
+import type { ScoreRow } from '../scores/rows.ts';
+import type { StoredCall } from './call-loader.ts';
+import { JobAttemptError } from './errors.ts';
+import { createProcessor, type ProcessorDeps } from './processor.ts';
+import type { RelatedLoader } from './related-loader.ts';
+
+const data: EvalJob = {
+  v: 1,
+  trace_id: 'ab'.repeat(16),
+  span_id: 'cd'.repeat(8),
+  timestamp: 1_700_000_000_000,
+  service: 'shop',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  route: '/agent',
+  probability: 1,
+  judge: false,
+  judge_probability: 0,
+};
+
+const call = (over: Partial<StoredCall> = {}): StoredCall => ({
+  trace_id: data.trace_id,
+  span_id: data.span_id,
+  prompt: 'user: where is my order?',
+  response: '',
+  finish_reason: 'tool_call',
+  status: 'ok',
+  output_tokens: 9,
+  conversation_id: '',
+  agent_name: 'support',
+  tool_calls: '[{"name":"get_order","arguments":"{}"}]',
+  tool_definitions: '[{"name":"get_order"}]',
+  content_filter: '',
+  ...over,
+});
+
+/** One check that reads the related calls: passes with how many it saw. */
+const plan: CheckPlan = {
+  minConfidence: 0.8,
+  checksFor: () => [
+    {
+      id: 'sees_trace',
+      version: '1',
+      needsRelated: true,
+      evaluate: (i: CheckInput) =>
+        i.related ? { score: 1, passed: true, confidence: 1, reason: `${i.related.trace.length}` } : null,
+    },
+  ],
+};
+
+function run(stored: StoredCall, related: RelatedLoader) {
+  const scores: ScoreRow[] = [];
+  const writer = {
+    add: (rows: ScoreRow[]) => (scores.push(...rows), { accepted: true, done: Promise.resolve() }),
+  };
+  const deps: ProcessorDeps = {
+    loader: { load: async () => stored, flush: () => undefined },
+    related,
+    checks: plan,
+    judges: null,
+    writers: {
+      scores: writer,
+      verdicts: { add: () => ({ accepted: true, done: Promise.resolve() }) },
+    } as unknown as ProcessorDeps['writers'],
+    maxStarts: 3,
+    now: () => 1,
+  };
+  const done = createProcessor(deps)({ data, attemptsStarted: 1, attemptsMade: 0 } as unknown as Job, 't');
+  return { done, scores };
+}
+
+const loader = (result: () => Promise<RelatedCalls>): RelatedLoader & { calls: number } => {
+  const l = {
+    calls: 0,
+    load: () => {
+      l.calls++;
+      return result();
+    },
+    flush: () => undefined,
+  };
+  return l;
+};
+
+describe('related calls in the processor', () => {
+  it('reads the trace for an agent call and hands it to the checks that need it', async () => {
+    const related = loader(async () => ({ trace: [], conversation: [], truncated: false }));
+    const r = run(call(), related);
+    await expect(r.done).resolves.toBe('completed');
+    expect(related.calls).toBe(1);
+    expect(r.scores.map((s) => s.reason)).toEqual(['0']);
+  });
+
+  it('does not query ClickHouse for a call without tools', async () => {
+    const related = loader(async () => ({ trace: [], conversation: [], truncated: false }));
+    const r = run(call({ tool_calls: '', tool_definitions: '' }), related);
+    await expect(r.done).resolves.toBe('completed');
+    expect(related.calls).toBe(0);
+    expect(r.scores).toEqual([]);
+  });
+
+  it('retries the job when the trace cannot be read', async () => {
+    const r = run(
+      call(),
+      loader(async () => Promise.reject(new Error('ClickHouse down'))),
+    );
+    await expect(r.done).rejects.toThrow(JobAttemptError);
+    expect(r.scores).toEqual([]);
+  });
+});
