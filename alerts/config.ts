@@ -20,6 +20,9 @@ export type Dimension = (typeof DIMENSIONS)[number];
 export const CHANNEL_TYPES = ['webhook', 'slack', 'pagerduty', 'alertmanager'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
+/** The `kind` of a score row: Assay's checks and judges, other evaluators' scores, end-user feedback. */
+export const SCORE_KINDS = ['check', 'judge', 'external', 'feedback'] as const;
+
 /** Metrics read from `llm_scores_1m`: they are per evaluator. */
 export const SCORE_METRICS: readonly MetricName[] = ['pass_rate', 'mean_score'];
 
@@ -68,6 +71,12 @@ export const ruleConfigSchema = z
     metric: z.enum(METRICS),
     /** Evaluator id for `pass_rate` / `mean_score` (or split `by` evaluator instead). */
     evaluator: z.string().min(1).optional(),
+    /**
+     * `pass_rate` / `mean_score` only: read scores of this kind only — `check`, `judge`, `external`
+     * (another evaluator's scores, `POST /v1/scores` or OTel evaluation events) or `feedback` (end
+     * users). Keeps an external `refusal` apart from Assay's own. Default: every kind.
+     */
+    evaluator_kind: z.enum(SCORE_KINDS).optional(),
     /** Labels that split the series. Default `[provider, route]`. */
     by: z.array(z.enum(DIMENSIONS)).min(1).default(['provider', 'route']),
     /** The current window. Default `15m`. */
@@ -119,6 +128,8 @@ export const ruleConfigSchema = z
       });
     if (!isScore && (r.evaluator || r.by.includes('evaluator')))
       ctx.addIssue({ code: 'custom', path: ['evaluator'], message: `${r.metric} is not per evaluator` });
+    if (!isScore && r.evaluator_kind)
+      ctx.addIssue({ code: 'custom', path: ['evaluator_kind'], message: `${r.metric} is not per evaluator` });
     if (r.kind === 'threshold' && !r.threshold)
       ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'required for threshold rules' });
   });

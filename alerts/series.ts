@@ -94,8 +94,13 @@ export async function readSeries(
     FROM ${database}.${src.table}
     WHERE minute >= {base:DateTime('UTC')} AND minute <= {end:DateTime('UTC')}
       ${rule.evaluator ? 'AND evaluator = {evaluator:String}' : ''}
+      ${rule.evaluator_kind ? 'AND kind = {kind:String}' : ''}
     GROUP BY ${dims.join(', ')}`;
-  const rows = await queryRows(client, query, { ...timeParams(w), evaluator: rule.evaluator ?? '' });
+  const rows = await queryRows(client, query, {
+    ...timeParams(w),
+    evaluator: rule.evaluator ?? '',
+    kind: rule.evaluator_kind ?? '',
+  });
   const agg = (r: Row, p: string): WindowAgg =>
     src.k
       ? { kind: 'proportion', n: num(r[`${p}_n`]), k: num(r[`${p}_k`]) }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../core/duration.ts';
 import { httpLimitsSchema } from '../core/http-limits.ts';
+import { scoresConfigSchema } from './scores/config.ts';
 import { durabilityConfigSchema } from './wal/config.ts';
 
 /**
@@ -119,6 +120,8 @@ export const collectorConfigSchema = z
     durability: durabilityConfigSchema.prefault({}),
     /** Price overrides and additions, by model name (exact, or the longest matching prefix). */
     prices: z.record(z.string(), priceSchema).default({}),
+    /** Scores from outside Assay: `POST /v1/scores` and evaluation events (collector/scores/config.ts). */
+    scores: scoresConfigSchema.prefault({}),
   })
   .strict();
 

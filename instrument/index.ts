@@ -7,6 +7,8 @@
  * const tracing = startAssayTracing({ serviceName: 'checkout', endpoint: 'http://assay:4318' });
  * await withRoute('refund-answer', () =>
  *   recordLlmCall({ provider: 'openai', model: 'gpt-4o-mini' }, () => client.chat(...), (r) => ({ ... })));
+ * // Later, when the user clicks thumbs down on that answer (trace id alone: its last LLM call):
+ * await sendFeedback({ traceId, thumbs: 'down', comment: 'wrong order number' }, { endpoint: 'http://assay:4318' });
  * process.on('SIGTERM', () => void tracing.shutdown());
  * ```
  */
@@ -19,6 +21,7 @@ import { RouteSpanProcessor } from './route.ts';
 
 export { recordLlmCall, type ChatMessage, type LlmCallMeta, type LlmCallResult } from './record-llm-call.ts';
 export { currentRoute, ROUTE_ATTRIBUTE, RouteSpanProcessor, withRoute } from './route.ts';
+export { FeedbackError, sendFeedback, type Feedback, type FeedbackOptions } from './send-feedback.ts';
 
 export interface AssayTracingOptions {
   /** Assay collector base URL; spans go to `${endpoint}/v1/traces`. Default `http://127.0.0.1:4318`. */

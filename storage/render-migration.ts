@@ -26,6 +26,8 @@ const SHARDING_KEYS: Record<string, string> = {
   llm_calls: 'cityHash64(trace_id)',
   llm_scores: 'cityHash64(trace_id)',
   call_verdicts: 'cityHash64(trace_id)',
+  // A score's pending and resolved rows must meet on one shard for ReplacingMergeTree to merge them.
+  score_inbox: 'cityHash64(trace_id)',
 };
 
 /** ZooKeeper/Keeper path of a replicated table; `{shard}`, `{replica}` are server macros. */

@@ -5,6 +5,8 @@ import { createReceiverServer, type OtlpSink } from '../../collector/http/index.
 import { createPricer } from '../../collector/normalise/pricing.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
 import { CollectorPipeline, spanSelection } from '../../collector/pipeline.ts';
+import { withEvaluationEvents } from '../../collector/scores/evaluation-sink.ts';
+import { ScoreStore } from '../../collector/scores/store.ts';
 import { DurableSink } from '../../collector/wal/durable-sink.ts';
 import { WriteAheadLog } from '../../collector/wal/wal.ts';
 import { judgeProbabilityFor } from '../../evaluators/judges/index.ts';
@@ -85,6 +87,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
       })
     : undefined;
 
+  const redact = createRedactor(config.collector.redaction);
   const pipeline = new CollectorPipeline({
     config: config.collector,
     sink: writer,
@@ -93,21 +96,36 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     resolvedLsn: wal ? () => wal.resolvedLsn : undefined,
     logger,
     price: createPricer(config.collector.prices),
-    redact: createRedactor(config.collector.redaction),
+    redact,
     sample: intake ? (call) => intake.decide(call) : undefined,
   });
 
   const selection = spanSelection(config.collector.route.keys);
   const durable = wal ? new DurableSink({ pipeline, wal, logger, spanSelection: selection }) : undefined;
   await durable?.replay();
-  const sink: OtlpSink = durable ?? {
+  const callSink: OtlpSink = durable ?? {
     acceptSpans: (spans) => pipeline.acceptSpans(spans),
     acceptLogs: (records) => pipeline.acceptLogs(records),
   };
+  // Scores from outside Assay (collector/scores/): POST /v1/scores and evaluation log records.
+  const scoresConfig = config.collector.scores;
+  const scoreStore = scoresConfig.enabled
+    ? new ScoreStore({
+        client: rt.clickhouse,
+        database: config.clickhouse.database,
+        config: scoresConfig,
+        logger,
+      })
+    : undefined;
+  scoreStore?.start();
+  const sink = scoreStore ? withEvaluationEvents(callSink, { store: scoreStore, redact }) : callSink;
 
   let ready = false;
   const server = createReceiverServer({
     sink,
+    scores: scoreStore
+      ? { accept: (s) => scoreStore.accept(s), maxBatch: scoresConfig.max_batch, redact }
+      : undefined,
     spanSelection: selection,
     config: config.collector,
     logger,
@@ -132,6 +150,7 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
         // last sampled ones to the queue. A writer that could not flush fails the stop (exit
         // non-zero); what it held stays in the write-ahead log for the next start.
         await server.close();
+        await scoreStore?.shutdown();
         await pipeline.shutdown();
         const failures: unknown[] = [];
         for (const w of [writer, replayWriter])

@@ -146,18 +146,23 @@ export function createOtlpHandler(deps: ReceiverDeps, signal: OtlpSignal, log: R
       return sendStatus(reply, http, code, message, encoding);
     }
     if (result.durable) {
-      // 200 only once the request is in the write-ahead log; a failed write is retryable.
+      // 200 only once the request is in the write-ahead log (and its evaluation events in
+      // llm_scores or score_inbox); a failed write is retryable.
       try {
         await result.durable;
       } catch {
         m.rejected.inc({ signal, reason: 'log_failed' }, decoded.items.length);
-        log.warn('log_failed', { signal }, 'OTLP request refused: write-ahead log write failed');
+        log.warn(
+          'log_failed',
+          { signal },
+          'OTLP request refused: write-ahead log or score store write failed',
+        );
         reply.header('retry-after', String(retryAfter));
         return sendStatus(
           reply,
           503,
           RpcCode.UNAVAILABLE,
-          'collector write-ahead log unavailable, retry later',
+          'collector could not keep the request (write-ahead log or score store unavailable), retry later',
           encoding,
         );
       }

@@ -13,6 +13,7 @@ import { encodingOf, isGzip } from './body.ts';
 import { receiverMetrics as m } from './metrics.ts';
 import { createOtlpHandler, requestInfo, sendStatus } from './otlp-route.ts';
 import { createRateLimitedLog, type RateLimitedLog } from './rate-limited-log.ts';
+import { addScoresRoute } from './scores-route.ts';
 import type { ReceiverDeps } from './types.ts';
 
 const PATHS: Record<OtlpSignal, string> = { traces: '/v1/traces', logs: '/v1/logs' };
@@ -20,7 +21,7 @@ const NOT_POST = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
  * The OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs` (protobuf or JSON, optionally
- * gzip) and `GET /healthz` (`/metrics` is on the ops port). Behaviour follows OTLP/HTTP (`reference/otel-genai-
+ * gzip), `POST /v1/scores` when `deps.scores` is given (scores-route.ts) and `GET /healthz` (`/metrics` is on the ops port). Behaviour follows OTLP/HTTP (`reference/otel-genai-
  * conventions.md` §6): 415 for other media types and encodings, 405 for other methods, 401
  * without a valid bearer token (when keys are configured), 413 over the size cap (as sent and
  * after decompression), 400 with the reason for undecodable bodies. Fastify's own logger is
@@ -68,6 +69,7 @@ export function createReceiverServer(deps: ReceiverDeps): FastifyInstance {
         ),
     });
   }
+  if (deps.scores) addScoresRoute(app, deps.scores, deps.config, log);
   addHealthRoute(app, deps.isReady);
   return app;
 }

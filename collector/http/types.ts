@@ -2,6 +2,7 @@ import type { HttpLimits } from '../../core/http-limits.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { OtlpEncoding, SpanSelection } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
+import type { ScoresEndpoint } from './scores-route.ts';
 
 /**
  * Whether the sink took a batch. `ok: true` means the items are in a bounded buffer that is
@@ -51,6 +52,8 @@ export interface ReceiverDeps {
   spanSelection?: SpanSelection;
   /** `GET /healthz` answers 200 while this is true, 503 otherwise. */
   isReady: () => boolean;
+  /** `POST /v1/scores` is served when given (`collector.scores.enabled`). */
+  scores?: ScoresEndpoint;
   /** Clock for the rate-limited warnings; default `Date.now`. */
   now?: () => number;
 }
