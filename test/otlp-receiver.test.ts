@@ -13,7 +13,7 @@ import { silentLogger } from '../core/logger.ts';
 import { registry } from '../core/metrics.ts';
 import { createReceiverServer, type AcceptResult, type OtlpSink } from '../collector/http/index.ts';
 import { otlpType } from '../collector/otlp/proto-root.ts';
-import { sdkLogRecords, sdkSpans } from '../collector/otlp/sdk-fixtures.ts';
+import { sdkLogRecords, sdkSpans } from './support/otlp-sdk-fixtures.ts';
 import type { LogRecord, Span } from '../collector/span.ts';
 
 // The OTLP/HTTP receiver on a real port, fed by the real OTel JS exporters and by hand-made bad

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTE_KEYS } from '../config.ts';
 import type { Attributes } from '../span.ts';
 import { classifySpan, normaliseSpan } from './index.ts';
-import { spanOf, type Fixture } from './test-span.ts';
+import { spanOf, type Fixture } from '../../test/support/convention-fixtures.ts';
 import { toolCallsJson, toolCallsOf, toolDefinitionsJson, toolDefinitionsOf } from './tool-details.ts';
 
 // The call details of migration 0006, read per convention: from testdata fixtures and the

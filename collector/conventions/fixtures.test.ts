@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTE_KEYS } from '../config.ts';
-import { CLASSIFYING_KEYS, classifySpan, normaliseSpan } from './index.ts';
-import { spanOf, type Fixture } from './test-span.ts';
+import { CLASSIFYING_KEYS, CONVENTIONS, classifySpan, normaliseSpan } from './index.ts';
+import { spanOf, type Fixture } from '../../test/support/convention-fixtures.ts';
 
 // Table test: every file in testdata/ is one span (real attribute sets as the instrumentations
 // emit them) and what it must read as; `expect: null` means "not an LLM call".
@@ -16,7 +16,7 @@ const fixtures = readdirSync(dir)
 describe('conventions fixtures', () => {
   it('has fixtures for every convention', () => {
     const conventions = new Set(fixtures.map((f) => f.expect?.['convention']).filter(Boolean));
-    expect([...conventions].sort()).toEqual(['openinference', 'openllmetry', 'otel_genai', 'vercel_ai']);
+    expect([...conventions].sort()).toEqual(CONVENTIONS.map((c) => c.id).sort());
   });
 
   // The decoder skips the attribute values of spans without a classifying key: that is only

@@ -9,7 +9,7 @@ import {
   mergeLogContent,
   normaliseSpan,
 } from './index.ts';
-import { spanOf } from './test-span.ts';
+import { spanOf } from '../../test/support/convention-fixtures.ts';
 
 const Q = 'Where is my refund for order 1234?';
 const A = 'Your refund for order 1234 was issued on Monday.';

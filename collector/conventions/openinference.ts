@@ -89,9 +89,22 @@ function valueMessages(raw: AttrValue | undefined, role: string): Message[] | un
   return [{ role, content: JSON.stringify(v) }];
 }
 
-/** OpenInference (Arize): LLM spans carry flattened `llm.*` message lists. */
+/**
+ * OpenInference (Arize): LLM spans carry flattened `llm.*` message lists. Every span names its
+ * kind; producers that leave it out are recognised by `llm.model_name`, a key only OpenInference
+ * uses.
+ */
 export const openinference: ConventionDefinition = {
   id: 'openinference',
+  recognise: {
+    keys: ['openinference.span.kind', 'llm.model_name'],
+    claim(span) {
+      const kind = span.attributes['openinference.span.kind'];
+      if (kind === undefined) return undefined;
+      return kind === 'LLM' ? 'call' : 'other';
+    },
+    fallback: (span) => (span.attributes['llm.model_name'] !== undefined ? 'call' : undefined),
+  },
   version: 1,
   defaultOperation: 'chat',
   content: [oiMessages, messageAttributes, ioValues],

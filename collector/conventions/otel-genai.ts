@@ -1,5 +1,4 @@
-import type { Span } from '../span.ts';
-import type { Attributes } from '../span.ts';
+import { StatusCode, type Attributes, type Span } from '../span.ts';
 import { field, isRecord, parseJson } from './attrs.ts';
 import type { ContentSource, ConventionDefinition } from './convention.ts';
 import { contentFromEvent } from './events.ts';
@@ -112,6 +111,77 @@ export const logfireData: ContentSource = (span) => {
 };
 
 /**
+ * `gen_ai.operation.name` values of an inference call (reference §1.2, §8). Everything else —
+ * `embeddings`, `invoke_agent`, `agent_step`, `create_agent`, `execute_tool`, `retrieval`,
+ * `invoke_workflow` — is a wrapper or not a completion, and counting it would double usage.
+ */
+export const INFERENCE_OPERATIONS: ReadonlySet<string> = new Set([
+  'chat',
+  'text_completion',
+  'generate_content',
+  'completion',
+]);
+
+/** True when the span names an inference operation (`undefined` when it names none). */
+export function isInference(span: Span): boolean | undefined {
+  const op = span.attributes['gen_ai.operation.name'];
+  if (op === undefined) return undefined;
+  return typeof op === 'string' && INFERENCE_OPERATIONS.has(op);
+}
+
+/**
+ * Producers that report one streamed call as two spans: a request span that ends when the
+ * stream is handed back (no answer, no usage) and a separate record with the whole answer.
+ * The request span is not counted; the record is the call. Keyed by the attribute naming the
+ * span's message template (Logfire: `Chat Completion with …` then `streaming response from …`).
+ */
+const STREAM_SPLIT: ReadonlyArray<{ templateKey: string; answerTemplate: string; answerKeys: string[] }> = [
+  {
+    templateKey: 'logfire.msg_template',
+    answerTemplate: 'streaming response from',
+    answerKeys: [
+      'gen_ai.output.messages',
+      'response_data',
+      'gen_ai.response.id',
+      'gen_ai.usage.output_tokens',
+    ],
+  },
+];
+
+/** The request half of a call whose answer a producer reports in a separate record. */
+function isStreamRequestHalf(span: Span): boolean {
+  const a = span.attributes;
+  for (const rule of STREAM_SPLIT) {
+    const template = a[rule.templateKey];
+    if (typeof template !== 'string' || template.startsWith(rule.answerTemplate)) continue;
+    if (span.status.code === StatusCode.ERROR) return false;
+    return rule.answerKeys.every((k) => a[k] === undefined);
+  }
+  return false;
+}
+
+const MESSAGE_EVENT = /^gen_ai\.(?:choice|(?:system|user|assistant|tool)\.message)$/;
+
+/**
+ * A span without an operation name that still names a model: v1.26 OTel GenAI, producers that
+ * only set the model, and Semantic Kernel .NET (1.55+), whose chat span names only
+ * `gen_ai.response.model` and carries its messages as `gen_ai.*` span events (a response model
+ * alone is not enough: agents set it).
+ */
+export function namesModelOnly(span: Span): boolean {
+  const a = span.attributes;
+  if (a['gen_ai.request.model'] !== undefined) return true;
+  return a['gen_ai.response.model'] !== undefined && span.events.some((e) => MESSAGE_EVENT.test(e.name));
+}
+
+/** The GenAI keys a span is recognised by (OpenLLMetry's current spans use them too). */
+export const GEN_AI_KEYS = [
+  'gen_ai.operation.name',
+  'gen_ai.request.model',
+  'gen_ai.response.model',
+] as const;
+
+/**
  * OTel GenAI inference spans. Content: v1.37+ attributes, else per-message span events, else the
  * v1.27 content events. v1.28–v1.36 producers (`@opentelemetry/instrumentation-openai`) put
  * content only in log records: recognised by the pre-v1.37 `gen_ai.system` key without
@@ -119,6 +189,15 @@ export const logfireData: ContentSource = (span) => {
  */
 export const otelGenai: ConventionDefinition = {
   id: 'otel_genai',
+  recognise: {
+    keys: GEN_AI_KEYS,
+    claim(span) {
+      const inference = isInference(span);
+      if (inference === undefined) return undefined;
+      return inference && !isStreamRequestHalf(span) ? 'call' : 'other';
+    },
+    fallback: (span) => (namesModelOnly(span) ? 'call' : undefined),
+  },
   version: 1,
   defaultOperation: 'chat',
   content: [messageAttributes, messageSpanEvents, eventsAttribute, v127ContentEvents, logfireData],

@@ -5,8 +5,13 @@ import { openllmetry } from './openllmetry.ts';
 import { otelGenai } from './otel-genai.ts';
 import { vercelAi } from './vercel-ai.ts';
 
-/** Every convention Assay reads. Explicit on purpose: adding one is a line here. */
-export const CONVENTIONS: readonly ConventionDefinition[] = [otelGenai, openinference, openllmetry, vercelAi];
+/**
+ * Every convention Assay reads. Explicit on purpose: adding one is a line here. The order is
+ * the order they are asked whether a span is theirs (`classify.ts`): Vercel's inner spans also
+ * carry GenAI keys, OpenInference names its span kind, and OpenLLMetry's GenAI spans must be
+ * told apart before plain OTel GenAI takes them.
+ */
+export const CONVENTIONS: readonly ConventionDefinition[] = [vercelAi, openinference, openllmetry, otelGenai];
 
 const byId = new Map<Convention, ConventionDefinition>(CONVENTIONS.map((c) => [c.id, c]));
 

@@ -3,7 +3,7 @@ import { DEFAULT_ROUTE_KEYS } from '../config.ts';
 import type { Attributes } from '../span.ts';
 import { classifySpan, normaliseSpan } from './index.ts';
 import { renderContent } from './messages.ts';
-import { spanOf } from './test-span.ts';
+import { spanOf } from '../../test/support/convention-fixtures.ts';
 
 const read = (attributes: Attributes, name = 'llm') => {
   const span = spanOf({ name, kind: 3, scope: '', status: { code: 0 }, attributes, events: [] });

@@ -6,7 +6,7 @@ import { messageAttributes } from './otel-genai.ts';
 /**
  * Provider-call spans of the Vercel AI SDK legacy `ai.*` telemetry (v3–v6, v7
  * `LegacyOpenTelemetry`). The outer `ai.generateText`/`ai.streamText`/… spans repeat the same
- * usage and are not calls (see `classify.ts`); v7 GenAI spans are OTel GenAI.
+ * usage and are not calls; v7 GenAI spans are OTel GenAI.
  */
 export const VERCEL_CALL_OPERATIONS: ReadonlySet<string> = new Set([
   'ai.generateText.doGenerate',
@@ -50,9 +50,20 @@ export const vercelContent: ContentSource = (span) => {
   return { ...prompt, output };
 };
 
-/** Vercel AI SDK legacy telemetry. */
+/**
+ * Vercel AI SDK legacy telemetry. Its inner spans also carry `gen_ai.system` and
+ * `gen_ai.request.model`, so the operation id decides before any GenAI key is looked at.
+ */
 export const vercelAi: ConventionDefinition = {
   id: 'vercel_ai',
+  recognise: {
+    keys: ['ai.operationId'],
+    claim(span) {
+      const op = span.attributes['ai.operationId'];
+      if (op === undefined) return undefined;
+      return typeof op === 'string' && VERCEL_CALL_OPERATIONS.has(op) ? 'call' : 'other';
+    },
+  },
   version: 1,
   defaultOperation: 'chat',
   content: [vercelContent, messageAttributes],

@@ -12,7 +12,7 @@ import {
   protobufTraces,
   sdkLogRecords,
   sdkSpans,
-} from './sdk-fixtures.ts';
+} from '../../test/support/otlp-sdk-fixtures.ts';
 
 // Bytes from the real OTel JS serializers (the ones the OTLP exporters use), in both encodings.
 const spans = sdkSpans();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OtlpDecodeError, decodeLogs, decodeTraces } from './index.ts';
 import { otlpType } from './proto-root.ts';
 import { cachedUtf8 } from './string-cache.ts';
-import { protobufTraces, sdkSpans } from './sdk-fixtures.ts';
+import { protobufTraces, sdkSpans } from '../../test/support/otlp-sdk-fixtures.ts';
 
 // Hand-made requests encoded by protobufjs reflection from the vendored .proto files.
 const Request = otlpType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');

@@ -1,4 +1,4 @@
-import type { Attributes, Span, SpanEvent } from '../span.ts';
+import type { Attributes, Span, SpanEvent } from '../../collector/span.ts';
 
 /** One `testdata/*.json` file: a span as an instrumentation emits it, and what it must read as. */
 export interface Fixture {
