@@ -6,7 +6,11 @@ import { createLeaderLock } from '../core/leader-lock.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createRedisClient, type RedisClient } from '../core/redis-client.ts';
 import { createCheckPlan } from '../evaluators/checks/index.ts';
-import { createRedisJudgeCache, createRedisSpendLedger } from '../evaluators/judges/index.ts';
+import {
+  createRedisJudgeCache,
+  createRedisSpendLedger,
+  redisRateLimiters,
+} from '../evaluators/judges/index.ts';
 import { createEvaluationWorker, type EvaluationWorker } from '../evaluators/worker/index.ts';
 import { createRedisStateStore } from '../alerts/state-store.ts';
 import { eventually, startTestAssay, type TestAssay } from './helpers/assay.ts';
@@ -108,13 +112,15 @@ describe('on a Redis Cluster', () => {
     }
   });
 
-  it('keeps the spend ledger, judge cache, leader lock and alert state in one slot, across a failover', async () => {
+  it('keeps the spend ledger, judge cache, rate limits, leader lock and alert state in one slot, across a failover', async () => {
     const prefix = assay.rt.config.redis.prefix;
     const ledger = createRedisSpendLedger(redis, prefix);
     const cache = createRedisJudgeCache(redis, prefix);
     const store = createRedisStateStore(redis, `${prefix}:alerter:state`);
     const a = createLeaderLock(redis, `${prefix}:alerter:lock`, 60_000);
     const b = createLeaderLock(redis, `${prefix}:alerter:lock`, 60_000);
+    const limiter = redisRateLimiters(redis, prefix)('judge-a', 60, 2);
+    expect((await limiter.reserve(0)).ok).toBe(true);
     await ledger.add('judge-a', 1200, 0.25);
     await cache.set(
       'k1',
@@ -140,6 +146,9 @@ describe('on a Redis Cluster', () => {
     await ledger.add('judge-a', 800, 0.5);
     expect(await ledger.spentThisHour('judge-a')).toEqual({ tokens: 2000, usd: 0.75 });
     expect((await cache.get('k1'))?.evaluator).toBe('relevance');
+    // The bucket moved with its slot: one token left of the burst of two, then none.
+    expect((await limiter.reserve(0)).ok).toBe(true);
+    expect((await limiter.reserve(0)).ok).toBe(false);
     expect(await a.acquire()).toBe(true);
     expect(await b.acquire()).toBe(false);
     await a.release();

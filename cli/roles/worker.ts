@@ -6,6 +6,7 @@ import {
   createJudgeRunner,
   createRedisJudgeCache,
   createRedisSpendLedger,
+  redisRateLimiters,
   type JudgeRunner,
 } from '../../evaluators/judges/index.ts';
 import { createEvaluationWorker } from '../../evaluators/worker/index.ts';
@@ -24,6 +25,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
       logger,
       spend: createRedisSpendLedger(redis, config.redis.prefix),
       cache: createRedisJudgeCache(redis, config.redis.prefix),
+      rateLimiters: redisRateLimiters(redis, config.redis.prefix),
       redact: createRedactor(config.collector.redaction),
     });
   }

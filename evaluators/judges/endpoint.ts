@@ -5,7 +5,7 @@ import type { ChatMessage, ClassifiedError, CompleteFn, CompletionResult } from 
 import type { JudgeEndpointConfig } from './config.ts';
 import { judgeMetrics } from './metrics.ts';
 import { Semaphore } from './semaphore.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { memoryRateLimiters, type RateLimiter } from './rate-limiter.ts';
 
 /** Why a judgement cannot start now; the job is deferred by `retryAfterMs`. */
 export type GateRefusal = {
@@ -42,7 +42,13 @@ const BACKOFF = { initialMs: 500, maxMs: 8000 };
 
 export function createJudgeEndpoint(
   cfg: JudgeEndpointConfig,
-  deps: { complete: CompleteFn; now: () => number; logger: Logger },
+  deps: {
+    complete: CompleteFn;
+    now: () => number;
+    logger: Logger;
+    /** The endpoint's rate limit; default: this process's own token bucket. */
+    limiter?: RateLimiter;
+  },
 ): JudgeEndpoint {
   const labels = { endpoint: cfg.name };
   const breaker = new CircuitBreaker({
@@ -55,7 +61,8 @@ export function createJudgeEndpoint(
     },
   });
   judgeMetrics.breaker.set(labels, 0);
-  const bucket = new TokenBucket(cfg.rate_limit_per_minute / 60_000, cfg.concurrency, deps.now);
+  const limiter =
+    deps.limiter ?? memoryRateLimiters(deps.now)(cfg.name, cfg.rate_limit_per_minute, cfg.concurrency);
   const slots = new Semaphore(cfg.concurrency);
   const abort = new AbortController();
   if (!cfg.price)
@@ -70,7 +77,10 @@ export function createJudgeEndpoint(
     if (!open.ok) return { ok: false, reason: 'circuit_open', retryAfterMs: open.retryAfterMs };
     if (!(await slots.acquire(cfg.max_wait)))
       return { ok: false, reason: 'concurrency', retryAfterMs: cfg.max_wait };
-    const token = bucket.reserve(cfg.max_wait);
+    // A limiter that cannot be asked (Redis unreachable) defers the judgement: never over the rate.
+    const token = await limiter
+      .reserve(cfg.max_wait)
+      .catch(() => ({ ok: false, waitMs: Math.max(1000, cfg.max_wait) }));
     if (!token.ok) {
       slots.release();
       return { ok: false, reason: 'rate_limited', retryAfterMs: token.waitMs };

@@ -14,3 +14,9 @@ export { createJudgeRunner, JudgeSetupError } from './runner.ts';
 export { createJudgePlan, judgeProbabilityFor, resolveJudgeRule } from './plan.ts';
 export { createMemoryJudgeCache, createRedisJudgeCache, judgeCacheKey } from './cache.ts';
 export { createMemorySpendLedger, createRedisSpendLedger } from './spend.ts';
+export {
+  memoryRateLimiters,
+  redisRateLimiters,
+  type RateLimiter,
+  type RateLimiterFactory,
+} from './rate-limiter.ts';

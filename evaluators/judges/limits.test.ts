@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.ts';
+import { judgesConfigSchema } from './config.ts';
+import { createJudgeEndpoint } from './endpoint.ts';
 import { Semaphore } from './semaphore.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -43,5 +46,21 @@ describe('Semaphore', () => {
     const w = s.acquire(10_000);
     s.rejectWaiters();
     expect(await w).toBe(false);
+  });
+});
+
+describe('an endpoint whose rate limiter cannot be asked', () => {
+  it('defers the judgement instead of going over the rate', async () => {
+    const cfg = judgesConfigSchema.parse({
+      endpoints: [{ name: 'j', base_url: 'http://127.0.0.1:1/v1', model: 'm', api_key_env: 'K' }],
+    }).endpoints[0]!;
+    const endpoint = createJudgeEndpoint(cfg, {
+      complete: async () => ({ ok: false, failure: 'aborted', class: 'permanent', health: 'neutral' }),
+      now: Date.now,
+      logger: silentLogger,
+      limiter: { reserve: () => Promise.reject(new Error('ECONNREFUSED')) },
+    });
+    expect(await endpoint.enter()).toEqual({ ok: false, reason: 'rate_limited', retryAfterMs: 2000 });
+    endpoint.shutdown();
   });
 });

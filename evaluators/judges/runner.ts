@@ -7,6 +7,7 @@ import { judge, judgeMessages, rubricVars, type Judgement } from './judgement.ts
 import { judgeMetrics } from './metrics.ts';
 import { createJudgePlan, resolveJudgeRule } from './plan.ts';
 import { buildRubrics, notApplicable, type Rubric } from './rubrics.ts';
+import { memoryRateLimiters } from './rate-limiter.ts';
 import { overSpendCap } from './spend.ts';
 import type { JudgeDeps, JudgeInput, JudgeOutcome, JudgeRunner, JudgeScore } from './types.ts';
 
@@ -86,7 +87,12 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
   const endpoints = new Map<string, JudgeEndpoint>();
   config.endpoints.forEach((cfg, i) => {
     const complete = createCompleteFn(cfg, apiKey(cfg, i, env));
-    endpoints.set(cfg.name, createJudgeEndpoint(cfg, { complete, now, logger: deps.logger }));
+    const limiter = (deps.rateLimiters ?? memoryRateLimiters(now))(
+      cfg.name,
+      cfg.rate_limit_per_minute,
+      cfg.concurrency,
+    );
+    endpoints.set(cfg.name, createJudgeEndpoint(cfg, { complete, now, logger: deps.logger, limiter }));
   });
   const endpointNames = [...endpoints.keys()];
   const inFlight = new Set<Promise<unknown>>();

@@ -1,5 +1,6 @@
 import type { Logger } from '../../core/logger.ts';
 import type { Dimensions } from '../../core/selector.ts';
+import type { RateLimiterFactory } from './rate-limiter.ts';
 
 /** One call to judge, as the worker read it from `assay.llm_calls`. */
 export interface JudgeInput extends Dimensions {
@@ -83,6 +84,11 @@ export interface JudgeDeps {
   cache: JudgeCache;
   /** Applied to everything sent to a judge (the collector's redactor). */
   redact: (text: string) => string;
+  /**
+   * Each endpoint's rate limiter: Redis in production, so `rate_limit_per_minute` holds over all
+   * workers together. Default: a token bucket in this process.
+   */
+  rateLimiters?: RateLimiterFactory;
   /** Where `api_key_env` is read. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   now?: () => number;
