@@ -17,6 +17,8 @@ const labelsSchema = z
     provider_error: z.boolean().optional(),
     loop: z.boolean().optional(),
     pii: z.enum(['person', 'business', 'none']).optional(),
+    tool_call_invalid: z.boolean().optional(),
+    tool_call_wrong: z.boolean().optional(),
   })
   .strict();
 
@@ -31,6 +33,10 @@ export const itemSchema = z
     question_lang: z.string().optional(),
     response_lang: z.string().optional(),
     finish_reason: z.string().optional(),
+    /** The answer's tool calls as the collector stores them (`[{name, arguments}]` JSON). */
+    tool_calls: z.string().optional(),
+    /** The tools offered, as the collector stores them (`[{name, description, parameters}]` JSON). */
+    tool_definitions: z.string().optional(),
     labels: labelsSchema,
   })
   .passthrough();

@@ -23,6 +23,7 @@ export const TARGETS: Readonly<Record<string, (l: Labels) => boolean | undefined
   provider_error_text: (l) => l.provider_error,
   repetition: (l) => l.loop,
   pii_leak: (l) => (l.pii === undefined ? undefined : l.pii === 'person'),
+  tool_call_valid: (l) => l.tool_call_invalid,
 };
 
 /**
@@ -37,7 +38,9 @@ export function isGood(l: Labels, finishReason?: string): boolean {
     l.truncated !== true &&
     l.provider_error !== true &&
     l.loop !== true &&
-    l.pii !== 'person'
+    l.pii !== 'person' &&
+    l.tool_call_invalid !== true &&
+    l.tool_call_wrong !== true
   );
 }
 
@@ -68,6 +71,8 @@ export function inputOf(item: Item): CheckInput {
     route: '/bench',
     model: item.model,
     output_tokens: Math.ceil(item.response.length / 4),
+    tool_calls: item.tool_calls ?? '',
+    tool_definitions: item.tool_definitions ?? '',
   };
 }
 
