@@ -8,6 +8,7 @@ import { opsConfigSchema } from '../core/ops-config.ts';
 import { redisConfigSchema } from '../core/redis-config.ts';
 import { evaluatorsConfigSchema, judgesConfigSchema, workerConfigSchema } from '../evaluators/config.ts';
 import { samplingConfigSchema } from '../intake/sampling/config.ts';
+import { scoreExportConfigSchema } from '../evaluators/export/config.ts';
 import { clickhouseConfigSchema } from '../storage/config.ts';
 
 export { redisConfigSchema };
@@ -32,6 +33,7 @@ export const configSchema = z
     alerts: alertsConfigSchema.prefault({}),
     ops: opsConfigSchema.prefault({}),
     grafana: grafanaConfigSchema.prefault({}),
+    score_export: scoreExportConfigSchema.prefault({}),
   })
   .strict();
 

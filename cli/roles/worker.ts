@@ -9,6 +9,7 @@ import {
   redisRateLimiters,
   type JudgeRunner,
 } from '../../evaluators/judges/index.ts';
+import { createScoreExporter, type ScoreExporter } from '../../evaluators/export/score-exporter.ts';
 import { createEvaluationWorker } from '../../evaluators/worker/index.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Role } from './role.ts';
@@ -29,6 +30,12 @@ export async function startWorker(rt: Runtime): Promise<Role> {
       redact: createRedactor(config.collector.redaction),
     });
   }
+  // Every score written, also sent out as an OTel evaluation event (score_export).
+  const exp = config.score_export;
+  const exporter: ScoreExporter | undefined =
+    exp.enabled && exp.endpoint
+      ? createScoreExporter({ config: { ...exp, endpoint: exp.endpoint }, logger })
+      : undefined;
   const worker = await createEvaluationWorker({
     config,
     clickhouse: rt.clickhouse,
@@ -38,6 +45,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges,
     spoolDir: join(rt.dataDir, 'spool', 'llm_scores'),
+    onScoresWritten: exporter ? (rows) => exporter.add(rows) : undefined,
   });
   logger.info('evaluation worker started');
   let stopped: Promise<void> | undefined;
@@ -46,6 +54,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
     shutdown: () =>
       (stopped ??= (async () => {
         await worker.shutdown();
+        await exporter?.shutdown();
         await judges?.shutdown();
         redis.disconnect();
       })()),

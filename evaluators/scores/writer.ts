@@ -19,6 +19,8 @@ export interface ScoreWritersOptions {
   maxBufferedRows?: number;
   /** Disk spool per table while ClickHouse is unreachable. Default 256 MiB. */
   maxSpoolBytes?: number;
+  /** Called with the score rows each insert wrote (duplicates already dropped), e.g. the score export. */
+  onScoresWritten?: (rows: ScoreRow[]) => void;
 }
 
 /** The two idempotent, batched writers of evaluation results. */
@@ -50,6 +52,7 @@ export function createScoreWriters(opts: ScoreWritersOptions): ScoreWriters {
     table: scoresTable,
     spoolDir: join(opts.spoolDir, 'llm_scores'),
     beforeInsert: dropStoredDuplicates<ScoreRow>(opts.client, scoresTable, 'llm_scores', true),
+    onWritten: opts.onScoresWritten,
   });
   const verdicts = new BatchWriter<VerdictRow>({
     ...common,

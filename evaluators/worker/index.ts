@@ -14,6 +14,7 @@ import {
 } from '../../core/eval-queue-options.ts';
 import { assertNoEviction, connectRedis } from '../../core/queue-redis.ts';
 import type { RedisTarget } from '../../core/redis-client.ts';
+import type { ScoreRow } from '../scores/rows.ts';
 import { createScoreWriters } from '../scores/writer.ts';
 import { createCallLoader } from './call-loader.ts';
 import { createRelatedLoader } from './related-loader.ts';
@@ -38,6 +39,8 @@ export interface EvaluationWorkerDeps {
   judges: JudgeRunner | null;
   /** Disk spools of the score writers (`llm_scores/`, `call_verdicts/` under it). */
   spoolDir: string;
+  /** Called with every batch of score rows written (the `score_export`). Default none. */
+  onScoresWritten?: (rows: ScoreRow[]) => void;
 }
 
 export interface EvaluationWorker {
@@ -88,6 +91,7 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     spoolDir: deps.spoolDir,
     flushIntervalMs: wc.flush_interval,
     logger: deps.logger,
+    onScoresWritten: deps.onScoresWritten,
   });
   const loader = createCallLoader({
     client: deps.clickhouse,
