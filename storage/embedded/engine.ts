@@ -110,6 +110,8 @@ export class ChdbEngine {
   constructor(
     private readonly path: string,
     private readonly size: number,
+    /** `clickhouse local` arguments of every connection (`connectionArgs`). Default none. */
+    private readonly args: readonly string[] = [],
   ) {
     this.scratch = `${path}-inserts`;
     rmSync(this.scratch, { recursive: true, force: true });
@@ -197,7 +199,7 @@ export class ChdbEngine {
   }
 
   private open(): Session {
-    const s = new Session(this.path);
+    const s = new Session(this.path, this.args.length ? { connectionArgs: [...this.args] } : undefined);
     this.all.add(s);
     return s;
   }

@@ -34,6 +34,11 @@ export interface EmbeddedClickhouseOptions {
   password?: string;
   /** `clickhouse.embedded` (read-only user, origins, body caps, timeouts). Default: its defaults. */
   config?: EmbeddedClickhouseConfig;
+  /**
+   * Extra `clickhouse local` arguments for the engine, fixed at its first connection (tests give
+   * a `--config-file` that defines a cluster for `Distributed` tables). Default none.
+   */
+  engineArgs?: readonly string[];
 }
 
 /** A running embedded ClickHouse: the chdb engine behind ClickHouse's HTTP interface. */
@@ -70,7 +75,7 @@ export async function startEmbeddedClickhouse(opts: EmbeddedClickhouseOptions): 
     throw new Error(
       `clickhouse.embedded.readonly_user must differ from clickhouse.username (${admin.username})`,
     );
-  const engine = new ChdbEngine(path, opts.connections ?? 4);
+  const engine = new ChdbEngine(path, opts.connections ?? 4, opts.engineArgs);
   const text = async (sql: string) =>
     (await engine.query(sql, 'TabSeparated', undefined, { settings: [] })).body.toString('utf8').trim();
   const names = async (table: string) => (await text(`SELECT name FROM system.${table}`)).split('\n');
