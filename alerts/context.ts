@@ -60,14 +60,16 @@ export async function readContext(
   const noEval = seriesFilter(labels, false);
   const ex = EXAMPLES[rule.metric];
   const exFilter = ex.table === 'llm_scores' ? withEval : noEval;
+  // A rule on one kind of score (feedback, external) shows examples of that kind only.
+  const kindSql = ex.table === 'llm_scores' && rule.evaluator_kind ? 'AND kind = {ex_kind:String}' : '';
   const cur = "{cur:DateTime('UTC')}";
   const [examples, models, failed, errors] = await Promise.all([
     queryRows(
       client,
       `SELECT trace_id FROM ${database}.${ex.table}
-       WHERE timestamp >= ${cur} AND timestamp <= {end:DateTime('UTC')} AND ${ex.where} ${exFilter.sql}
+       WHERE timestamp >= ${cur} AND timestamp <= {end:DateTime('UTC')} AND ${ex.where} ${exFilter.sql} ${kindSql}
        ORDER BY ${ex.order} LIMIT 3`,
-      { ...t, ...exFilter.params },
+      { ...t, ...exFilter.params, ex_kind: rule.evaluator_kind ?? '' },
     ),
     queryRows(
       client,

@@ -51,6 +51,21 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, eva
         ],
       },
       {
+        type: 'timeseries',
+        title: 'User feedback and external scores: pass rate',
+        description:
+          "Scores from outside Assay (POST /v1/scores, OTel gen_ai.evaluation.result events): end users' feedback and other evaluators, one series per kind and evaluator, kept apart from Assay's own checks and judges of the same name.",
+        w: 24,
+        h: 8,
+        unit: 'percentunit',
+        defaults: { min: 0, max: 1 },
+        sql: [
+          `SELECT ${BUCKET} AS time, concat(kind, ': ', evaluator) AS series, sum(passes) / nullIf(sum(n), 0) AS pass_rate
+FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind IN ('feedback', 'external') AND ${F}
+GROUP BY time, series ORDER BY time`,
+        ],
+      },
+      {
         type: 'table',
         title: 'Evaluators',
         w: 24,

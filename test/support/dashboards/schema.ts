@@ -25,7 +25,7 @@ export function migrationStatements(p: SchemaParams): string[] {
       .replace(/\{db\}/g, p.database)
       .replace(/\{ttl_days\}/g, String(p.ttlDays))
       .replace(/\{rollup_ttl_days\}/g, String(p.rollupTtlDays))
-      .replace(/\{engine:(\w+)\}/g, '$1');
+      .replace(/\{engine:([^}]+)\}/g, '$1');
     for (const chunk of sql.split(/;\s*(?:\n|$)/)) {
       const code = chunk
         .split('\n')

@@ -124,6 +124,10 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
           },
         ]
       : []),
+    // End-user feedback on every third call (POST /v1/scores): not Assay's verdict.
+    ...(c.i % 3 === 0
+      ? [{ evaluator: 'user_feedback', kind: 'feedback', passed: broken ? 0 : 1, reason: '' }]
+      : []),
   ];
   for (const e of evals) {
     const judge = e.kind === 'judge';
@@ -146,7 +150,7 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
       scored_at: c.ts + (judge ? 2_500 : 800),
     });
   }
-  const failedEvaluators = evals.filter((e) => !e.passed).map((e) => e.evaluator);
+  const failedEvaluators = evals.filter((e) => !e.passed && e.kind !== 'feedback').map((e) => e.evaluator);
   seed.call_verdicts.push({
     timestamp: c.ts,
     trace_id,
