@@ -56,10 +56,13 @@ export class ScoreStore {
     let duplicates = scores.length - unique.size;
     const list = [...unique.values()];
     const { matched, unmatched } = await this.match(list);
-    const written = await this.writeScores(matched, 'direct');
+    const at = this.now();
+    const written = await this.writeScores(
+      matched.map((x) => ({ ...x, scoredAt: at })),
+      'direct',
+    );
     duplicates += matched.length - written;
     if (unmatched.length > 0) {
-      const at = this.now();
       await this.insert(
         'score_inbox',
         unmatched.map((s) => inboxRow(s, at, 'pending', 1)),
@@ -88,14 +91,21 @@ export class ScoreStore {
     const rs = await client.query({
       query: `SELECT trace_id, span_id, evaluator, evaluator_version, kind, source, score, passed, outcome,
           label, reason, toUnixTimestamp64Milli(received_at) AS received_at
-        FROM ${database}.score_inbox FINAL WHERE state = 'pending' ORDER BY received_at LIMIT {n:UInt32}`,
+        FROM ${database}.score_inbox FINAL WHERE state = 'pending'
+        ORDER BY received_at, trace_id, span_id, evaluator, evaluator_version, source LIMIT {n:UInt32}`,
       query_params: { n: config.resolve_batch },
       format: 'JSONEachRow',
     });
     const rows = (await rs.json<InboxRow>()).map((r) => ({ ...r, received_at: Number(r.received_at) }));
     if (rows.length === 0) return { resolved: 0, orphaned: 0 };
     const { matched, unmatched } = await this.match(rows);
-    await this.writeScores(matched, 'resolved');
+    // Deterministic rows (scored_at = when the score was received, a stable order): two
+    // collectors resolving the same waiting scores at once send identical inserts, which the
+    // insert dedup token turns into one.
+    await this.writeScores(
+      matched.map((x) => ({ ...x, scoredAt: x.score.received_at })),
+      'resolved',
+    );
     const now = this.now();
     const expired = unmatched.filter((r) => now - r.received_at >= config.resolve_wait);
     const done = [
@@ -142,11 +152,11 @@ export class ScoreStore {
 
   /** Writes the scores not stored yet; returns how many were written. */
   private async writeScores(
-    matched: { score: ExternalScore; call: CallDims }[],
+    matched: { score: ExternalScore; call: CallDims; scoredAt: number }[],
     path: 'direct' | 'resolved',
   ): Promise<number> {
     if (matched.length === 0) return 0;
-    const rows = matched.map(({ score, call }) => scoreRow(score, call, this.now()));
+    const rows = matched.map(({ score, call, scoredAt }) => scoreRow(score, call, scoredAt));
     const stored = await this.storedKeys(rows);
     const fresh = rows.filter((r) => !stored.has(keyOf(r)));
     if (fresh.length === 0) return 0;
@@ -194,7 +204,7 @@ export class ScoreStore {
   }
 }
 
-function scoreRow(s: ExternalScore, call: CallDims, now: number) {
+function scoreRow(s: ExternalScore, call: CallDims, scoredAt: number) {
   return {
     timestamp: call.timestamp,
     trace_id: call.trace_id,
@@ -214,7 +224,7 @@ function scoreRow(s: ExternalScore, call: CallDims, now: number) {
     label: s.label,
     reason: s.reason,
     sample_weight: 1,
-    scored_at: now,
+    scored_at: scoredAt,
   };
 }
 
