@@ -65,4 +65,21 @@ describe('alerts config', () => {
   ])('rejects %j naming %s', (alerts, path) => {
     expect(() => parseConfig({ alerts })).toThrow(path);
   });
+
+  it('splits by agent and tool where the agent rollups have them, and says where they do not', () => {
+    const rule = (r: Record<string, unknown>) => ({ alerts: { rules: [{ name: 'r', ...r }] } });
+    expect(
+      parseConfig(rule({ metric: 'pass_rate', evaluator: 'tool_call_valid', by: ['agent_name', 'tool'] }))
+        .alerts.rules[0]?.by,
+    ).toEqual(['agent_name', 'tool']);
+    expect(
+      parseConfig(rule({ metric: 'semantic_failure_rate', by: ['agent_name'] })).alerts.rules[0]?.by,
+    ).toEqual(['agent_name']);
+    expect(() => parseConfig(rule({ metric: 'semantic_failure_rate', by: ['tool'] }))).toThrow(
+      /semantic_failure_rate cannot be split by tool/,
+    );
+    expect(() => parseConfig(rule({ metric: 'latency_p95', by: ['agent_name'] }))).toThrow(
+      /latency_p95 cannot be split by agent_name/,
+    );
+  });
 });

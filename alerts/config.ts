@@ -13,8 +13,20 @@ export const METRICS = [
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
-/** Dimensions a rule may split its series by (a fixed whitelist: they become SQL identifiers). */
-export const DIMENSIONS = ['provider', 'route', 'model', 'service', 'evaluator'] as const;
+/**
+ * Dimensions a rule may split its series by (a fixed whitelist: they become SQL identifiers).
+ * `agent_name` and `tool` read the agent rollups (agent traffic only): `agent_name` with the
+ * per-evaluator metrics and `semantic_failure_rate`, `tool` with the per-evaluator metrics.
+ */
+export const DIMENSIONS = [
+  'provider',
+  'route',
+  'model',
+  'service',
+  'evaluator',
+  'agent_name',
+  'tool',
+] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export const CHANNEL_TYPES = ['webhook', 'slack', 'pagerduty', 'alertmanager'] as const;
@@ -130,6 +142,10 @@ export const ruleConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['evaluator'], message: `${r.metric} is not per evaluator` });
     if (!isScore && r.evaluator_kind)
       ctx.addIssue({ code: 'custom', path: ['evaluator_kind'], message: `${r.metric} is not per evaluator` });
+    if (r.by.includes('tool') && !isScore)
+      ctx.addIssue({ code: 'custom', path: ['by'], message: `${r.metric} cannot be split by tool` });
+    if (r.by.includes('agent_name') && !isScore && r.metric !== 'semantic_failure_rate')
+      ctx.addIssue({ code: 'custom', path: ['by'], message: `${r.metric} cannot be split by agent_name` });
     if (r.kind === 'threshold' && !r.threshold)
       ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'required for threshold rules' });
   });

@@ -40,7 +40,9 @@ function seriesFilter(
   const parts: string[] = [];
   const params: Record<string, string> = {};
   for (const [dim, value] of Object.entries(labels) as [Dimension, string][]) {
-    if (dim === 'evaluator' && !allowEvaluator) continue;
+    // The call-level tables (llm_calls_1m, call_verdicts) have no evaluator or tool column (nor,
+    // in llm_calls_1m, an agent one): their context is the series' provider, route, model.
+    if ((dim === 'evaluator' || dim === 'tool' || dim === 'agent_name') && !allowEvaluator) continue;
     parts.push(`${dim} = {d_${dim}:String}`);
     params[`d_${dim}`] = value;
   }

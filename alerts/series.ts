@@ -35,7 +35,8 @@ export function chTime(ms: number): string {
 
 /** Where each metric lives in the rollups; every expression is a constant, never user data. */
 interface Source {
-  table: 'llm_calls_1m' | 'llm_scores_1m' | 'call_verdicts_1m';
+  table:
+    'llm_calls_1m' | 'llm_scores_1m' | 'call_verdicts_1m' | 'llm_scores_agent_1m' | 'call_verdicts_agent_1m';
   n: string;
   /** Proportion: bad outcomes. */
   k?: string;
@@ -65,7 +66,17 @@ const DIMENSION_COLUMNS: Record<Dimension, string> = {
   model: 'model',
   service: 'service',
   evaluator: 'evaluator',
+  agent_name: 'agent_name',
+  tool: 'tool',
 };
+
+/** A rule split by agent or tool reads the agent rollups (migration 0008), which have those columns. */
+export function tableOf(rule: Pick<RuleConfig, 'by'>, table: Source['table']): Source['table'] {
+  if (!rule.by.includes('agent_name') && !rule.by.includes('tool')) return table;
+  if (table === 'llm_scores_1m') return 'llm_scores_agent_1m';
+  if (table === 'call_verdicts_1m') return 'call_verdicts_agent_1m';
+  return table;
+}
 
 export function dimsOf(rule: Pick<RuleConfig, 'by'>): string[] {
   return rule.by.map((d) => DIMENSION_COLUMNS[d]);
@@ -91,7 +102,7 @@ export async function readSeries(
     `sumIf(${expr}, minute < {cur:DateTime('UTC')}) AS base_${name}`,
   ]);
   const query = `SELECT ${[...dims, ...select].join(', ')}
-    FROM ${database}.${src.table}
+    FROM ${database}.${tableOf(rule, src.table)}
     WHERE minute >= {base:DateTime('UTC')} AND minute <= {end:DateTime('UTC')}
       ${rule.evaluator ? 'AND evaluator = {evaluator:String}' : ''}
       ${rule.evaluator_kind ? 'AND kind = {kind:String}' : ''}

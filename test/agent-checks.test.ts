@@ -1,9 +1,14 @@
+import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
 import { createCheckPlan } from '../evaluators/checks/index.ts';
 import { createCallLoader } from '../evaluators/worker/call-loader.ts';
-import { runChecks } from '../evaluators/worker/evaluate.ts';
+import { createProcessor } from '../evaluators/worker/processor.ts';
 import { createRelatedLoader } from '../evaluators/worker/related-loader.ts';
+import { createScoreWriters, type ScoreWriters } from '../evaluators/scores/writer.ts';
+import { silentLogger } from '../core/logger.ts';
+import { parseConfig } from '../cli/config.ts';
+import { readSeries } from '../alerts/series.ts';
 import { eventually, runService, startTestAssay, type TestAssay } from './helpers/assay.ts';
 import { startFakeOpenAi, type FakeAnswer, type FakeOpenAi } from './helpers/fake-openai.ts';
 
@@ -55,6 +60,7 @@ interface Row {
 
 let assay: TestAssay;
 let fake: FakeOpenAi;
+let writers: ScoreWriters | undefined;
 const verdicts = new Map<string, Array<Record<string, { passed: number; reason: string }>>>();
 
 beforeAll(async () => {
@@ -78,12 +84,25 @@ beforeAll(async () => {
     if (r.length < expected) throw new Error(`${r.length} of ${expected} calls stored`);
     return r;
   });
+  // The worker's processor, loaders and writers on the real ClickHouse (no queue: jobs by hand).
   const client = assay.rt.clickhouse;
-  const loader = createCallLoader({ client, database: 'assay', windowMs: 2, maxBatch: 100 });
-  const related = createRelatedLoader({ client, database: 'assay', windowMs: 2, maxBatch: 100 });
-  const plan = createCheckPlan(evaluatorsConfigSchema.parse({}), {});
+  writers = createScoreWriters({
+    client,
+    database: 'assay',
+    spoolDir: `${assay.dataDir}/spool`,
+    flushIntervalMs: 20,
+    logger: silentLogger,
+  });
+  const process = createProcessor({
+    loader: createCallLoader({ client, database: 'assay', windowMs: 2, maxBatch: 100 }),
+    related: createRelatedLoader({ client, database: 'assay', windowMs: 2, maxBatch: 100 }),
+    checks: createCheckPlan(evaluatorsConfigSchema.parse({}), {}),
+    judges: null,
+    writers,
+    maxStarts: 3,
+  });
   for (const r of rows) {
-    const job = {
+    const data = {
       v: 1 as const,
       trace_id: r.trace_id,
       span_id: r.span_id,
@@ -96,20 +115,29 @@ beforeAll(async () => {
       judge: false,
       judge_probability: 0,
     };
-    const call = await loader.load(job);
-    if (!call) throw new Error(`call ${r.trace_id}/${r.span_id} not found`);
-    const rel = await related.load(job, call);
-    const part = runChecks(plan, job, call, Date.now(), rel);
-    const task = /task:(\w+)/.exec(r.prompt)?.[1] ?? '?';
-    const list = verdicts.get(task) ?? [];
-    list.push(
-      Object.fromEntries(part.rows.map((s) => [s.evaluator, { passed: s.passed, reason: s.reason }])),
+    await process(
+      { data, attemptsStarted: 1, attemptsMade: 0, timestamp: Date.now() } as unknown as Job,
+      't',
     );
+  }
+  const scores = await assay.rows<{
+    trace_id: string;
+    span_id: string;
+    evaluator: string;
+    passed: number;
+    reason: string;
+  }>(`SELECT trace_id, span_id, evaluator, passed, reason FROM assay.llm_scores`);
+  for (const r of rows) {
+    const task = /task:(\w+)/.exec(r.prompt)?.[1] ?? '?';
+    const mine = scores.filter((s) => s.trace_id === r.trace_id && s.span_id === r.span_id);
+    const list = verdicts.get(task) ?? [];
+    list.push(Object.fromEntries(mine.map((s) => [s.evaluator, { passed: s.passed, reason: s.reason }])));
     verdicts.set(task, list);
   }
 }, 60_000);
 
 afterAll(async () => {
+  await writers?.shutdown();
   await fake?.close();
   await assay?.shutdown();
 });
@@ -143,5 +171,26 @@ describe('agent checks on a real AI SDK agent', () => {
 
   it("fails a call the provider's content filter stopped", () => {
     expect(verdicts.get('filtered')?.[0]?.['content_filtered']).toMatchObject({ passed: 0 });
+  });
+
+  it('rolls tool-call validity up by agent and tool, and an alert rule reads it split by tool', async () => {
+    const byTool = await assay.rows<{ agent_name: string; tool: string; n: number; passes: number }>(
+      `SELECT agent_name, tool, sum(n) AS n, sum(passes) AS passes FROM assay.llm_scores_agent_1m
+       WHERE evaluator = 'tool_call_valid' GROUP BY agent_name, tool ORDER BY tool`,
+    );
+    expect(byTool.map((r) => [r.tool, Number(r.n), Number(r.passes)])).toEqual([
+      ['get_order', 6, 5],
+      ['track_parcel', 1, 0],
+    ]);
+    const rule = parseConfig({
+      alerts: { rules: [{ name: 'tools', metric: 'pass_rate', evaluator: 'tool_call_valid', by: ['tool'] }] },
+    }).alerts.rules[0];
+    if (!rule) throw new Error('no rule');
+    const series = await readSeries(assay.rt.clickhouse, 'assay', rule, Date.now() + 60_000);
+    expect(
+      Object.fromEntries(
+        series.map((s) => [s.labels.tool, s.current.kind === 'proportion' ? s.current.k : -1]),
+      ),
+    ).toEqual({ get_order: 1, track_parcel: 1 });
   });
 });

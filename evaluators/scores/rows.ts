@@ -12,6 +12,10 @@ export interface ScoreRow {
   provider: string;
   model: string;
   route: string;
+  /** Agent that made the call; absent or '' when none. */
+  agent_name?: string;
+  /** The tool a verdict is about (`tool_call_valid`, `tool_loop`); absent or '' otherwise. */
+  tool?: string;
   /** Check id (`empty_response`) or judge evaluator (`judge_relevance`). */
   evaluator: string;
   evaluator_version: string;
@@ -43,6 +47,10 @@ export interface VerdictRow {
   provider: string;
   model: string;
   route: string;
+  /** Agent that made the call; absent or '' when none. */
+  agent_name?: string;
+  /** Conversation (session, thread) of the call; absent or '' when none (the worst-conversations table). */
+  conversation_id?: string;
   status: string;
   /** 1 when any check or judge failed confidently. */
   failed: 0 | 1;

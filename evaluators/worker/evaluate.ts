@@ -35,6 +35,7 @@ const judgeSalt = (evaluator: string): string => `assay-judge:${evaluator}`;
 function baseRow(
   job: EvalJob,
   now: number,
+  agentName: string,
 ): Omit<
   ScoreRow,
   'evaluator' | 'evaluator_version' | 'kind' | 'score' | 'passed' | 'confidence' | 'outcome' | 'reason'
@@ -47,6 +48,8 @@ function baseRow(
     provider: job.provider,
     model: job.model,
     route: job.route,
+    agent_name: agentName,
+    tool: '',
     judge_model: '',
     input_tokens: 0,
     output_tokens: 0,
@@ -90,7 +93,7 @@ export function runChecks(
   const rows: ScoreRow[] = [];
   const failed: string[] = [];
   const unsure: ChecksPart['unsure'] = [];
-  const base = baseRow(job, now);
+  const base = baseRow(job, now, call.agent_name);
   for (const check of plan.checksFor(job)) {
     const t0 = performance.now();
     let result;
@@ -124,6 +127,7 @@ export function runChecks(
       confidence: clampScore(result.confidence),
       outcome,
       reason: clipReason(result.reason),
+      tool: result.tool ?? '',
     });
   }
   return { rows, failed, unsure };
@@ -178,9 +182,10 @@ export function judgeRows(
   chosen: readonly ChosenJudge[],
   job: EvalJob,
   now: number,
+  agentName = '',
 ): JudgePart {
   const part: JudgePart = { rows: [], failed: [], settled: [], deferred: [], retryAfterMs: 0 };
-  const base = baseRow(job, now);
+  const base = baseRow(job, now, agentName);
   for (const o of outcomes) {
     switch (o.kind) {
       case 'scored': {

@@ -99,7 +99,7 @@ function attemptOnce(deps: ProcessorDeps, now: () => number, retryForMs: number)
         chosen.map((c) => c.evaluator),
       );
       workerMetrics.seconds.observe({ kind: 'judge' }, (performance.now() - t0) / 1000);
-      const judged = judgeRows(outcomes, chosen, data, now());
+      const judged = judgeRows(outcomes, chosen, data, now(), call.agent_name);
       rows.push(...judged.rows);
       failed.push(...judged.failed);
       for (const check of judged.settled) unsure.delete(check);
@@ -173,6 +173,8 @@ function verdict(job: EvalJob, call: StoredCall, failed: string[], unsure: strin
     trace_id: job.trace_id,
     span_id: job.span_id,
     ...dims(job),
+    agent_name: call.agent_name,
+    conversation_id: call.conversation_id,
     status: call.status,
     failed: failed.length > 0 ? 1 : 0,
     failed_evaluators: [...new Set(failed)],
