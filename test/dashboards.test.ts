@@ -171,7 +171,7 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
 
   /** Variables at All, and at one concrete value each that exists in the seed. */
   const selections: Record<string, Record<string, string | string[]>> = {
-    all: { service: ALL, provider: ALL, route: ALL, model: ALL, evaluator: ALL, role: ALL },
+    all: { service: ALL, provider: ALL, route: ALL, model: ALL, evaluator: ALL, role: ALL, agent: ALL },
     concrete: {
       service: ['checkout'],
       provider: [BROKEN.provider],
@@ -179,6 +179,7 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
       model: ['gpt-4o-mini'],
       evaluator: ['json_valid'],
       role: ['collector'],
+      agent: ['support-agent'],
     },
   };
 
@@ -228,6 +229,30 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
   it('Provider × route puts the broken route first among the worst routes', async () => {
     const rows = await panelQuery('provider-route.json', 'Worst routes');
     expect(rows[0]).toMatchObject({ provider: BROKEN.provider, route: BROKEN.route });
+  });
+
+  it("Agents shows the agent's tool validity and its worst conversations with their trace ids", async () => {
+    const tools = await panelQuery('agents.json', 'Tools');
+    const agentScores = seed.llm_scores.filter((r) => r['evaluator'] === 'tool_call_valid');
+    const valid = agentScores.filter((r) => r['passed'] === 1).length / agentScores.length;
+    expect(tools.length).toBeGreaterThan(0);
+    for (const t of tools) expect(t).toMatchObject({ agent: 'support-agent', tool: 'get_order' });
+    for (const t of tools) expect(Number(t['loops'])).toBe(0);
+    const checked = tools.reduce((n, t) => n + Number(t['calls_checked']), 0);
+    expect(checked).toBe(agentScores.length);
+    const shares = tools.map((t) => Number(t['valid_share']) * Number(t['calls_checked']));
+    expect(shares.reduce((a, b) => a + b, 0) / checked).toBeCloseTo(valid, 9);
+    const worst = await panelQuery('agents.json', 'Worst conversations');
+    const failing = new Set(
+      seed.call_verdicts
+        .filter((v) => v['conversation_id'] && v['failed'] === 1)
+        .map((v) => v['conversation_id']),
+    );
+    expect(new Set(worst.map((r) => r['conversation_id']))).toEqual(failing);
+    for (const r of worst) {
+      expect(String(r['first_failing_trace'])).toMatch(/^[0-9a-f]{32}$/);
+      expect(String(r['trace_ids'])).toContain(String(r['first_failing_trace']));
+    }
   });
 
   it('Overview lists only the alert that is still firing', async () => {

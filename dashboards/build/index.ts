@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
+import { agents } from './agents.ts';
 import { alerts } from './alerts.ts';
 import { evaluations } from './evaluations.ts';
 import type { Dashboard } from './model.ts';
@@ -21,6 +22,7 @@ export function buildDashboards(): Record<string, Dashboard> {
     evaluations: evaluations(),
     alerts: alerts(),
     'pipeline-health': pipelineHealth(),
+    agents: agents(),
   };
 }
 

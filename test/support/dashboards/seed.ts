@@ -82,6 +82,9 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
   const span_id = c.i.toString(16).padStart(16, '0');
   const sampled = c.i % 2 === 0 ? 1 : 0;
   const dims = { service: c.service, provider: c.provider, model: c.model, route: c.route };
+  // An agent answers on /api/chat of the support service: tool calls, conversations of 4 calls.
+  const agent = c.service === 'support' && c.route === '/api/chat' ? 'support-agent' : '';
+  const conversation_id = agent ? `conv-${Math.floor(c.i / 48)}` : '';
   seed.llm_calls.push({
     timestamp: c.ts,
     trace_id,
@@ -103,6 +106,8 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
     response: broken ? 'Sure! Here is the data: {name: Ada' : '{"name": "Ada"}',
     convention: 'otel_genai',
     sampled,
+    agent_name: agent,
+    conversation_id,
   });
   if (!sampled || status === 'error') return { status, scored: false, failed: false };
   const judgeFails = broken || c.i % 20 === 0;
@@ -128,6 +133,19 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
     ...(c.i % 3 === 0
       ? [{ evaluator: 'user_feedback', kind: 'feedback', passed: broken ? 0 : 1, reason: '' }]
       : []),
+    ...(agent
+      ? [
+          {
+            evaluator: 'tool_call_valid',
+            kind: 'check',
+            passed: c.i % 30 === 0 ? 0 : 1,
+            reason: c.i % 30 === 0 ? 'tool "get_order": /order_id must be string' : '',
+            tool: 'get_order',
+          },
+          { evaluator: 'tool_loop', kind: 'check', passed: 1, reason: '', tool: 'get_order' },
+          { evaluator: 'content_filtered', kind: 'check', passed: 1, reason: '', tool: '' },
+        ]
+      : []),
   ];
   for (const e of evals) {
     const judge = e.kind === 'judge';
@@ -136,6 +154,8 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
       trace_id,
       span_id,
       ...dims,
+      agent_name: agent,
+      tool: 'tool' in e ? e.tool : '',
       evaluator: e.evaluator,
       evaluator_version: '1',
       kind: e.kind,
@@ -156,6 +176,8 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
     trace_id,
     span_id,
     ...dims,
+    agent_name: agent,
+    conversation_id,
     status,
     failed: failedEvaluators.length ? 1 : 0,
     failed_evaluators: failedEvaluators,
