@@ -67,6 +67,31 @@ GROUP BY time, series ORDER BY time`,
       },
       {
         type: 'table',
+        title: 'Judges vs user feedback: agreement',
+        description:
+          "On calls that have both a judge's sure verdict and end-user feedback: raw agreement and Cohen's kappa (agreement beyond chance; 1 perfect, 0 chance level) per judge, judge model and rubric version. A judge whose kappa falls no longer judges the way users do.",
+        w: 24,
+        h: 6,
+        sql: [
+          `SELECT j.evaluator AS judge, j.judge_model AS judge_model, j.evaluator_version AS rubric_version,
+  count() AS calls, avg(j.passed = f.passed) AS raw_agreement,
+  avg(j.passed) * avg(f.passed) + (1 - avg(j.passed)) * (1 - avg(f.passed)) AS chance_agreement,
+  (raw_agreement - chance_agreement) / nullIf(1 - chance_agreement, 0) AS cohen_kappa
+FROM (
+  SELECT trace_id, span_id, evaluator, judge_model, evaluator_version, argMax(passed, scored_at) AS passed
+  FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND kind = 'judge' AND outcome != 'unsure' AND ${F}
+  GROUP BY trace_id, span_id, evaluator, judge_model, evaluator_version
+) AS j
+INNER JOIN (
+  SELECT trace_id, span_id, argMax(passed, scored_at) AS passed
+  FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND kind = 'feedback' AND outcome != 'unsure' AND ${filters(DIMS)}
+  GROUP BY trace_id, span_id
+) AS f USING (trace_id, span_id)
+GROUP BY judge, judge_model, rubric_version ORDER BY cohen_kappa ASC`,
+        ],
+      },
+      {
+        type: 'table',
         title: 'Evaluators',
         w: 24,
         h: 7,

@@ -129,9 +129,17 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
           },
         ]
       : []),
-    // End-user feedback on every third call (POST /v1/scores): not Assay's verdict.
-    ...(c.i % 3 === 0
-      ? [{ evaluator: 'user_feedback', kind: 'feedback', passed: broken ? 0 : 1, reason: '' }]
+    // End-user feedback (POST /v1/scores) on every third call and on every broken one, where
+    // users mostly agree with the judge: not Assay's verdict.
+    ...(c.i % 3 === 0 || broken
+      ? [
+          {
+            evaluator: 'user_feedback',
+            kind: 'feedback',
+            passed: broken && c.i % 7 !== 0 ? 0 : 1,
+            reason: '',
+          },
+        ]
       : []),
     ...(agent
       ? [
