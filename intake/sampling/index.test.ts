@@ -157,6 +157,84 @@ describe('createSampler', () => {
     expect(inSample).toBeLessThan(2000);
   });
 
+  describe('conversations', () => {
+    const big = (input: Record<string, unknown>) => cfg({ max_per_minute: 10_000_000, ...input });
+    /** `n` conversations of 1–9 turns, each turn its own trace (a new request per turn). */
+    const conversations = (n: number): LlmCall[][] =>
+      Array.from({ length: n }, (_, i) =>
+        Array.from({ length: 1 + (i % 9) }, () =>
+          call({ conversation_id: `conv-${i}-${randomBytes(4).toString('hex')}` }),
+        ),
+      ).map((turns) => turns.map((t) => ({ ...t, conversation_id: turns[0]?.conversation_id ?? '' })));
+
+    it('samples every turn of a conversation or none, whatever the trace ids, judge mark included', () => {
+      const s = createSampler(big({ rate: 0.3, judge_rate: 0.5 }), { queueDepth: () => 0, now: () => 0 });
+      let sampled = 0;
+      const convs = conversations(3000);
+      for (const turns of convs) {
+        const ds = turns.map((t) => s.decide(t));
+        expect(new Set(ds.map((d) => `${d.sampled}/${d.judge}`)).size).toBe(1);
+        if (ds[0]?.sampled) sampled++;
+      }
+      expectBinomial(sampled, convs.length, 0.3);
+    });
+
+    it('keeps 1/p the exact weight: each turn is in with probability p, and the weighted count is unbiased', () => {
+      const p = 0.2;
+      const s = createSampler(big({ rate: p }), { queueDepth: () => 0, now: () => 0 });
+      const convs = conversations(5000);
+      const probabilities = new Set<number>();
+      let turns = 0;
+      let weighted = 0;
+      let sampledTurns = 0;
+      let sizeSq = 0;
+      for (const c of convs) {
+        turns += c.length;
+        sizeSq += c.length * c.length;
+        for (const t of c) {
+          const d = s.decide(t);
+          if (d.sampled) {
+            probabilities.add(d.probability);
+            weighted += 1 / d.probability;
+            sampledTurns++;
+          }
+        }
+      }
+      expect([...probabilities]).toEqual([p]);
+      // Clusters: Var(Σ 1/p) = (1-p)/p · Σ size², so 4 sigma of that around the true count.
+      expect(Math.abs(weighted - turns)).toBeLessThanOrEqual(4 * Math.sqrt(((1 - p) / p) * sizeSq));
+      // And the share of turns taken is p (the weight's inverse), not p per conversation only.
+      expect(Math.abs(sampledTurns / turns - p)).toBeLessThanOrEqual(
+        4 * Math.sqrt(((1 - p) * p * sizeSq) / turns ** 2),
+      );
+    });
+
+    it('draws independently per stratum rule, and by trace id without a conversation', () => {
+      const c = big({
+        rate: 0.5,
+        strata: [
+          { match: { route: '/a' }, rate: 0.5 },
+          { match: { route: '/b' }, rate: 0.5 },
+        ],
+      });
+      const s = createSampler(c, { queueDepth: () => 0, now: () => 0 });
+      let both = 0;
+      const n = 8000;
+      for (let i = 0; i < n; i++) {
+        const id = `conv-${i}`;
+        const a = s.decide(call({ conversation_id: id, route: '/a' }));
+        const b = s.decide(call({ conversation_id: id, route: '/b' }));
+        if (a.sampled && b.sampled) both++;
+      }
+      expectBinomial(both, n, 0.25);
+      // No conversation id: two calls of one trace share the decision (the trace is the unit).
+      const x = call();
+      expect(s.decide({ ...x, span_id: 'a'.repeat(16) })).toEqual(
+        s.decide({ ...x, span_id: 'b'.repeat(16) }),
+      );
+    });
+  });
+
   it('does not sample error calls (no answer to judge)', () => {
     const s = createSampler(cfg({}), { queueDepth: () => 0 });
     expect(s.decide(call({ status: 'error' }))).toMatchObject({ sampled: false, reason: 'error_status' });

@@ -51,6 +51,8 @@ const judgeShed = counter({
 });
 
 interface Stratum {
+  /** Which rule the stratum came from (`strata[i]` index, or `default`): salts a conversation's draw. */
+  rule: string;
   rate: number;
   floor: number;
   /** Judge-mark probability: the stratum's `judge_rate`, else the judges' rule for these dims. */
@@ -60,8 +62,12 @@ interface Stratum {
 /**
  * Deterministic, stratified, budgeted sampling of written calls into the evaluation queue.
  *
- * - A call is selected when the hash of its trace id falls under its stratum's rate, so all
- *   replicas agree and all calls of one trace share the decision.
+ * - A call is selected when the hash of its sampling key falls under its stratum's rate, so all
+ *   replicas agree: the key is the trace id, so all calls of one trace share the decision, or
+ *   for a call with a conversation id, (conversation id, stratum rule), so every turn of a
+ *   sampled conversation is evaluated (and judged together) while different rules still draw
+ *   independently. Either way each call is selected with its stratum's rate, so `1/p` stays its
+ *   exact weight; conversations are then sampled as clusters (unbiased, with more variance).
  * - Floors: while fewer than `floor_per_minute` calls of a (service, provider, route, model)
  *   were taken this minute, the call is taken regardless of the hash, with probability 1.
  *   That keeps weights honest: given arrival order, a call arriving below the floor is taken
@@ -107,14 +113,15 @@ export function createSampler(cfg: SamplingConfig, deps: SamplerDeps): Sampler {
     const belowFloor =
       (stratumTaken ?? 0) < stratum.floor &&
       (stratumTaken !== undefined || takenByStratum.size < cfg.max_strata);
-    const hashed = inSample(call.trace_id, stratum.rate);
+    const sampleKey = keyOf(call, stratum);
+    const hashed = inSample(sampleKey, stratum.rate);
     if (!belowFloor && !hashed) return count(notTaken('not_selected'));
     if (!belowFloor && taken >= cfg.max_per_minute) return count(notTaken('shed_rate_cap'));
     const probability = belowFloor ? 1 : stratum.rate;
     taken++;
     takenByStratum.set(key, (stratumTaken ?? 0) + 1);
     const jp = stratum.judgeRate;
-    let judge = jp > 0 && inSample(call.trace_id, jp, JUDGE_SALT);
+    let judge = jp > 0 && inSample(sampleKey, jp, JUDGE_SALT);
     if (judge && taken > cfg.max_per_minute * cfg.judge_cap_share) {
       judge = false;
       judgeShed.inc();
@@ -128,6 +135,16 @@ export function createSampler(cfg: SamplingConfig, deps: SamplerDeps): Sampler {
     });
   };
   return { decide };
+}
+
+/** The hash key of a call's draws: (conversation id, rule) when it has a conversation, else its trace id. */
+export function keyOf(
+  call: Pick<LlmCall, 'trace_id' | 'conversation_id'>,
+  stratum: { rule: string },
+): string {
+  return call.conversation_id
+    ? `conversation\u0000${stratum.rule}\u0000${call.conversation_id}`
+    : call.trace_id;
 }
 
 function notTaken(reason: SamplingReason): SamplingDecision {
@@ -149,8 +166,10 @@ function resolveStratum(
   dims: Dimensions,
   judgeProbability: (dims: Dimensions) => number,
 ): Stratum {
-  const rule: SamplingStratum | undefined = cfg.strata.find((s) => matches(s.match, dims));
+  const index = cfg.strata.findIndex((s) => matches(s.match, dims));
+  const rule: SamplingStratum | undefined = cfg.strata[index];
   return {
+    rule: index < 0 ? 'default' : String(index),
     rate: rule?.rate ?? cfg.rate,
     floor: rule?.floor_per_minute ?? cfg.floor_per_minute,
     judgeRate: rule?.judge_rate ?? judgeProbability(dims),
