@@ -14,7 +14,7 @@ import { otlpJsonRequest, type SimCall } from './helpers/otlp-json.ts';
 // batches, scores that arrive before their call, and events sent by the real OTel JS exporter.
 
 const KEY = 'scores-test-key-1';
-const MAX_BATCH = 20;
+const MAX_BATCH = 500;
 let assay: TestAssay;
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
@@ -42,12 +42,17 @@ async function storeCalls(calls: SimCall[]): Promise<{ traceId: string; spanId: 
   const { body, spanIds } = otlpJsonRequest(withIds);
   expect((await postJson('/v1/traces', body)).status).toBe(200);
   const ids = withIds.map((c, i) => ({ traceId: c.traceId, spanId: spanIds[i] as string }));
+  // Trace ids travel in the query's URL: counted 100 at a time.
   await eventually(async () => {
-    const [r] = await assay.rows<{ n: string }>(
-      'SELECT count() AS n FROM assay.llm_calls WHERE trace_id IN {t:Array(String)}',
-      { t: ids.map((i) => i.traceId) },
-    );
-    return Number(r?.n) === ids.length ? true : undefined;
+    let stored = 0;
+    for (let k = 0; k < ids.length; k += 100) {
+      const [r] = await assay.rows<{ n: number }>(
+        'SELECT count() AS n FROM assay.llm_calls WHERE trace_id IN {t:Array(String)}',
+        { t: ids.slice(k, k + 100).map((i) => i.traceId) },
+      );
+      stored += Number(r?.n);
+    }
+    return stored === ids.length ? true : undefined;
   });
   return ids;
 }
@@ -64,7 +69,7 @@ beforeAll(async () => {
   assay = await startTestAssay({
     collector: {
       api_keys: [KEY],
-      max_body_bytes: 256 * 1024,
+      max_body_bytes: 2 * 1024 * 1024,
       scores: { max_batch: MAX_BATCH, resolve_interval: '200ms', resolve_wait: '3s' },
     },
   });
@@ -255,6 +260,24 @@ describe('POST /v1/scores', () => {
     expect(Number(rolled?.n)).toBe(3);
   });
 
+  it('stores a large batch: calls looked up and duplicates checked 200 traces per query', async () => {
+    const calls = await storeCalls(Array.from({ length: 450 }, () => ({ route: '/api/bulk' })));
+    const batch = calls.map((c, i) => ({
+      trace_id: c.traceId,
+      span_id: c.spanId,
+      evaluator: 'bulk',
+      score: (i % 10) / 10,
+    }));
+    const first = await postScores(batch);
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ accepted: 450, stored: 450, waiting: 0 });
+    expect((await postScores(batch)).json).toMatchObject({ accepted: 450, stored: 0, duplicates: 450 });
+    const [n] = await assay.rows<{ n: number }>(
+      `SELECT sum(n) AS n FROM assay.llm_scores_1m WHERE evaluator = 'bulk' AND route = '/api/bulk'`,
+    );
+    expect(Number(n?.n)).toBe(450);
+  });
+
   it('refuses a batch over max_batch and a body over max_body_bytes with 413 and the reason', async () => {
     const items = Array.from({ length: MAX_BATCH + 1 }, () => ({
       trace_id: hex(16),
@@ -267,7 +290,7 @@ describe('POST /v1/scores', () => {
       `${MAX_BATCH + 1} scores in one request; at most ${MAX_BATCH} (collector.scores.max_batch)`,
     );
     const huge = await postScores([
-      { trace_id: hex(16), evaluator: 'e', score: 1, reason: 'x'.repeat(300 * 1024) },
+      { trace_id: hex(16), evaluator: 'e', score: 1, reason: 'x'.repeat(2100 * 1024) },
     ]);
     expect(huge.status).toBe(413);
     const [n] = await assay.rows<{ n: string }>(

@@ -13,7 +13,7 @@ export interface CallDims {
 }
 
 /** Trace ids per query at most: they travel in the URL, which servers cap at a few KB to 1 MB. */
-const TRACES_PER_QUERY = 200;
+export const TRACES_PER_QUERY = 200;
 
 /**
  * Finds the calls of `traces` in `llm_calls` (one query per 200 traces; the table's bloom filter

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
-import { lookupCalls, type CallDims } from './call-lookup.ts';
+import { TRACES_PER_QUERY, lookupCalls, type CallDims } from './call-lookup.ts';
 import type { ScoresConfig } from './config.ts';
 import type { ExternalScore } from './item.ts';
 import { scoreMetrics as m } from './metrics.ts';
@@ -165,25 +165,31 @@ export class ScoreStore {
     return fresh.length;
   }
 
+  /** Keys of these rows already in `llm_scores`: one query per 200 traces (they travel in the URL). */
   private async storedKeys(rows: ReturnType<typeof scoreRow>[]): Promise<Set<string>> {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const r of rows) {
-      lo = Math.min(lo, r.timestamp);
-      hi = Math.max(hi, r.timestamp);
+    const byTrace = new Map<string, ReturnType<typeof scoreRow>[]>();
+    for (const r of rows) byTrace.set(r.trace_id, [...(byTrace.get(r.trace_id) ?? []), r]);
+    const traces = [...byTrace.keys()];
+    const stored = new Set<string>();
+    for (let i = 0; i < traces.length; i += TRACES_PER_QUERY) {
+      const chunk = traces.slice(i, i + TRACES_PER_QUERY);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const t of chunk)
+        for (const r of byTrace.get(t) ?? []) {
+          lo = Math.min(lo, r.timestamp);
+          hi = Math.max(hi, r.timestamp);
+        }
+      const rs = await this.deps.client.query({
+        query: `SELECT trace_id, span_id, evaluator, evaluator_version, source FROM ${this.deps.database}.llm_scores
+          WHERE timestamp >= fromUnixTimestamp64Milli({lo:Int64}) AND timestamp <= fromUnixTimestamp64Milli({hi:Int64})
+            AND trace_id IN {traces:Array(String)} AND kind IN ('external', 'feedback')`,
+        query_params: { lo: lo - SLACK_MS, hi: hi + SLACK_MS, traces: chunk },
+        format: 'JSONEachRow',
+      });
+      for (const k of (await rs.json<ExternalScore>()).map(keyOf)) stored.add(k);
     }
-    const rs = await this.deps.client.query({
-      query: `SELECT trace_id, span_id, evaluator, evaluator_version, source FROM ${this.deps.database}.llm_scores
-        WHERE timestamp >= fromUnixTimestamp64Milli({lo:Int64}) AND timestamp <= fromUnixTimestamp64Milli({hi:Int64})
-          AND trace_id IN {traces:Array(String)} AND kind IN ('external', 'feedback')`,
-      query_params: {
-        lo: lo - SLACK_MS,
-        hi: hi + SLACK_MS,
-        traces: [...new Set(rows.map((r) => r.trace_id))],
-      },
-      format: 'JSONEachRow',
-    });
-    return new Set((await rs.json<ExternalScore>()).map(keyOf));
+    return stored;
   }
 
   /** One synchronous insert whose dedup token is the rows' content: a retry of it counts once. */
