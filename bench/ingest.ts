@@ -80,12 +80,16 @@ function decodeFloor(
   return out;
 }
 
-/** CPU seconds the collector has spent decoding trace requests (its own metric). */
-async function decodeCpuSeconds(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const m = /^assay_otlp_decode_cpu_seconds_total\{signal="traces"\} (\S+)$/m.exec(text);
-  return m ? Number(m[1]) : 0;
+/** A counter of the collector's own metrics, on its ops port (0 before it is first counted). */
+async function counterValue(ops: string, series: string): Promise<number> {
+  const text = await (await fetch(`${ops}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
 }
+
+/** CPU seconds the collector has spent decoding trace requests. */
+const decodeCpuSeconds = (ops: string): Promise<number> =>
+  counterValue(ops, 'assay_otlp_decode_cpu_seconds_total{signal="traces"}');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
   const redis = await startTestRedis();
   const chPort = await freePort();
   const otlpPort = await freePort();
+  const opsPort = await freePort();
   mkdirSync(join(dir, 'ch'));
   const cfg = join(dir, 'assay.yaml');
   writeFileSync(
@@ -116,6 +121,7 @@ async function main(): Promise<void> {
       ...COLLECTOR_EXTRA.map((line) => `  ${line}`),
       `clickhouse:\n  url: http://127.0.0.1:${chPort}\n  embedded:\n    port: ${chPort}\n  writer:\n    batch_rows: 5000`,
       `redis:\n  url: ${redis.url}`,
+      `ops:\n  port: ${opsPort}`,
       process.env['BENCH_EXTRA_CONFIG'] ?? '',
     ].join('\n'),
   );
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
   await waitFor(`http://127.0.0.1:${chPort}/ping`);
   const collector = assay(['collector', '--config', cfg], NODE_ARGS);
   const base = `http://127.0.0.1:${otlpPort}`;
+  const ops = `http://127.0.0.1:${opsPort}`;
   await waitFor(`${base}/healthz`);
   const pid = collector.pid as number;
 
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
   const statuses = new Map<number, number>();
   let acceptedBatches = 0;
   let seq = 1000;
-  const decode0 = await decodeCpuSeconds(base);
+  const decode0 = await decodeCpuSeconds(ops);
   const cpu0 = cpuSeconds(pid);
   const t0 = Date.now();
   // Every 2.5 s the clients pause, in-flight requests finish (300 ms), and one full and one
@@ -189,7 +196,9 @@ async function main(): Promise<void> {
   }
   const totalSeconds = (Date.now() - t0) / 1000;
   const collectorCpu = cpuSeconds(pid) - cpu0;
-  const decodeCpu = (await decodeCpuSeconds(base)) - decode0;
+  const decodeCpu = (await decodeCpuSeconds(ops)) - decode0;
+  const receivedBytes = await counterValue(ops, 'assay_otlp_request_bytes_total{signal="traces"}');
+  const loggedBytes = await counterValue(ops, 'assay_wal_appended_bytes_total');
   const rss = peakRssMiB(pid);
   await client.close();
   // Collector first (it flushes into ClickHouse), then the engine.
@@ -255,6 +264,10 @@ async function main(): Promise<void> {
       `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
     ],
     ['collector peak RSS', `${rss.toFixed(0)} MiB`],
+    [
+      'write-ahead log bytes / request bytes',
+      `${(loggedBytes / Math.max(1, receivedBytes)).toFixed(3)} (assay_wal_appended_bytes_total over assay_otlp_request_bytes_total; 0 with durability off)`,
+    ],
   ];
   const table = ['| measure | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join(
     '\n',

@@ -40,7 +40,12 @@ export interface PipelineDeps extends FinishDeps {
  * An accepted batch, and whether its request must be kept in the write-ahead log: it held an
  * LLM call (a retried one too) or a span or log record of a call still waiting.
  */
-export type PipelineAccept = AcceptResult & { relevant?: boolean };
+/**
+ * `relevant`: the batch gave the pipeline something to keep (a call, a route for a waiting call,
+ * content). `used` (spans): 1 for each span, by index, that a replay of the batch would need —
+ * the calls and the spans the route index learnt from — so the write-ahead log may keep only those.
+ */
+export type PipelineAccept = AcceptResult & { relevant?: boolean; used?: Uint8Array };
 
 type LogParts = NonNullable<ReturnType<typeof contentFromLogRecord>>;
 
@@ -146,9 +151,12 @@ export class CollectorPipeline {
     if (this.closing) return { ok: false, reason: 'shutting_down' };
     const now = this.now();
     const calls: NormalisedCall[] = [];
-    for (const span of spans) {
+    const used = new Uint8Array(spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i] as Span;
       const convention = classifySpan(span);
       if (convention) {
+        used[i] = 1;
         calls.push(normaliseSpan(span, convention, { routeKeys: this.deps.config.route.keys }));
       }
     }
@@ -159,16 +167,20 @@ export class CollectorPipeline {
       return { ok: false, reason: 'overloaded' };
     }
     const touched = new Set<string>();
-    for (const span of spans) {
-      this.index.observe(span, now);
-      if (this.waitingByTrace.has(span.traceId)) touched.add(span.traceId);
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i] as Span;
+      if (this.index.observe(span, now)) used[i] = 1;
+      if (this.waitingByTrace.has(span.traceId)) {
+        touched.add(span.traceId);
+        used[i] = 1;
+      }
     }
     for (const traceId of touched) {
       for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p);
     }
     for (const call of calls) this.admit(call, now, origin);
     this.emit();
-    return { ok: true, rejected: 0, relevant: calls.length > 0 || touched.size > 0 };
+    return { ok: true, rejected: 0, relevant: calls.length > 0 || touched.size > 0, used };
   }
 
   /** Takes decoded log records; same contract as {@link acceptSpans}. */

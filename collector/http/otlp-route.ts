@@ -9,6 +9,7 @@ import {
   type DecodeResult,
   type OtlpEncoding,
   type OtlpSignal,
+  type TraceLayout,
 } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
 import { InflateError, gunzipCapped } from './body.ts';
@@ -103,7 +104,8 @@ export function createOtlpHandler(deps: ReceiverDeps, signal: OtlpSignal, log: R
     } catch (err) {
       return refuseBody(err, reply, encoding);
     }
-    return answer(decoded, reply, { bytes: raw, encoding, gzip: info.gzip });
+    const layout = 'layout' in decoded ? (decoded.layout as TraceLayout) : undefined;
+    return answer(decoded, reply, { bytes: raw, encoding, gzip: info.gzip, plain: body, layout });
   };
 
   function refuseBody(err: unknown, reply: FastifyReply, encoding: OtlpEncoding): FastifyReply {

@@ -1,6 +1,6 @@
 import type { HttpLimits } from '../../core/http-limits.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { OtlpEncoding, SpanSelection } from '../otlp/index.ts';
+import type { OtlpEncoding, SpanSelection, TraceLayout } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
 import type { ScoresEndpoint } from './scores-route.ts';
 
@@ -21,6 +21,10 @@ export interface OtlpBody {
   bytes: Uint8Array;
   encoding: OtlpEncoding;
   gzip: boolean;
+  /** The decompressed body (the same bytes when not compressed). */
+  plain?: Uint8Array;
+  /** Protobuf traces: where each decoded span is in `plain`, so a subset can be logged. */
+  layout?: TraceLayout;
 }
 
 /** Where decoded OTLP data goes (the collector pipeline; an in-memory recorder in tests). */

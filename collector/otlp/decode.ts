@@ -6,6 +6,7 @@ import { parseJsonBody } from './json-walk.ts';
 import { decodeLogsProto } from './proto-logs.ts';
 import { decodeTracesProto } from './proto-traces.ts';
 import { openReader } from './proto-wire.ts';
+import type { TraceLayout } from './proto-layout.ts';
 import type { DecodeResult, OtlpEncoding, SpanSelection } from './types.ts';
 
 /** Any failure inside the protobuf walk (protobufjs `RangeError`s, invalid wire types) is bad input. */
@@ -39,12 +40,13 @@ function json<T>(
  * spans are skipped and counted in `rejected`; a body that cannot be decoded at all throws
  * {@link OtlpDecodeError}. An empty body is an empty request. A `selection` lets the protobuf
  * decoder skip attribute values nobody reads (the JSON decoder reads everything regardless).
+ * Protobuf results carry the spans' byte layout, so a subset can be written out again.
  */
 export function decodeTraces(
   body: Uint8Array,
   encoding: OtlpEncoding,
   selection?: SpanSelection,
-): DecodeResult<Span> {
+): DecodeResult<Span> & { layout?: TraceLayout } {
   return encoding === 'protobuf'
     ? protobuf(body, (r) => decodeTracesProto(r, selection))
     : json(body, decodeTracesJson);

@@ -1,5 +1,6 @@
 export { decodeLogs, decodeTraces } from './decode.ts';
 export { OtlpDecodeError } from './decode-error.ts';
+export { sliceTraces, type TraceLayout } from './proto-layout.ts';
 export { RpcCode, encodeExportResponse, encodeStatus, type PartialSuccess } from './responses.ts';
 export {
   MAX_ERRORS,

@@ -97,7 +97,7 @@ describe('decodeTraces protobuf', () => {
   });
 
   it('treats an empty body as an empty request', () => {
-    expect(decodeTraces(Buffer.alloc(0), 'protobuf')).toEqual({
+    expect(decodeTraces(Buffer.alloc(0), 'protobuf')).toMatchObject({
       items: [],
       rejected: 0,
       errors: [],

@@ -23,6 +23,7 @@ import {
   type Reader,
 } from './proto-wire.ts';
 import { DecodeCollector, type DecodeResult, type SpanSelection } from './types.ts';
+import { TraceLayoutBuilder, type TraceLayout } from './proto-layout.ts';
 
 // Field numbers from opentelemetry/proto/{collector/trace/v1/trace_service,trace/v1/trace}.proto.
 const REQUEST_RESOURCE_SPANS = tag(1, LEN);
@@ -62,14 +63,18 @@ const NO_ATTRIBUTES: Attributes = Object.freeze(newAttributes());
  * With a `selection`, attribute values a span does not need are skipped, not decoded (the bytes
  * are still walked, so malformed protobuf is refused all the same).
  */
-export function decodeTracesProto(r: Reader, selection?: SpanSelection): DecodeResult<Span> {
+export function decodeTracesProto(
+  r: Reader,
+  selection?: SpanSelection,
+): DecodeResult<Span> & { layout: TraceLayout } {
   const out = new DecodeCollector<Span>();
+  const layout = new TraceLayoutBuilder();
   while (r.pos < r.len) {
     const t = r.uint32();
-    if (t === REQUEST_RESOURCE_SPANS) readResourceSpans(r, subEnd(r), out, selection);
+    if (t === REQUEST_RESOURCE_SPANS) readResourceSpans(r, subEnd(r), out, selection, layout);
     else skipField(r, t);
   }
-  return out.result();
+  return { ...out.result(), layout };
 }
 
 function readResourceSpans(
@@ -77,14 +82,20 @@ function readResourceSpans(
   end: number,
   out: DecodeCollector<Span>,
   selection: SpanSelection | undefined,
+  layout: TraceLayoutBuilder,
 ): void {
   // Created up front and filled in place: spans share it even if `resource` comes last.
   const resource: Resource = { attributes: newAttributes() };
+  layout.openResource();
   while (r.pos < end) {
+    const start = r.pos;
     const t = r.uint32();
-    if (t === RS_RESOURCE) readResource(r, subEnd(r), resource.attributes);
-    else if (t === RS_SCOPE_SPANS) readScopeSpans(r, subEnd(r), resource, out, selection);
-    else skipField(r, t);
+    if (t === RS_SCOPE_SPANS) readScopeSpans(r, subEnd(r), resource, out, selection, layout);
+    else {
+      if (t === RS_RESOURCE) readResource(r, subEnd(r), resource.attributes);
+      else skipField(r, t);
+      layout.resourceField(start, r.pos);
+    }
   }
   checkEnd(r, end, 'ResourceSpans');
 }
@@ -95,13 +106,20 @@ function readScopeSpans(
   resource: Resource,
   out: DecodeCollector<Span>,
   selection: SpanSelection | undefined,
+  layout: TraceLayoutBuilder,
 ): void {
   const scope: Scope = { name: '', version: '' };
+  layout.openScope();
   while (r.pos < end) {
+    const start = r.pos;
     const t = r.uint32();
-    if (t === SS_SCOPE) readScope(r, subEnd(r), scope);
-    else if (t === SS_SPANS) readSpan(r, subEnd(r), resource, scope, out, selection);
-    else skipField(r, t);
+    if (t === SS_SPANS) {
+      if (readSpan(r, subEnd(r), resource, scope, out, selection)) layout.span(start, r.pos);
+    } else {
+      if (t === SS_SCOPE) readScope(r, subEnd(r), scope);
+      else skipField(r, t);
+      layout.scopeField(start, r.pos);
+    }
   }
   checkEnd(r, end, 'ScopeSpans');
 }
@@ -113,7 +131,7 @@ function readSpan(
   scope: Scope,
   out: DecodeCollector<Span>,
   selection: SpanSelection | undefined,
-): void {
+): boolean {
   let lazy = 0;
   let marked = false;
   const span: Span = {
@@ -187,8 +205,12 @@ function readSpan(
   // A span with a huge attribute count must not leave the scratch arrays that large.
   if (lazy > 1024) LAZY_KEYS.length = LAZY_STARTS.length = LAZY_ENDS.length = 0;
   const problem = spanIdsProblem(span.traceId, span.spanId, span.parentSpanId);
-  if (problem) out.reject(`span ${JSON.stringify(span.name)}: ${problem}`);
-  else out.items.push(span);
+  if (problem) {
+    out.reject(`span ${JSON.stringify(span.name)}: ${problem}`);
+    return false;
+  }
+  out.items.push(span);
+  return true;
 }
 
 function readEvent(r: Reader, end: number): SpanEvent {

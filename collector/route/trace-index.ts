@@ -51,20 +51,25 @@ export class TraceIndex {
     return this.traces.size;
   }
 
-  /** Records what matters about a span; cheap for the common uninteresting span. */
-  observe(span: Span, now: number): void {
+  /**
+   * Records what matters about a span; cheap for the common uninteresting span. True when the
+   * span told the index something (a root name, a SERVER endpoint, a link in a trace with a
+   * waiting call): only those spans need to be in the write-ahead log for a replay to resolve
+   * routes as the live request did.
+   */
+  observe(span: Span, now: number): boolean {
     const isServer = span.kind === SpanKind.SERVER;
     const isRoot = span.parentSpanId === '';
     let entry = this.traces.get(span.traceId);
-    if (!entry && !isServer && !isRoot) return;
+    if (!entry && !isServer && !isRoot) return false;
     entry ??= this.create(span.traceId, now);
     entry.touchedAt = now;
     if (isRoot) entry.rootName = span.name;
-    if (entry.interesting || isServer) {
-      const node = toNode(span, this.opts.routeKeys);
-      if (entry.interesting) (entry.nodes ??= new Map()).set(node.spanId, node);
-      if (isServer && node.endpoint) entry.servers.push(node);
-    }
+    if (!entry.interesting && !isServer) return isRoot;
+    const node = toNode(span, this.opts.routeKeys);
+    if (entry.interesting) (entry.nodes ??= new Map()).set(node.spanId, node);
+    if (isServer && node.endpoint) entry.servers.push(node);
+    return true;
   }
 
   /** Marks a trace as holding a waiting LLM call, so later spans of it keep their parent links. */

@@ -5,6 +5,7 @@ import type { AcceptResult, OtlpBody, OtlpSink } from '../http/types.ts';
 import {
   decodeLogs,
   decodeTraces,
+  sliceTraces,
   type OtlpEncoding,
   type OtlpSignal,
   type SpanSelection,
@@ -34,8 +35,8 @@ const ENCODINGS: OtlpEncoding[] = ['protobuf', 'json'];
 
 /**
  * The receiver's sink when `collector.durability` is on: a request the pipeline took something
- * from is appended to the write-ahead log as received (3 bytes of signal, encoding and gzip
- * flag, then the body), and the 200 waits for it to be durable. Its calls hold the record's
+ * from is appended to the write-ahead log (3 bytes of signal, encoding and gzip flag, then the
+ * body as received or only the spans the pipeline used), and the 200 waits for it to be durable. Its calls hold the record's
  * segment until they are in ClickHouse or the spool. At start, {@link replay} feeds the log's
  * records back through the same decode and pipeline.
  */
@@ -100,10 +101,28 @@ export class DurableSink implements OtlpSink {
         ? pipeline.acceptSpans(items as Span[], origin)
         : pipeline.acceptLogs(items as LogRecord[], origin);
     if (!r.ok || !r.relevant) return r;
-    const head = Uint8Array.of(SIGNALS.indexOf(signal), ENCODINGS.indexOf(body.encoding), body.gzip ? 1 : 0);
-    const durable = wal.append(RecordType.OTLP_REQUEST, [head, body.bytes]);
+    const durable = wal.append(RecordType.OTLP_REQUEST, this.payload(signal, body, r.used));
     durable.catch(() => m.refused.inc({ reason: 'failed' }));
     return { ok: true, rejected: r.rejected, message: r.message, durable };
+  }
+
+  /**
+   * What is logged of a request: as received, or — protobuf traces of which the pipeline used
+   * only some spans — just those spans with their resource and scope, bytes copied as they came
+   * (a replay decodes to the same calls and routes). The smaller of the two is written.
+   */
+  private payload(signal: OtlpSignal, body: OtlpBody, used: Uint8Array | undefined): Uint8Array[] {
+    const asReceived = [
+      Uint8Array.of(SIGNALS.indexOf(signal), ENCODINGS.indexOf(body.encoding), body.gzip ? 1 : 0),
+      body.bytes,
+    ];
+    if (!used || !body.layout || !body.plain || used.length !== body.layout.spanStart.length)
+      return asReceived;
+    if (used.every((u) => u === 1)) return asReceived;
+    const sliced = sliceTraces(body.plain, body.layout, used);
+    if (sliced.length >= body.bytes.length) return asReceived;
+    m.slicedBytes.inc(body.bytes.length - sliced.length);
+    return [Uint8Array.of(SIGNALS.indexOf('traces'), ENCODINGS.indexOf('protobuf'), 0), sliced];
   }
 
   private decode(payload: Buffer): { signal: OtlpSignal; items: Span[] | LogRecord[] } | undefined {

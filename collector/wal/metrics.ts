@@ -12,6 +12,10 @@ export const walMetrics = {
     name: 'assay_wal_appended_bytes_total',
     help: 'Bytes appended to the write-ahead log (headers included)',
   }),
+  slicedBytes: counter({
+    name: 'assay_wal_sliced_bytes_total',
+    help: 'Bytes of OTLP trace requests not written to the write-ahead log because the pipeline used none of those spans',
+  }),
   fsyncSeconds: histogram({
     name: 'assay_wal_fsync_seconds',
     help: 'Duration of one fdatasync of the write-ahead log, seconds (one per group commit)',
