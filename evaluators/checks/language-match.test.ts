@@ -59,6 +59,11 @@ describe('language_match', () => {
       FR_A,
     ],
     ['an emoji-only answer', ask(EN_Q), '🎉🎉🎉 👍👍👍 🙏🙏🙏 '.repeat(10)],
+    [
+      'an answer that is only tool calls',
+      ask(DE_Q),
+      'tool_call lookup_order({"order_id":"3301","note":"customer asked about the delivery"})\ntool_call track_parcel({"order_id":"3301"})',
+    ],
   ])('is not applicable with %s', (_name, prompt, response) => {
     expect(runCheck(languageMatch, { prompt, response })).toBeNull();
   });

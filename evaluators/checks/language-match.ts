@@ -14,6 +14,9 @@ const languageCode = z
     return iso1 ?? code;
   });
 
+/** A rendered tool call on a line of its own (`collector/conventions/messages.ts` renderToolCall). */
+const TOOL_CALL_LINE = /^tool_call [^\n(]*\(.*\)$/gm;
+
 export const languageMatchConfigSchema = z
   .object({
     /**
@@ -173,7 +176,7 @@ function mismatchConfidence(answer: Reading, expectedProbability: number, user?:
  */
 export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
   id: 'language_match',
-  version: '2',
+  version: '3',
   description: "The answer is in the language of the user's last message (or the configured one).",
   configSchema: languageMatchConfigSchema,
   requiresParams: false,
@@ -183,7 +186,8 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
     const fixed = config.expected === undefined ? null : [config.expected].flat();
     return (input) => {
       if (input.status === 'error') return null;
-      const raw = splitStorageMarker(input.response).text;
+      // Tool calls (`tool_call name(args)` lines, as the collector renders them) are not prose.
+      const raw = splitStorageMarker(input.response).text.replace(TOOL_CALL_LINE, '');
       const answerText = prose(raw, config.sample_chars);
       // The English fast path: a side that is surely English needs no identification.
       const answerEnglish = letterWeight(answerText) >= config.min_letters && surelyEnglish(answerText);
