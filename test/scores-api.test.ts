@@ -83,7 +83,13 @@ describe('POST /v1/scores', () => {
   it('stores external scores and feedback with the call dimensions, redacted, in the rollups', async () => {
     const [a, b] = await storeCalls([
       { route: '/api/refunds', provider: 'openai', model: 'gpt-4o-mini', service: 'support' },
-      { route: '/api/orders', provider: 'anthropic', model: 'claude-x', service: 'support' },
+      {
+        route: '/api/orders',
+        provider: 'anthropic',
+        model: 'claude-x',
+        service: 'support',
+        agent: 'order-bot',
+      },
     ]);
     if (!a || !b) throw new Error('calls not stored');
     const res = await postScores([
@@ -132,6 +138,11 @@ describe('POST /v1/scores', () => {
       reason: 'made up a date',
     });
     // Trace id alone: the trace's (only) call.
+    // The agent is copied too: feedback on an agent's answers reaches the agent rollups.
+    const [agentRollup] = await assay.rows<{ n: number }>(
+      `SELECT sum(n) AS n FROM assay.llm_scores_agent_1m WHERE agent_name = 'order-bot' AND kind IN ('external', 'feedback')`,
+    );
+    expect(Number(agentRollup?.n)).toBe(2);
     expect(by('tone')).toMatchObject({
       span_id: b.spanId,
       provider: 'anthropic',
@@ -155,7 +166,7 @@ describe('POST /v1/scores', () => {
     });
     const rollup = await assay.rows<{ kind: string; n: number; passes: number }>(
       `SELECT kind, sum(n) AS n, sum(passes) AS passes FROM assay.llm_scores_1m
-        WHERE kind IN ('external', 'feedback') AND route IN ('/api/refunds', '/api/orders') GROUP BY kind ORDER BY kind`,
+        WHERE kind IN ('external', 'feedback') AND service = 'support' GROUP BY kind ORDER BY kind`,
     );
     expect(rollup).toEqual([
       { kind: 'external', n: 2, passes: 1 },

@@ -10,6 +10,8 @@ export interface CallDims {
   provider: string;
   model: string;
   route: string;
+  /** The agent that made the call ('' when none), for the agent rollups (migration 0008). */
+  agent_name: string;
 }
 
 /** Trace ids per query at most: they travel in the URL, which servers cap at a few KB to 1 MB. */
@@ -30,7 +32,7 @@ export async function lookupCalls(
   const all = [...new Set(traces)];
   for (let i = 0; i < all.length; i += TRACES_PER_QUERY) {
     const rs = await client.query({
-      query: `SELECT trace_id, span_id, toUnixTimestamp64Milli(timestamp) AS ts, service, provider, model, route
+      query: `SELECT trace_id, span_id, toUnixTimestamp64Milli(timestamp) AS ts, service, provider, model, route, agent_name
         FROM ${database}.llm_calls WHERE trace_id IN {traces:Array(String)}`,
       query_params: { traces: all.slice(i, i + TRACES_PER_QUERY) },
       format: 'JSONEachRow',
@@ -44,6 +46,7 @@ export async function lookupCalls(
         provider: r.provider,
         model: r.model,
         route: r.route,
+        agent_name: r.agent_name,
       };
       bySpan.set(`${call.trace_id}-${call.span_id}`, call);
       const last = lastOfTrace.get(call.trace_id);

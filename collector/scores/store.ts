@@ -219,6 +219,7 @@ function scoreRow(s: ExternalScore, call: CallDims, scoredAt: number) {
     provider: call.provider,
     model: call.model,
     route: call.route,
+    agent_name: call.agent_name,
     evaluator: s.evaluator,
     evaluator_version: s.evaluator_version,
     kind: s.kind,

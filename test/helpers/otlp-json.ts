@@ -12,6 +12,8 @@ export interface SimCall {
   finishReason?: string;
   inputTokens?: number;
   outputTokens?: number;
+  /** `gen_ai.agent.name` on the LLM span. Default none. */
+  agent?: string;
   /** Span start (ms since epoch). Default now. */
   startMs?: number;
   error?: boolean;
@@ -56,6 +58,7 @@ export function otlpJsonRequest(calls: SimCall[]): { body: string; spanIds: stri
           str('gen_ai.operation.name', 'chat'),
           str('gen_ai.provider.name', c.provider ?? 'openai'),
           str('gen_ai.request.model', c.model ?? 'gpt-4o-mini'),
+          ...(c.agent ? [str('gen_ai.agent.name', c.agent)] : []),
           str('gen_ai.response.model', c.model ?? 'gpt-4o-mini'),
           int('gen_ai.usage.input_tokens', c.inputTokens ?? 120),
           int('gen_ai.usage.output_tokens', c.outputTokens ?? 40),
