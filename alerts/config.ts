@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../core/duration.ts';
+import { channelConfigSchema, type ChannelConfig } from './notifiers/index.ts';
+import { nameSchema } from './notifiers/channel.ts';
 
 /** What a rule can watch. Proportions are tested exactly/by score, means by Welch, p95 by exceedance. */
 export const METRICS = [
@@ -29,49 +31,18 @@ export const DIMENSIONS = [
 ] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-export const CHANNEL_TYPES = ['webhook', 'slack', 'pagerduty', 'alertmanager'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
-
 /** The `kind` of a score row: Assay's checks and judges, other evaluators' scores, end-user feedback. */
 export const SCORE_KINDS = ['check', 'judge', 'external', 'feedback'] as const;
 
 /** Metrics read from `llm_scores_1m`: they are per evaluator. */
 export const SCORE_METRICS: readonly MetricName[] = ['pass_rate', 'mean_score'];
 
-const nameSchema = z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only');
-
-export const channelConfigSchema = z
-  .object({
-    /** Name rules refer to in `channels`. */
-    name: nameSchema,
-    /** `webhook` (Alertmanager v4 body, Standard Webhooks signed), `slack`, `pagerduty`, `alertmanager`. */
-    type: z.enum(CHANNEL_TYPES),
-    /**
-     * Where to send. Required except for `pagerduty`, which defaults to
-     * `https://events.pagerduty.com/v2/enqueue`. For `alertmanager`, the base URL (`/api/v2/alerts` is appended).
-     */
-    url: z.string().url().optional(),
-    /** `webhook` only: signing secret (`whsec_<base64>` or a raw string). Unset → unsigned. */
-    secret: z.string().min(1).optional(),
-    /** `pagerduty` only: the Events API v2 integration key. */
-    routing_key: z.string().min(1).optional(),
-    /** Per-attempt HTTP timeout. Default `10s`. */
-    timeout: durationSchema.default(10_000),
-    /** Attempts per notification (429/5xx/network errors are retried with backoff). Default 5. */
-    max_attempts: z.number().int().min(1).max(20).default(5),
-    /** Notifications waiting for this channel at most; older ones are dropped (counted). Default 1000. */
-    queue_size: z.number().int().positive().default(1000),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.type !== 'pagerduty' && !c.url)
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'required' });
-    if (c.type === 'pagerduty' && !c.routing_key)
-      ctx.addIssue({ code: 'custom', path: ['routing_key'], message: 'required for pagerduty' });
-    if (c.secret && c.type !== 'webhook')
-      ctx.addIssue({ code: 'custom', path: ['secret'], message: 'only webhook channels are signed' });
-  });
-export type ChannelConfig = z.output<typeof channelConfigSchema>;
+export {
+  CHANNEL_TYPES,
+  channelConfigSchema,
+  type ChannelConfig,
+  type ChannelType,
+} from './notifiers/index.ts';
 
 export const ruleConfigSchema = z
   .object({

@@ -24,6 +24,13 @@ function keyPaths(schema: z.ZodType, prefix: string[] = []): string[][] {
       return keyPaths(def['innerType'] as z.ZodType, prefix);
     case 'pipe':
       return keyPaths(def['in'] as z.ZodType, prefix);
+    case 'union': {
+      // A discriminated union (alerts.channels[], one schema per type): every option's keys, once.
+      const seen = new Set<string>();
+      return (def['options'] as z.ZodType[])
+        .flatMap((o) => keyPaths(o, prefix))
+        .filter((p) => !seen.has(p.join('.')) && seen.add(p.join('.')));
+    }
     case 'array': {
       const inner = keyPaths(def['element'] as z.ZodType, prefix);
       return inner.some((p) => p.length > prefix.length) ? inner : [];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ALL, expandMacros, expandTimeMacros } from './support/grafana-macros.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ALL,
+  PINNED_PLUGIN_VERSION,
+  PLUGIN_MACROS,
+  expandMacros,
+  expandTimeMacros,
+} from './support/grafana-macros.ts';
 
 const from = new Date('2026-03-01T10:00:00.250Z');
 const to = new Date('2026-03-01T16:00:00.999Z');
@@ -84,5 +92,35 @@ describe('expandMacros (conditional All, then variables, then time macros)', () 
     expect(expandMacros('$__timeFilter(ts) AND p = $p', ctx({ p: 'x' }))).toBe(
       `ts >= toDateTime(${fromS}) AND ts <= toDateTime(${toS}) AND p = x`,
     );
+  });
+});
+
+describe('the macros of the pinned plugin version, and no other', () => {
+  it('docker-compose.yml installs the plugin version whose macros the expander reproduces', () => {
+    const compose = readFileSync(join(import.meta.dirname, '..', 'docker-compose.yml'), 'utf8');
+    const pins = [...compose.matchAll(/grafana-clickhouse-datasource@([\w.-]+)/g)].map((m) => m[1]);
+    expect(pins.length).toBeGreaterThan(0);
+    expect(new Set(pins)).toEqual(new Set([PINNED_PLUGIN_VERSION]));
+  });
+
+  it('fails on a macro the plugin does not have, naming the version', () => {
+    expect(() => expandMacros('WHERE $__timeFilterr(ts)', ctx())).toThrow(
+      `$__timeFilterr is not a macro of grafana-clickhouse-datasource ${PINNED_PLUGIN_VERSION}`,
+    );
+    expect(() => expandTimeMacros('$__unixEpochFilter(ts)', ctx())).toThrow(/not a macro/);
+  });
+
+  it('fails on a macro of the plugin that it cannot reproduce, instead of leaving it unexpanded', () => {
+    const unreproduced = Object.entries(PLUGIN_MACROS).filter(([, ok]) => !ok);
+    expect(unreproduced.length).toBeGreaterThan(0);
+    for (const [name] of unreproduced)
+      expect(() => expandMacros(`SELECT $__${name}(ts, 5m)`, ctx())).toThrow(/does not reproduce/);
+  });
+
+  it('leaves no $__ behind for any macro it reproduces', () => {
+    for (const [name, ok] of Object.entries(PLUGIN_MACROS)) {
+      if (!ok || name === 'conditionalAll') continue;
+      expect(expandMacros(`SELECT $__${name}(ts)`, ctx())).not.toContain('$__');
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { channelSchema, urlSchema } from './channel.ts';
 import { JSON_HEADERS, type NotifierDefinition } from './types.ts';
 
 /**
@@ -8,10 +9,14 @@ import { JSON_HEADERS, type NotifierDefinition } from './types.ts';
 export const ALERTMANAGER_HOLD_MS = 5 * 60_000;
 export const ALERTMANAGER_RESEND_MS = 60_000;
 
+/** The Alertmanager's base URL (`/api/v2/alerts` is appended). */
+const alertmanagerChannel = channelSchema('alertmanager', { url: urlSchema });
+
 /** Push to a running Alertmanager: `POST {url}/api/v2/alerts`; resolve = the same alert with `endsAt` now. */
-export const alertmanagerNotifier: NotifierDefinition = {
+export const alertmanagerNotifier: NotifierDefinition<typeof alertmanagerChannel> = {
   id: 'alertmanager',
   version: '1',
+  schema: alertmanagerChannel,
   build(notice, channel, ctx) {
     const endsAt =
       notice.status === 'resolved' ? notice.endsAt : new Date(ctx.now + ALERTMANAGER_HOLD_MS).toISOString();
@@ -22,7 +27,7 @@ export const alertmanagerNotifier: NotifierDefinition = {
       endsAt,
       ...(notice.generatorURL ? { generatorURL: notice.generatorURL } : {}),
     };
-    const url = `${(channel.url ?? '').replace(/\/$/, '')}/api/v2/alerts`;
+    const url = `${channel.url.replace(/\/$/, '')}/api/v2/alerts`;
     return { url, headers: { ...JSON_HEADERS }, body: JSON.stringify([alert]) };
   },
 };

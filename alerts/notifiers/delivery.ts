@@ -7,9 +7,8 @@ import {
   type BackoffOptions,
   type ErrorClass,
 } from '../../core/retry.ts';
-import type { ChannelConfig } from '../config.ts';
 import type { AlertNotice } from '../notice.ts';
-import { notifierFor } from './index.ts';
+import { buildRequest, type ChannelConfig } from './index.ts';
 
 /** One delivery attempt, as stored in `assay.alert_deliveries`. */
 export interface DeliveryAttempt {
@@ -63,10 +62,9 @@ export async function deliver(
 ): Promise<DeliveryAttempt> {
   const now = deps.now ?? Date.now;
   const doFetch = deps.fetch ?? fetch;
-  const notifier = notifierFor(channel.type);
   let last: DeliveryAttempt | undefined;
   for (let attempt = 1; attempt <= channel.max_attempts; attempt++) {
-    const req = notifier.build(notice, channel, { now: now() });
+    const req = buildRequest(channel, notice, { now: now() });
     let status = 0;
     let error = '';
     let retryAfter: number | undefined;

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { channelSchema, urlSchema } from './channel.ts';
 import { JSON_HEADERS, truncate, type NotifierDefinition } from './types.ts';
 
 export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -9,12 +11,20 @@ export const PAGERDUTY_LIMITS = { dedupKey: 255, summary: 1024 };
  * to the open incident), `resolve` on resolved. `dedup_key` is the alert fingerprint, stable
  * across restarts, so the resolve closes the incident the trigger opened.
  */
-export const pagerdutyNotifier: NotifierDefinition = {
+const pagerdutyChannel = channelSchema('pagerduty', {
+  /** The Events API v2 integration key. */
+  routing_key: z.string().min(1),
+  /** The Events API endpoint. Default `https://events.pagerduty.com/v2/enqueue`. */
+  url: urlSchema.default(PAGERDUTY_URL),
+});
+
+export const pagerdutyNotifier: NotifierDefinition<typeof pagerdutyChannel> = {
   id: 'pagerduty',
   version: '1',
+  schema: pagerdutyChannel,
   build(notice, channel) {
     const dedup_key = truncate(notice.fingerprint, PAGERDUTY_LIMITS.dedupKey);
-    const base = { routing_key: channel.routing_key ?? '', dedup_key };
+    const base = { routing_key: channel.routing_key, dedup_key };
     const body =
       notice.status === 'resolved'
         ? { ...base, event_action: 'resolve' }
@@ -39,6 +49,6 @@ export const pagerdutyNotifier: NotifierDefinition = {
               custom_details: { ...notice.annotations, labels: notice.labels },
             },
           };
-    return { url: channel.url ?? PAGERDUTY_URL, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+    return { url: channel.url, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
   },
 };

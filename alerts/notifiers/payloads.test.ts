@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../cli/config.ts';
 import type { AlertNotice } from '../notice.ts';
+import type { ChannelConfig, ChannelType } from './index.ts';
 import { alertmanagerNotifier } from './alertmanager.ts';
 import { PAGERDUTY_LIMITS, PAGERDUTY_URL, pagerdutyNotifier } from './pagerduty.ts';
 import { SLACK_LIMITS, slackNotifier } from './slack.ts';
@@ -24,7 +25,12 @@ const channels = parseConfig({
     ],
   },
 }).alerts.channels;
-const ch = (name: string) => channels.find((c) => c.name === name)!;
+/** The channel named `name`, which must be of `type` (so the notifier's build takes it). */
+function ch<T extends ChannelType>(name: string, type: T): Extract<ChannelConfig, { type: T }> {
+  const c = channels.find((x) => x.name === name);
+  if (c?.type !== type) throw new Error(`no ${type} channel ${name}`);
+  return c as Extract<ChannelConfig, { type: T }>;
+}
 
 const notice = (over: Partial<AlertNotice> = {}): AlertNotice => ({
   id: 'a1b2c3d4e5f60718-firing-1700000000000',
@@ -57,7 +63,7 @@ const huge = 'x'.repeat(20_000);
 describe('generic webhook (Alertmanager v4 body, Standard Webhooks signature)', () => {
   it('has every Alertmanager webhook v4 field', () => {
     const body = JSON.parse(
-      webhookNotifier.build(notice(), ch('hook'), { now: 1_700_000_000_000 }).body,
+      webhookNotifier.build(notice(), ch('hook', 'webhook'), { now: 1_700_000_000_000 }).body,
     ) as AlertmanagerWebhookBody;
     expect(body).toMatchObject({
       version: '4',
@@ -79,9 +85,13 @@ describe('generic webhook (Alertmanager v4 body, Standard Webhooks signature)', 
     ]);
     expect(body.alerts[0]!.endsAt).toBe('0001-01-01T00:00:00Z');
     const resolved = JSON.parse(
-      webhookNotifier.build(notice({ status: 'resolved', endsAt: '2024-05-01T11:00:00.000Z' }), ch('hook'), {
-        now: 0,
-      }).body,
+      webhookNotifier.build(
+        notice({ status: 'resolved', endsAt: '2024-05-01T11:00:00.000Z' }),
+        ch('hook', 'webhook'),
+        {
+          now: 0,
+        },
+      ).body,
     );
     expect(resolved.status).toBe('resolved');
     expect(resolved.alerts[0].endsAt).toBe('2024-05-01T11:00:00.000Z');
@@ -91,7 +101,7 @@ describe('generic webhook (Alertmanager v4 body, Standard Webhooks signature)', 
     ['hook', Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64')],
     ['raw', Buffer.from('plain-shared-secret')],
   ])('signs %s so an independent HMAC check verifies it', (name, key) => {
-    const req = webhookNotifier.build(notice(), ch(name), { now: 1_700_000_123_456 });
+    const req = webhookNotifier.build(notice(), ch(name, 'webhook'), { now: 1_700_000_123_456 });
     expect(req.headers['webhook-id']).toBe(notice().id);
     expect(req.headers['webhook-timestamp']).toBe('1700000123');
     const expected = createHmac('sha256', key)
@@ -101,15 +111,15 @@ describe('generic webhook (Alertmanager v4 body, Standard Webhooks signature)', 
   });
 
   it('keeps webhook-id across retries while the timestamp follows the attempt', () => {
-    const a = webhookNotifier.build(notice(), ch('hook'), { now: 1_700_000_000_000 });
-    const b = webhookNotifier.build(notice(), ch('hook'), { now: 1_700_000_030_000 });
+    const a = webhookNotifier.build(notice(), ch('hook', 'webhook'), { now: 1_700_000_000_000 });
+    const b = webhookNotifier.build(notice(), ch('hook', 'webhook'), { now: 1_700_000_030_000 });
     expect(b.headers['webhook-id']).toBe(a.headers['webhook-id']);
     expect(b.headers['webhook-timestamp']).not.toBe(a.headers['webhook-timestamp']);
   });
 
   it('is unsigned without a secret', () => {
     expect(
-      webhookNotifier.build(notice(), ch('open'), { now: 0 }).headers['webhook-signature'],
+      webhookNotifier.build(notice(), ch('open', 'webhook'), { now: 0 }).headers['webhook-signature'],
     ).toBeUndefined();
   });
 });
@@ -119,7 +129,7 @@ describe('Slack incoming webhook', () => {
     const body = JSON.parse(
       slackNotifier.build(
         notice({ annotations: { summary: huge, description: huge, likely_cause: huge } }),
-        ch('slack'),
+        ch('slack', 'slack'),
         { now: 0 },
       ).body,
     );
@@ -140,7 +150,7 @@ describe('Slack incoming webhook', () => {
   });
 
   it('says what is wrong in the fallback text', () => {
-    const body = JSON.parse(slackNotifier.build(notice(), ch('slack'), { now: 0 }).body);
+    const body = JSON.parse(slackNotifier.build(notice(), ch('slack', 'slack'), { now: 0 }).body);
     expect(body.text).toContain('refusal pass rate on openai /api/refunds fell from 98.1% to 61.0%');
   });
 });
@@ -149,7 +159,7 @@ describe('PagerDuty Events API v2', () => {
   it('triggers with the required fields and limits', () => {
     const req = pagerdutyNotifier.build(
       notice({ fingerprint: 'f'.repeat(400), annotations: { summary: huge } }),
-      ch('pd'),
+      ch('pd', 'pagerduty'),
       { now: 0 },
     );
     expect(req.url).toBe(PAGERDUTY_URL);
@@ -162,15 +172,19 @@ describe('PagerDuty Events API v2', () => {
   });
 
   it('resolves with the same dedup_key', () => {
-    const t = JSON.parse(pagerdutyNotifier.build(notice(), ch('pd'), { now: 0 }).body);
-    const r = JSON.parse(pagerdutyNotifier.build(notice({ status: 'resolved' }), ch('pd'), { now: 0 }).body);
+    const t = JSON.parse(pagerdutyNotifier.build(notice(), ch('pd', 'pagerduty'), { now: 0 }).body);
+    const r = JSON.parse(
+      pagerdutyNotifier.build(notice({ status: 'resolved' }), ch('pd', 'pagerduty'), { now: 0 }).body,
+    );
     expect(r).toEqual({ routing_key: t.routing_key, dedup_key: t.dedup_key, event_action: 'resolve' });
   });
 });
 
 describe('Alertmanager push (POST /api/v2/alerts)', () => {
   it('posts postableAlerts; firing holds for a while, resolved ends now', () => {
-    const req = alertmanagerNotifier.build(notice(), ch('am'), { now: Date.parse('2024-05-01T10:05:00Z') });
+    const req = alertmanagerNotifier.build(notice(), ch('am', 'alertmanager'), {
+      now: Date.parse('2024-05-01T10:05:00Z'),
+    });
     expect(req.url).toBe('http://127.0.0.1:9093/api/v2/alerts');
     const [alert] = JSON.parse(req.body);
     expect(Object.keys(alert).sort()).toEqual([
@@ -184,7 +198,7 @@ describe('Alertmanager push (POST /api/v2/alerts)', () => {
     const [done] = JSON.parse(
       alertmanagerNotifier.build(
         notice({ status: 'resolved', endsAt: '2024-05-01T10:09:00.000Z' }),
-        ch('am'),
+        ch('am', 'alertmanager'),
         { now: 0 },
       ).body,
     );

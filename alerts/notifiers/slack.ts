@@ -1,3 +1,4 @@
+import { channelSchema, urlSchema } from './channel.ts';
 import { JSON_HEADERS, truncate, type NotifierDefinition } from './types.ts';
 
 /** Slack limits (api.slack.com block kit reference): section text 3000, header 150, 50 blocks. */
@@ -9,10 +10,14 @@ export const SLACK_LIMITS = {
   fallbackText: 3000,
 };
 
+/** The incoming webhook's URL (`https://hooks.slack.com/services/…`). */
+const slackChannel = channelSchema('slack', { url: urlSchema });
+
 /** Slack incoming webhook: `text` fallback plus header, summary section, details section, context. */
-export const slackNotifier: NotifierDefinition = {
+export const slackNotifier: NotifierDefinition<typeof slackChannel> = {
   id: 'slack',
   version: '1',
+  schema: slackChannel,
   build(notice, channel) {
     const a = notice.annotations;
     const icon = notice.status === 'firing' ? ':red_circle:' : ':large_green_circle:';
@@ -55,6 +60,6 @@ export const slackNotifier: NotifierDefinition = {
       elements: [{ type: 'mrkdwn', text: truncate(labels, SLACK_LIMITS.contextText) }],
     });
     const text = truncate(`${title}: ${a['summary'] ?? ''}`, SLACK_LIMITS.fallbackText);
-    return { url: channel.url ?? '', headers: { ...JSON_HEADERS }, body: JSON.stringify({ text, blocks }) };
+    return { url: channel.url, headers: { ...JSON_HEADERS }, body: JSON.stringify({ text, blocks }) };
   },
 };

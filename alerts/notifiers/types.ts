@@ -1,4 +1,4 @@
-import type { ChannelConfig, ChannelType } from '../config.ts';
+import type { z } from 'zod';
 import type { AlertNotice } from '../notice.ts';
 
 /** An HTTP request a notifier wants sent; the delivery loop sends, retries and records it. */
@@ -15,14 +15,16 @@ export interface BuildContext {
 }
 
 /**
- * A notification channel: one definition per type, registered in `notifiers/index.ts`.
- * `build` is pure, so payloads are tested against their documented formats without a server.
+ * A notification channel: one definition per type, registered in `notifiers/index.ts`, with its
+ * own config schema (`alerts.channels[]` entries of its `type`). `build` is pure, so payloads
+ * are tested against their documented formats without a server.
  */
-export interface NotifierDefinition {
-  id: ChannelType;
+export interface NotifierDefinition<S extends z.ZodType<{ type: string; name: string }>> {
+  id: z.output<S>['type'];
   /** Bumped when the payload changes shape. */
   version: string;
-  build(notice: AlertNotice, channel: ChannelConfig, ctx: BuildContext): HttpRequestSpec;
+  schema: S;
+  build(notice: AlertNotice, channel: z.output<S>, ctx: BuildContext): HttpRequestSpec;
 }
 
 /** Cuts `text` to at most `max` characters (code points), marking the cut. */

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ZERO_TIME, type AlertNotice } from '../notice.ts';
+import { z } from 'zod';
+import { channelSchema, urlSchema } from './channel.ts';
 import { JSON_HEADERS, type NotifierDefinition } from './types.ts';
 
 /** Prometheus Alertmanager webhook body, version 4 (alertmanager docs/configuration.md `<webhook_config>`). */
@@ -70,10 +72,18 @@ export function standardWebhookSignature(
   return `v1,${createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
+const webhookChannel = channelSchema('webhook', {
+  /** Where to POST. */
+  url: urlSchema,
+  /** Signing secret (`whsec_<base64>` or a raw string). Unset → unsigned. */
+  secret: z.string().min(1).optional(),
+});
+
 /** Generic webhook: Alertmanager v4 body, signed per Standard Webhooks when a secret is set. */
-export const webhookNotifier: NotifierDefinition = {
+export const webhookNotifier: NotifierDefinition<typeof webhookChannel> = {
   id: 'webhook',
   version: '1',
+  schema: webhookChannel,
   build(notice, channel, ctx) {
     const body = JSON.stringify(alertmanagerWebhookBody(notice, channel.name));
     const headers: Record<string, string> = { ...JSON_HEADERS };
@@ -83,6 +93,6 @@ export const webhookNotifier: NotifierDefinition = {
       headers['webhook-timestamp'] = String(ts);
       headers['webhook-signature'] = standardWebhookSignature(channel.secret, notice.id, ts, body);
     }
-    return { url: channel.url ?? '', headers, body };
+    return { url: channel.url, headers, body };
   },
 };

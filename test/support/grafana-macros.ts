@@ -4,8 +4,62 @@
  * plugin: the frontend first resolves `$__conditionalAll` (`CHDatasource.applyConditionalAll`),
  * then Grafana's template service interpolates variables (with the plugin's `format`, which
  * quotes multi-value arrays as `'a','b'`), then the backend expands the time macros
- * (`pkg/macros/macros.go`, `reference/grafana-clickhouse-bullmq-webhooks.md` §1.4).
+ * (`pkg/macros/macros.go`, `reference/grafana-clickhouse-bullmq-webhooks.md` §1.4), for the plugin
+ * version the stack pins, and refuses any other macro (see {@link PLUGIN_MACROS}).
  */
+
+/** The plugin version `docker-compose.yml` installs (`GF_PLUGINS_PREINSTALL`); a test holds them equal. */
+export const PINNED_PLUGIN_VERSION = '4.20.0';
+
+/**
+ * Every macro of grafana-clickhouse-datasource {@link PINNED_PLUGIN_VERSION}, from its
+ * `pkg/macros/macros.go` (macropro engine since 4.19.0, sqlds interpolator since 4.20.0) and
+ * the frontend's `CHDatasource.applyConditionalAll`, as listed in
+ * `reference/grafana-clickhouse-bullmq-webhooks.md` §1.4. `true`: this expander reproduces it;
+ * `false`: the plugin has it but the expander does not (a dashboard using one fails the test
+ * rather than being expanded wrongly). Anything else after `$__` is not a macro of that version.
+ */
+export const PLUGIN_MACROS: Readonly<Record<string, boolean>> = {
+  conditionalAll: true,
+  timeFilter: true,
+  timeFilter_ms: true,
+  timeFrom: true,
+  timeTo: true,
+  fromTime: true,
+  toTime: true,
+  fromTime_ms: true,
+  toTime_ms: true,
+  timeInterval: true,
+  timeInterval_ms: true,
+  interval_s: true,
+  interval_ms: true,
+  dateFilter: false,
+  dateTimeFilter: false,
+  dt: false,
+  timeGroup: false,
+  adHocFilters: false,
+  table: false,
+  column: false,
+  interval: false,
+  columns: false,
+  rateColumns: false,
+  perSecondColumns: false,
+  increaseColumns: false,
+  lttb: false,
+};
+
+/** Refuses a `$__name` that the pinned plugin does not have, or that this expander cannot expand. */
+export function checkMacros(sql: string): void {
+  for (const m of sql.matchAll(/\$__(\w+)/g)) {
+    const name = m[1] as string;
+    if (name === 'all') continue; // `$__all`, the All sentinel, not a macro
+    const known = PLUGIN_MACROS[name];
+    if (known === undefined)
+      throw new Error(`$__${name} is not a macro of grafana-clickhouse-datasource ${PINNED_PLUGIN_VERSION}`);
+    if (!known)
+      throw new Error(`$__${name} is a macro of the plugin that this test expander does not reproduce`);
+  }
+}
 
 /** The sentinel value Grafana stores when a variable's "All" option is selected. */
 export const ALL = '$__all';
@@ -29,6 +83,7 @@ export interface ExpandContext {
 
 /** Expands conditional-All, template variables and the plugin's time macros, in the plugin's order. */
 export function expandMacros(sql: string, ctx: ExpandContext): string {
+  checkMacros(sql);
   const conditional = applyConditionalAll(sql, ctx.variables);
   const interpolated = interpolateVariables(conditional, ctx);
   return expandTimeMacros(interpolated, ctx);
@@ -132,6 +187,7 @@ export function expandTimeMacros(
   sql: string,
   ctx: Pick<ExpandContext, 'from' | 'to' | 'intervalSeconds'>,
 ): string {
+  checkMacros(sql);
   const fromS = Math.floor(ctx.from.getTime() / 1000);
   const toS = Math.floor(ctx.to.getTime() / 1000);
   const fromMs = ctx.from.getTime();
