@@ -42,7 +42,7 @@ export interface LlmCall {
   prompt: string;
   /** Answer text, redacted and truncated. */
   response: string;
-  /** Which convention it was read with: `otel_genai`, `openinference`, `openllmetry`, `vercel_ai`. */
+  /** Which convention it was read with: `otel_genai`, `openinference`, `openllmetry`, `vercel_ai`, `genkit`. */
   convention: Convention;
   /** 1 when the sampler queued this call for evaluation. */
   sampled: 0 | 1;
@@ -85,7 +85,7 @@ export interface LlmCall {
 
 export type RouteSource = 'attribute' | 'server_span' | 'root_span' | 'fallback';
 
-export type Convention = 'otel_genai' | 'openinference' | 'openllmetry' | 'vercel_ai';
+export type Convention = 'otel_genai' | 'openinference' | 'openllmetry' | 'vercel_ai' | 'genkit';
 
 /** The key that identifies a call everywhere (job ids, score rows, dedup). */
 export function callKey(call: Pick<LlmCall, 'trace_id' | 'span_id'>): string {

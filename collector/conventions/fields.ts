@@ -9,7 +9,8 @@ import { field, num, parseJson, str } from './attrs.ts';
  * SDK. A renamed or newly seen key is one line here plus a fixture in `testdata/`.
  *
  * `key#name` reads `name` from the JSON object in attribute `key` (OpenInference keeps request
- * parameters in `llm.invocation_parameters`).
+ * parameters in `llm.invocation_parameters`); `key#a.b` reads a nested member (Genkit keeps
+ * usage in `genkit:output`, `{usage: {inputTokens}}`).
  */
 export const FIELD_KEYS = {
   /** Provider: normalised afterwards with `normaliseProvider`. */
@@ -149,6 +150,24 @@ const CONVENTION_KEYS: Partial<Record<Convention, Partial<Record<FieldName, read
     inputTokens: ['llm.token_count.prompt', ...FIELD_KEYS.inputTokens],
     outputTokens: ['llm.token_count.completion', ...FIELD_KEYS.outputTokens],
   },
+  /**
+   * Genkit model actions (`genkit.ts`): the action's name is the model (`googleai/gemini-2.5-flash`,
+   * the provider read from its plugin prefix), the `GenerateRequest` in `genkit:input` holds the
+   * parameters and tools, the `GenerateResponse` in `genkit:output` the usage (`GenerationUsage`).
+   */
+  genkit: {
+    requestModel: ['genkit:name'],
+    responseModel: [],
+    inputTokens: ['genkit:output#usage.inputTokens'],
+    outputTokens: ['genkit:output#usage.outputTokens'],
+    cachedInputTokens: ['genkit:output#usage.cachedContentTokens'],
+    reasoningTokens: ['genkit:output#usage.thoughtsTokens'],
+    conversationId: ['genkit:sessionId', ...FIELD_KEYS.conversationId],
+    temperature: ['genkit:input#config.temperature'],
+    maxTokens: ['genkit:input#config.maxOutputTokens'],
+    topP: ['genkit:input#config.topP'],
+    toolDefinitions: ['genkit:input#tools'],
+  },
 };
 
 /** The keys of `field` in precedence order for spans of `convention`. */
@@ -174,7 +193,9 @@ function lookup(attrs: Attributes, spec: string): unknown {
   if (hash < 0) return attrs[spec];
   const key = spec.slice(0, hash);
   if (attrs[key] === undefined) return undefined;
-  return field(parsedAttr(attrs, key), spec.slice(hash + 1));
+  let v = parsedAttr(attrs, key);
+  for (const name of spec.slice(hash + 1).split('.')) v = field(v, name);
+  return v;
 }
 
 /** First value among `keys` that `read` accepts. */

@@ -32,6 +32,8 @@ const REASONS: Record<string, string> = {
   refusal: 'content_filter',
   guardrail_intervened: 'content_filter',
   content_filtered: 'content_filter',
+  // Genkit's `FinishReason` for a response blocked by the model's safety settings.
+  blocked: 'content_filter',
   error: 'error',
 };
 

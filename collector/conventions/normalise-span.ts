@@ -10,6 +10,7 @@ import {
   firstReason,
   firstString,
   keysFor,
+  type FieldName,
 } from './fields.ts';
 import { normaliseFinishReason } from './finish-reasons.ts';
 import type { Content, Message } from './messages.ts';
@@ -127,16 +128,17 @@ export function normaliseSpan(
   const a = span.attributes;
   const def = conventionById(convention);
   const content = collectContent(span, def.content);
-  const requestModel = firstString(a, FIELD_KEYS.requestModel) ?? '';
+  const keys = (f: FieldName): readonly string[] => keysFor(convention, f);
+  const requestModel = firstString(a, keys('requestModel')) ?? '';
   const provider = providerOf(a, requestModel);
   const operation = firstString(a, FIELD_KEYS.operation) ?? def.defaultOperation;
   const isError = span.status.code === StatusCode.ERROR;
-  const cached = count(a, FIELD_KEYS.cachedInputTokens);
+  const cached = count(a, keys('cachedInputTokens'));
   const reason = firstOf(a, FIELD_KEYS.finishReason, firstReason) ?? content.finishReason ?? '';
   const finishReason = normaliseFinishReason(reason);
   const res = span.resource.attributes;
   const output = content.output ?? [];
-  const maxTokens = param(a, FIELD_KEYS.maxTokens);
+  const maxTokens = param(a, keys('maxTokens'));
   return {
     timestamp: span.startTimeMs,
     trace_id: span.traceId,
@@ -145,32 +147,32 @@ export function normaliseSpan(
     service: firstString(res, RESOURCE_KEYS.service) ?? 'unknown_service',
     environment: firstString(res, RESOURCE_KEYS.environment) ?? '',
     provider,
-    model: firstString(a, FIELD_KEYS.responseModel) ?? requestModel,
+    model: firstString(a, keys('responseModel')) ?? requestModel,
     request_model: requestModel,
     operation: OPERATION_ALIASES[operation] ?? operation,
     status: isError ? 'error' : 'ok',
     error_type: isError ? errorType(span) : '',
     finish_reason: finishReason,
-    input_tokens: inputTokens(a, keysFor(convention, 'inputTokens'), provider, cached),
-    output_tokens: count(a, keysFor(convention, 'outputTokens')),
+    input_tokens: inputTokens(a, keys('inputTokens'), provider, cached),
+    output_tokens: count(a, keys('outputTokens')),
     duration_ms: Math.max(0, span.endTimeMs - span.startTimeMs),
     convention,
     explicitRoute: firstString(a, opts.routeKeys) ?? null,
     ...splitSystem(content),
     output,
     contentInLogs: def.contentInLogs(span, content),
-    conversation_id: firstString(a, FIELD_KEYS.conversationId) ?? '',
+    conversation_id: firstString(a, keys('conversationId')) ?? '',
     user_id: firstString(a, FIELD_KEYS.userId) ?? '',
     agent_name: firstString(a, FIELD_KEYS.agentName) ?? '',
     toolCalls: toolCallsOf(output),
-    toolDefinitions: toolDefinitionsOf(a),
+    toolDefinitions: toolDefinitionsOf(a, keys('toolDefinitions')),
     cached_input_tokens: cached,
     cache_write_tokens: count(a, FIELD_KEYS.cacheWriteTokens),
-    reasoning_tokens: count(a, FIELD_KEYS.reasoningTokens),
+    reasoning_tokens: count(a, keys('reasoningTokens')),
     time_to_first_token_ms: timeToFirstToken(a),
-    temperature: param(a, FIELD_KEYS.temperature),
+    temperature: param(a, keys('temperature')),
     max_tokens: maxTokens === null || maxTokens < 0 ? null : Math.round(maxTokens),
-    top_p: param(a, FIELD_KEYS.topP),
+    top_p: param(a, keys('topP')),
     content_filter: contentFilterOf(a, finishReason),
   };
 }

@@ -13,6 +13,8 @@ const ALIASES: Record<string, string> = {
   anthropic: 'anthropic',
   google: 'gcp.gemini',
   gemini: 'gcp.gemini',
+  // Genkit plugin prefixes of model names (`googleai/gemini-2.5-flash`, `vertexai/…`).
+  googleai: 'gcp.gemini',
   'google.generative-ai': 'gcp.gemini',
   'google.vertex': 'gcp.vertex_ai',
   'google-vertex': 'gcp.vertex_ai',

@@ -1,5 +1,6 @@
 import type { Convention } from '../../core/llm-call.ts';
 import type { ConventionDefinition } from './convention.ts';
+import { genkit } from './genkit.ts';
 import { openinference } from './openinference.ts';
 import { openllmetry } from './openllmetry.ts';
 import { otelGenai } from './otel-genai.ts';
@@ -9,9 +10,16 @@ import { vercelAi } from './vercel-ai.ts';
  * Every convention Assay reads. Explicit on purpose: adding one is a line here. The order is
  * the order they are asked whether a span is theirs (`classify.ts`): Vercel's inner spans also
  * carry GenAI keys, OpenInference names its span kind, and OpenLLMetry's GenAI spans must be
- * told apart before plain OTel GenAI takes them.
+ * told apart before plain OTel GenAI takes them. Genkit's spans carry only `genkit:*` keys, so
+ * its place is free; it goes last.
  */
-export const CONVENTIONS: readonly ConventionDefinition[] = [vercelAi, openinference, openllmetry, otelGenai];
+export const CONVENTIONS: readonly ConventionDefinition[] = [
+  vercelAi,
+  openinference,
+  openllmetry,
+  otelGenai,
+  genkit,
+];
 
 const byId = new Map<Convention, ConventionDefinition>(CONVENTIONS.map((c) => [c.id, c]));
 

@@ -103,8 +103,11 @@ const INDEXED_LISTS: ReadonlyArray<readonly [prefix: string, read: (item: Attrib
 ];
 
 /** The tools offered to the model, from the first place that has any. */
-export function toolDefinitionsOf(attrs: Attributes): ToolDefinition[] {
-  const listed = firstOf(attrs, FIELD_KEYS.toolDefinitions, (v) => {
+export function toolDefinitionsOf(
+  attrs: Attributes,
+  keys: readonly string[] = FIELD_KEYS.toolDefinitions,
+): ToolDefinition[] {
+  const listed = firstOf(attrs, keys, (v) => {
     const list = parseJson(v);
     const defs = Array.isArray(list) ? list.flatMap(definitions) : [];
     return defs.length ? defs : undefined;
