@@ -4,6 +4,7 @@ import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
 import { createCheckPlan } from '../evaluators/checks/index.ts';
 import { createCallLoader } from '../evaluators/worker/call-loader.ts';
 import { createProcessor } from '../evaluators/worker/processor.ts';
+import { workerConfigSchema } from '../evaluators/worker/config.ts';
 import { createRelatedLoader } from '../evaluators/worker/related-loader.ts';
 import { createScoreWriters, type ScoreWriters } from '../evaluators/scores/writer.ts';
 import { silentLogger } from '../core/logger.ts';
@@ -11,6 +12,14 @@ import { parseConfig } from '../cli/config.ts';
 import { readSeries } from '../alerts/series.ts';
 import { eventually, runService, startTestAssay, type TestAssay } from './helpers/assay.ts';
 import { startFakeOpenAi, type FakeAnswer, type FakeOpenAi } from './helpers/fake-openai.ts';
+
+/** The score writers' limits as `worker.writer` defaults them. */
+const { writer } = workerConfigSchema.parse({});
+const writerLimits = {
+  batchRows: writer.batch_rows,
+  maxBufferedRows: writer.max_buffered_rows,
+  maxSpoolBytes: writer.max_spool_bytes,
+};
 
 // A real agent (the Vercel AI SDK's multi-step `generateText` with tools, telemetry on) against
 // the fake provider, through the real collector into the embedded ClickHouse; then the worker's
@@ -91,6 +100,7 @@ beforeAll(async () => {
     database: 'assay',
     spoolDir: `${assay.dataDir}/spool`,
     flushIntervalMs: 20,
+    ...writerLimits,
     logger: silentLogger,
   });
   const process = createProcessor({

@@ -9,12 +9,21 @@ import type { LogRecord } from '../collector/span.ts';
 import { silentLogger } from '../core/logger.ts';
 import { registry } from '../core/metrics.ts';
 import { scoreExportConfigSchema } from '../evaluators/export/config.ts';
+import { workerConfigSchema } from '../evaluators/worker/config.ts';
 import { createScoreExporter } from '../evaluators/export/score-exporter.ts';
 import type { ScoreRow } from '../evaluators/scores/rows.ts';
 import { createScoreWriters } from '../evaluators/scores/writer.ts';
 import { startTestAssay, type TestAssay } from './helpers/assay.ts';
 import { eventually } from './helpers/eventually.ts';
 import { otlpJsonRequest } from './helpers/otlp-json.ts';
+
+/** The score writers' limits as `worker.writer` defaults them. */
+const { writer } = workerConfigSchema.parse({});
+const writerLimits = {
+  batchRows: writer.batch_rows,
+  maxBufferedRows: writer.max_buffered_rows,
+  maxSpoolBytes: writer.max_spool_bytes,
+};
 
 // Assay's scores out: the worker's score writer (real ClickHouse) hands every written row to the
 // exporter, which sends gen_ai.evaluation.result records with the real OTel JS logs SDK and
@@ -112,6 +121,7 @@ describe('score_export', () => {
       database: 'assay',
       spoolDir: spool,
       flushIntervalMs: 50,
+      ...writerLimits,
       logger: silentLogger,
       onScoresWritten: (rows) => exporter.add(rows),
     });

@@ -13,12 +13,12 @@ export interface ScoreWritersOptions {
   /** Longest a row waits before its batch is inserted; jobs complete after their rows are written. */
   flushIntervalMs: number;
   logger: Logger;
-  /** Rows per insert at most. Default 5000. */
-  batchRows?: number;
-  /** Rows buffered per table before `add` refuses (the job is then retried later). Default 50000. */
-  maxBufferedRows?: number;
-  /** Disk spool per table while ClickHouse is unreachable. Default 256 MiB. */
-  maxSpoolBytes?: number;
+  /** Rows per insert at most (`worker.writer.batch_rows`). */
+  batchRows: number;
+  /** Rows buffered per table before `add` refuses (the job is then retried later; `worker.writer.max_buffered_rows`). */
+  maxBufferedRows: number;
+  /** Disk spool per table while ClickHouse is unreachable (`worker.writer.max_spool_bytes`). */
+  maxSpoolBytes: number;
   /** Called with the score rows each insert wrote (duplicates already dropped), e.g. the score export. */
   onScoresWritten?: (rows: ScoreRow[]) => void;
 }
@@ -38,10 +38,10 @@ export interface ScoreWriters {
 export function createScoreWriters(opts: ScoreWritersOptions): ScoreWriters {
   const common = {
     client: opts.client,
-    batchRows: opts.batchRows ?? 5000,
+    batchRows: opts.batchRows,
     flushIntervalMs: opts.flushIntervalMs,
-    maxBufferedRows: opts.maxBufferedRows ?? 50_000,
-    maxSpoolBytes: opts.maxSpoolBytes ?? 256 * 1024 ** 2,
+    maxBufferedRows: opts.maxBufferedRows,
+    maxSpoolBytes: opts.maxSpoolBytes,
     logger: opts.logger,
   };
   const scoresTable = `${opts.database}.llm_scores`;

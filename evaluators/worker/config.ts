@@ -50,6 +50,26 @@ export const workerConfigSchema = z
     max_starts: z.number().int().min(1).default(1000),
     /** The reconciler of sampled calls left without a verdict (see `reconcileConfigSchema`). */
     reconcile: reconcileConfigSchema.prefault({}),
+    /**
+     * The score writers (`llm_scores`, `call_verdicts`, one of each per worker): rows per insert,
+     * rows held per table before a job is told to retry later, and the disk spool per table
+     * while ClickHouse is unreachable (under `data_dir/spool/llm_scores`).
+     */
+    writer: z
+      .object({
+        /** Rows per insert at most. Default 5000. */
+        batch_rows: z.number().int().positive().default(5000),
+        /** Rows buffered per table before new score rows are refused (the job retries). Default 50000. */
+        max_buffered_rows: z.number().int().positive().default(50_000),
+        /** Disk spool per table, in bytes. Default 256 MiB. */
+        max_spool_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024 ** 2),
+      })
+      .strict()
+      .prefault({}),
     /** How often the learned answer-length quantiles per route (for `length_bounds`) are refreshed. Default `5m`. */
     length_stats_refresh: durationSchema.default(300_000),
   })

@@ -90,6 +90,9 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     database: deps.database,
     spoolDir: deps.spoolDir,
     flushIntervalMs: wc.flush_interval,
+    batchRows: wc.writer.batch_rows,
+    maxBufferedRows: wc.writer.max_buffered_rows,
+    maxSpoolBytes: wc.writer.max_spool_bytes,
     logger: deps.logger,
     onScoresWritten: deps.onScoresWritten,
   });
