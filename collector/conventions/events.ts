@@ -46,7 +46,11 @@ export function contentFromEvent(name: string, body: unknown, attrs: Attributes)
     const msg = parseJson(b['message']);
     const m = isRecord(msg) ? msg : undefined;
     const role = typeof m?.['role'] === 'string' && m['role'] ? m['role'] : 'assistant';
-    const content = messageText(m, m?.['tool_calls'] ?? b['tool_calls']);
+    // Strands Agents puts the answer itself in `message`: its content blocks as JSON
+    // (`[{"text": …}]`) on a chat span, plain text on an agent span.
+    const content = m
+      ? messageText(m, m['tool_calls'] ?? b['tool_calls'])
+      : joinLines([renderContent(msg), ...renderOpenAiToolCalls(parseJson(b['tool_calls']))]);
     const reason = field(b, 'finish_reason');
     return {
       output: content ? [{ role, content }] : [],

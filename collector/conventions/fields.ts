@@ -115,8 +115,16 @@ export const FIELD_KEYS = {
   topP: ['gen_ai.request.top_p', 'llm.invocation_parameters#top_p', 'llm.top_p', 'ai.settings.topP'],
   /** Time to first chunk in seconds: OTel v1.41, AI SDK v7 (as a span attribute). */
   timeToFirstChunkS: ['gen_ai.response.time_to_first_chunk', 'gen_ai.client.operation.time_to_first_chunk'],
-  /** The same in milliseconds: AI SDK legacy `doStream` spans (v4+, v3). */
-  timeToFirstChunkMs: ['ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk'],
+  /**
+   * The same in milliseconds: AI SDK legacy `doStream` spans (v4+, v3); Strands Agents writes
+   * its model's `timeToFirstByteMs` as `gen_ai.server.time_to_first_token` (ms, not the
+   * seconds of the OTel metric of that name).
+   */
+  timeToFirstChunkMs: [
+    'ai.response.msToFirstChunk',
+    'ai.stream.msToFirstChunk',
+    'gen_ai.server.time_to_first_token',
+  ],
   /** A guardrail's verdict on the call, as recorded. */
   guardrailResult: ['gen_ai.guardrail.result'],
   /**

@@ -59,6 +59,8 @@ const CANONICAL = new Set([
  */
 export const FRAMEWORK_SYSTEMS: ReadonlySet<string> = new Set([
   'gcp.vertex.agent',
+  // Strands Agents names itself in `gen_ai.system` / `gen_ai.provider.name` on every span.
+  'strands-agents',
   'langchain',
   'llama_index',
 ]);

@@ -79,7 +79,10 @@ function definitions(raw: unknown): ToolDefinition[] {
   const decls = v['function_declarations'] ?? v['functionDeclarations'];
   if (Array.isArray(decls)) return decls.flatMap(definitions);
   const fn = isRecord(v['function']) ? v['function'] : v;
-  const name = str(fn['name']);
+  // A hosted tool (`{type: 'web_search'}`, Microsoft.Extensions.AI, the Responses API) has no
+  // name of its own: its type names it.
+  const hosted = fn['type'] !== 'function' ? str(fn['type']) : undefined;
+  const name = str(fn['name']) ?? hosted;
   if (!name) return [];
   const out: ToolDefinition = { name };
   const description = str(fn['description']);
