@@ -184,3 +184,62 @@ export const SEARCH: readonly Exchange[] = [
       '我们有两款防水手机壳：AquaShield（39 欧元，防水深度 10 米）和 DryCase Mini（19 欧元，适合游泳）。两款都支持大多数主流手机型号。',
   },
 ];
+
+/** A tool the demo's order agent is offered (OpenAI function shape, JSON Schema parameters). */
+export interface DemoTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export const AGENT_TOOLS: readonly DemoTool[] = [
+  {
+    name: 'lookup_order',
+    description: 'Look up an order by its number.',
+    parameters: {
+      type: 'object',
+      properties: { order_id: { type: 'string', pattern: '^[0-9]+$' } },
+      required: ['order_id'],
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'track_parcel',
+    description: 'Track the parcel of an order with the carrier.',
+    parameters: {
+      type: 'object',
+      properties: { order_id: { type: 'string' }, carrier: { type: 'string', enum: ['dhl', 'ups', 'dpd'] } },
+      required: ['order_id'],
+      additionalProperties: false,
+    },
+  },
+];
+
+/**
+ * The order agent's turns: the question, the tool call the healthy model makes, and the one it
+ * makes during the incident (a new model version that sends the order number as a number under
+ * the wrong key: schema-invalid, still HTTP 200).
+ */
+export interface AgentTurn {
+  question: string;
+  call: { name: string; arguments: string };
+  broken: { name: string; arguments: string };
+}
+
+export const AGENT_TURNS: readonly AgentTurn[] = [
+  {
+    question: 'Has order 1042 shipped yet?',
+    call: { name: 'lookup_order', arguments: '{"order_id":"1042"}' },
+    broken: { name: 'lookup_order', arguments: '{"order":1042}' },
+  },
+  {
+    question: 'Where is the parcel for order 2210? It went with DHL.',
+    call: { name: 'track_parcel', arguments: '{"order_id":"2210","carrier":"dhl"}' },
+    broken: { name: 'track_parcel', arguments: '{"order_id":2210,"carrier":"DHL Express"}' },
+  },
+  {
+    question: 'Was ist mit meiner Bestellung 3301?',
+    call: { name: 'lookup_order', arguments: '{"order_id":"3301"}' },
+    broken: { name: 'lookup_order', arguments: '{"order_id":3301}' },
+  },
+];

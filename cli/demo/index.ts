@@ -12,7 +12,7 @@ import { startWorker } from '../roles/worker.ts';
 import { VirtualClock } from './clock.ts';
 import { startFakeOpenAi } from './fake-provider.ts';
 import { Progress, printAlert, printQueries } from './output.ts';
-import { ORDERS, REFUNDS, SEARCH, type Exchange } from './conversations.ts';
+import { AGENT_TOOLS, AGENT_TURNS, ORDERS, REFUNDS, SEARCH, type Exchange } from './conversations.ts';
 import { DemoService, startTraffic } from './services.ts';
 import { startWebhookReceiver, type ReceivedAlert } from './webhook-receiver.ts';
 
@@ -27,6 +27,7 @@ export interface DemoOptions {
 const questions = (xs: readonly Exchange[]): string[] => xs.map((x) => x.question);
 const EXCHANGES = new Map([...REFUNDS, ...ORDERS, ...SEARCH].map((x) => [x.question, x]));
 const REFUND_QUESTIONS = new Set(questions(REFUNDS));
+const AGENT = new Map(AGENT_TURNS.map((t) => [t.question, t]));
 
 /** The last user message of a chat-completions request body. */
 function lastQuestion(body: Record<string, unknown>): string {
@@ -40,8 +41,9 @@ function lastQuestion(body: Record<string, unknown>): string {
 /**
  * `assay demo`: starts Assay on embedded defaults, runs simulated services through the OTel SDK
  * against local fake providers, builds a baseline in accelerated (virtual) time, makes provider
- * `acme` refuse on `/api/refunds` while still answering 200, and prints the page on-call gets —
- * then recovers and prints the resolve.
+ * `acme` refuse on `/api/refunds` and its order agent send schema-invalid tool calls on
+ * `/api/agent`, both while still answering 200, and prints the two pages on-call gets (one per
+ * series) — then recovers and prints the resolves.
  */
 export async function runDemo(opts: DemoOptions): Promise<void> {
   const out = process.stdout;
@@ -54,6 +56,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   let incident = false;
   const acme = await startFakeOpenAi((body) => {
     const question = lastQuestion(body);
+    const turn = AGENT.get(question);
+    if (turn) return { content: '', tool_calls: [incident ? turn.broken : turn.call], model: 'acme-large-1' };
     const exchange = EXCHANGES.get(question);
     if (incident && REFUND_QUESTIONS.has(question) && exchange?.refusal)
       return { content: exchange.refusal, model: 'acme-large-2' };
@@ -107,6 +111,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
           model: 'acme-large',
           questions: questions(ORDERS),
         },
+        {
+          route: '/api/agent',
+          provider: 'acme',
+          baseURL: acme.baseURL,
+          model: 'acme-large',
+          questions: AGENT_TURNS.map((t) => t.question),
+          agent: { name: 'order-agent', tools: AGENT_TOOLS },
+        },
       ],
       clock,
     ),
@@ -126,7 +138,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     ),
   ];
   const progress = new Progress(rt, clock, out);
-  const traffic = startTraffic(services);
+  // 150 ms between rounds: four routes (one an agent) in one process with the embedded
+  // ClickHouse; at 100 ms a loaded machine's worker fell behind and the pages came minutes late.
+  const traffic = startTraffic(services, 150);
 
   const phase = opts.fast ? { baseline: 25_000, max: 45_000 } : { baseline: 35_000, max: 60_000 };
   try {
@@ -134,30 +148,41 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     await sleepUntil(() => false, phase.baseline);
     incident = true;
     const onset = Date.now();
-    progress.phase('INCIDENT: acme now refuses on /api/refunds — still HTTP 200');
-    const isIncident = (a: ReceivedAlert) =>
-      a.body.commonLabels['provider'] === 'acme' && a.body.commonLabels['route'] === '/api/refunds';
-    const firing = await sleepUntil(
-      () => received.find((a) => a.body.status === 'firing' && isIncident(a)),
-      phase.max,
+    progress.phase(
+      "INCIDENT: acme now refuses on /api/refunds, and order-agent's tool calls (on /api/agent) break their schemas — still HTTP 200",
     );
+    const on = (route: string) => (a: ReceivedAlert) =>
+      a.body.commonLabels['provider'] === 'acme' && a.body.commonLabels['route'] === route;
+    const isIncident = on('/api/refunds');
+    // The agent's series is named after it: `gen_ai.agent.name` is one of the route keys, ahead of
+    // the HTTP route of the request that ran it.
+    const isAgent = on('order-agent');
+    const find = (status: string, which: (a: ReceivedAlert) => boolean) =>
+      received.find((a) => a.body.status === status && which(a));
+    const both = await sleepUntil(() => find('firing', isIncident) && find('firing', isAgent), phase.max);
     progress.pause();
-    if (!firing) throw new Error('no alert fired within the incident phase');
+    const firing = find('firing', isIncident);
+    const agentFiring = find('firing', isAgent);
+    if (!both || !firing || !agentFiring)
+      throw new Error(
+        `not every incident paged within the incident phase (refusals: ${firing ? 'paged' : 'no page'}, agent tool calls: ${agentFiring ? 'paged' : 'no page'})`,
+      );
     printAlert(out, firing, (firing.receivedAt - onset) / 1000, speed);
+    printAlert(out, agentFiring, (agentFiring.receivedAt - onset) / 1000, speed);
     printQueries(out, rt.clickhouseUrl, dataDir);
     incident = false;
     const recovered = Date.now();
-    progress.phase('recovered: acme answers normally again; waiting for the resolve');
-    const resolved = await sleepUntil(
-      () => received.find((a) => a.body.status === 'resolved' && isIncident(a)),
-      phase.max,
-    );
+    progress.phase('recovered: acme answers normally again; waiting for the resolves');
+    await sleepUntil(() => find('resolved', isIncident) && find('resolved', isAgent), phase.max);
     progress.pause();
-    if (!resolved) throw new Error('the alert did not resolve within the recovery phase');
+    const resolved = find('resolved', isIncident);
+    const agentResolved = find('resolved', isAgent);
+    if (!resolved || !agentResolved) throw new Error('the alerts did not resolve within the recovery phase');
     printAlert(out, resolved, (resolved.receivedAt - recovered) / 1000, speed);
+    printAlert(out, agentResolved, (agentResolved.receivedAt - recovered) / 1000, speed);
     // Every other series (acme /api/orders, openai /api/search) stayed healthy: a page for one
     // of them would be a false alarm, and the demo says so rather than hiding it.
-    const others = received.filter((a) => !isIncident(a));
+    const others = received.filter((a) => !isIncident(a) && !isAgent(a));
     const unsigned = received.filter((a) => !a.verified);
     out.write(
       `\nnotifications received: ${received.length} (${others.length} for other series, ${unsigned.length} unsigned)\n`,

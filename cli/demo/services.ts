@@ -4,6 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
 import type { VirtualClock } from './clock.ts';
+import type { DemoTool } from './conversations.ts';
 
 /** One LLM-backed endpoint of a simulated service. */
 export interface DemoRoute {
@@ -12,6 +13,8 @@ export interface DemoRoute {
   baseURL: string;
   model: string;
   questions: readonly string[];
+  /** An agent route: the tools offered with every request, and the agent's name. */
+  agent?: { name: string; tools: readonly DemoTool[] };
 }
 
 /**
@@ -71,6 +74,10 @@ export class DemoService {
             { role: 'system', parts: [{ type: 'text', content: 'You are a helpful support agent.' }] },
             { role: 'user', parts: [{ type: 'text', content: question }] },
           ]),
+          ...(r.agent && {
+            'gen_ai.agent.name': r.agent.name,
+            'gen_ai.tool.definitions': JSON.stringify(r.agent.tools.map((t) => ({ type: 'function', ...t }))),
+          }),
         },
       },
       trace.setSpan(context.active(), server),
@@ -83,8 +90,17 @@ export class DemoService {
           { role: 'system', content: 'You are a helpful support agent.' },
           { role: 'user', content: question },
         ],
+        ...(r.agent && {
+          tools: r.agent.tools.map((t) => ({ type: 'function' as const, function: { ...t } })),
+        }),
       });
       const choice = res.choices[0];
+      const toolCalls = (choice?.message.tool_calls ?? []).flatMap((c) =>
+        c.type === 'function'
+          ? [{ type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments }]
+          : [],
+      );
+      const content = choice?.message.content;
       llm.setAttributes({
         'gen_ai.response.model': res.model,
         'gen_ai.response.id': res.id,
@@ -94,7 +110,10 @@ export class DemoService {
         'gen_ai.output.messages': JSON.stringify([
           {
             role: 'assistant',
-            parts: [{ type: 'text', content: choice?.message.content ?? '' }],
+            parts: [
+              ...(content || !toolCalls.length ? [{ type: 'text', content: content ?? '' }] : []),
+              ...toolCalls,
+            ],
             finish_reason: choice?.finish_reason ?? 'stop',
           },
         ]),
