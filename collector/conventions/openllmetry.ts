@@ -62,7 +62,6 @@ const MARKERS = [
   'gen_ai.prompt.0.content',
   'gen_ai.completion.0.role',
   'gen_ai.completion.0.content',
-  'gen_ai.usage.total_tokens',
   'llm.usage.total_tokens',
   'traceloop.workflow.name',
   'traceloop.entity.name',
