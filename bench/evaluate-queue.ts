@@ -64,6 +64,7 @@ function startWorker(config: unknown): Promise<ChildProcess> {
  * together on the same queue; jobs/s from their start to the last verdict, and their CPU.
  */
 async function drainWith(
+  phase: number,
   workers: number,
   ctx: { input: unknown; client: ClickHouseClient; queue: Queue; producer: EvalProducer },
 ): Promise<{ jobsPerSecond: number; cpuPer1000: number }> {
@@ -74,7 +75,7 @@ async function drainWith(
     });
     return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
   };
-  const calls = Array.from({ length: SCALE_JOBS }, (_, i) => makeCall(i, `scale-${workers}`));
+  const calls = Array.from({ length: SCALE_JOBS }, (_, i) => makeCall(i, `scale-${phase}`));
   await insertCalls(ctx.client, DB, calls);
   const before = await verdicts();
   ctx.producer.enqueue(jobsFor(calls));
@@ -86,7 +87,12 @@ async function drainWith(
   const seconds = (performance.now() - t0) / 1000;
   const cpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.pid ?? 0) - (cpu0[i] ?? 0), 0);
   await Promise.all(procs.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
-  return { jobsPerSecond: SCALE_JOBS / seconds, cpuPer1000: (cpu / SCALE_JOBS) * 1000 };
+  const result = { jobsPerSecond: SCALE_JOBS / seconds, cpuPer1000: (cpu / SCALE_JOBS) * 1000 };
+  // Progress on stderr: on a loaded machine the whole run takes minutes.
+  console.error(
+    `${workers} worker(s): ${result.jobsPerSecond.toFixed(0)} jobs/s, ${result.cpuPer1000.toFixed(2)} CPU-s per 1000 jobs`,
+  );
+  return result;
 }
 
 async function main(): Promise<void> {
@@ -164,7 +170,8 @@ async function main(): Promise<void> {
   await new Promise((r) => worker.once('exit', r));
   // 3. Scale-out: the same kind of backlog, drained by 1, 2, 3 worker processes.
   const scale: Array<[number, { jobsPerSecond: number; cpuPer1000: number }]> = [];
-  for (const w of SCALE_WORKERS) scale.push([w, await drainWith(w, { input, client, queue, producer })]);
+  for (const [i, w] of SCALE_WORKERS.entries())
+    scale.push([w, await drainWith(i, w, { input, client, queue, producer })]);
   await producer.shutdown();
   await queue.close();
   await client.close();
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
     ['score rows written', String(n)],
     ['jobs failed', `${failedCount}${failed[0] ? ` (e.g. ${failed[0].failedReason})` : ''}`],
     ...scale.map(([w, r]): [string, string] => [
-      `${SCALE_JOBS} jobs drained by ${w} worker process${w > 1 ? 'es' : ''} (jobs/s; ÷ first; worker CPU-s per 1000)`,
+      `${SCALE_JOBS} fresh jobs drained by ${w} worker process${w > 1 ? 'es' : ''} (jobs/s; ÷ first; worker CPU-s per 1000)`,
       `${r.jobsPerSecond.toFixed(0)}; ${(r.jobsPerSecond / (scale[0]?.[1].jobsPerSecond ?? 1)).toFixed(2)}; ${r.cpuPer1000.toFixed(2)}`,
     ]),
   ];
