@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
 import type { LlmCall } from '../core/llm-call.ts';
 import { silentLogger } from '../core/logger.ts';
-import { CollectorPipeline } from './pipeline.ts';
+import { CollectorPipeline, spanSelection } from './pipeline.ts';
 import { SpanKind, type Attributes, type LogRecord, type Span } from './span.ts';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -93,6 +93,46 @@ describe('CollectorPipeline', () => {
     p.acceptSpans([server('a000000000000001', '/api/chat')]);
     expect(stored.map((c) => [c.route, c.route_source])).toEqual([['/api/chat', 'server_span']]);
     expect(p.held).toBe(0);
+  });
+
+  it('takes the agent, conversation and user a call lacks from the ancestors on its way to the route', () => {
+    const { p, stored } = setup();
+    // An agent span (invoke_agent naming its agent as the OpenAI Agents SDK does, `agent_name`, not a
+    // route key) ends, and is exported, after the calls it made.
+    const agent = (spanId: string, parent: string, attributes: Attributes): Span =>
+      span(
+        spanId,
+        parent,
+        SpanKind.INTERNAL,
+        { 'gen_ai.operation.name': 'invoke_agent', ...attributes },
+        'invoke_agent',
+      );
+    p.acceptSpans([
+      llm('b000000000000001', 'c000000000000001'),
+      llm('b000000000000002', 'c000000000000001', { agent_name: 'own-name' }),
+    ]);
+    expect(stored).toHaveLength(0);
+    p.acceptSpans([
+      agent('c000000000000001', 'd000000000000001', { agent_name: 'refund-agent' }),
+      span(
+        'd000000000000001',
+        'a000000000000001',
+        SpanKind.INTERNAL,
+        { 'session.id': 'conv-42', 'user.id': 'u-7' },
+        'handler',
+      ),
+      server('a000000000000001', '/api/refunds'),
+    ]);
+    expect(stored.map((c) => [c.span_id, c.route, c.agent_name, c.conversation_id, c.user_id])).toEqual([
+      ['b000000000000001', '/api/refunds', 'refund-agent', 'conv-42', 'u-7'],
+      ['b000000000000002', '/api/refunds', 'own-name', 'conv-42', 'u-7'],
+    ]);
+  });
+
+  it('keeps the agent and conversation keys of spans that are not calls when decoding selectively', () => {
+    const { keeps } = spanSelection([]);
+    for (const key of ['gen_ai.agent.name', 'agent_name', 'session.id', 'gen_ai.conversation.id', 'user.id'])
+      expect(keeps.has(key)).toBe(true);
   });
 
   it('takes an explicit route attribute without waiting', () => {

@@ -15,7 +15,7 @@ import { finishCall, type FinishDeps } from './finish.ts';
 import { Outbox, type CallSink, type Origin, type SegmentHolds } from './outbox.ts';
 import { RecentKeys } from './recent-keys.ts';
 import type { SpanSelection } from './otlp/index.ts';
-import { ENDPOINT_KEYS, TraceIndex, labelOf } from './route/trace-index.ts';
+import { ENDPOINT_KEYS, INHERITED_KEYS, TraceIndex, labelOf, type Inherited } from './route/trace-index.ts';
 import type { LogRecord, Span } from './span.ts';
 
 export type { CallSink, Origin, SegmentHolds };
@@ -58,7 +58,7 @@ interface Pending {
   needsRoute: boolean;
   /** Still waiting for log records carrying the content (OTel GenAI v1.28–v1.36). */
   needsLogs: boolean;
-  route?: { route: string; source: LlmCall['route_source'] };
+  route?: { route: string; source: LlmCall['route_source']; inherited?: Inherited };
   logs: LogParts[];
   done: boolean;
   /** Log segment of the call's request (-1: no log), and of early log records merged into it. */
@@ -318,6 +318,7 @@ export class CollectorPipeline {
     this.recent.add(p.key);
     if (p.logs.length) mergeLogContent(p.call, p.logs);
     const route = p.route ?? this.fallbackRoute(p.call);
+    if (route.inherited) inheritInto(p.call, route.inherited);
     this.counts.routed(route.source);
     (p.replayed ? this.outReplayed : this.out).push(
       finishCall(p.call, route, this.deps),
@@ -327,7 +328,7 @@ export class CollectorPipeline {
     );
   }
 
-  private fallbackRoute(call: NormalisedCall): { route: string; source: LlmCall['route_source'] } {
+  private fallbackRoute(call: NormalisedCall): NonNullable<Pending['route']> {
     const root = this.index.rootName(call.trace_id);
     return root
       ? { route: root, source: 'root_span' }
@@ -372,12 +373,19 @@ export class CollectorPipeline {
 
 export { labelOf };
 
+/** Fills the agent, conversation and user a call's own span left empty from its ancestors. */
+function inheritInto(call: NormalisedCall, from: Inherited): void {
+  if (!call.agent_name && from.agent_name) call.agent_name = from.agent_name;
+  if (!call.conversation_id && from.conversation_id) call.conversation_id = from.conversation_id;
+  if (!call.user_id && from.user_id) call.user_id = from.user_id;
+}
+
 /**
  * What the pipeline reads of a span that is not a call — the route hints — and what makes a
  * span possibly a call, for the decoder to skip every other attribute value of most spans.
  */
 export function spanSelection(routeKeys: readonly string[]): SpanSelection {
-  return { marks: CLASSIFYING_KEYS, keeps: new Set([...ENDPOINT_KEYS, ...routeKeys]) };
+  return { marks: CLASSIFYING_KEYS, keeps: new Set([...ENDPOINT_KEYS, ...INHERITED_KEYS, ...routeKeys]) };
 }
 
 /**

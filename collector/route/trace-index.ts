@@ -1,4 +1,44 @@
+import { FIELD_KEYS, firstString } from '../conventions/fields.ts';
 import { SpanKind, type Attributes, type Span } from '../span.ts';
+
+/**
+ * What a call may take from its ancestors when its own span does not say it: the agent it runs
+ * in (AI SDK v7 and OTel GenAI set `gen_ai.agent.name` on `invoke_agent`, the OpenAI Agents SDK
+ * `agent_name` on its agent span), its conversation and its end user.
+ */
+export interface Inherited {
+  agent_name?: string;
+  conversation_id?: string;
+  user_id?: string;
+}
+
+/** The span keys {@link Inherited} is read from (decoded on every span, so ancestors keep them). */
+export const INHERITED_KEYS: readonly string[] = [
+  ...FIELD_KEYS.agentName,
+  ...FIELD_KEYS.conversationId,
+  ...FIELD_KEYS.userId,
+];
+
+const NOTHING: Inherited = Object.freeze({});
+
+function inheritedOf(attrs: Attributes): Inherited {
+  const agent = firstString(attrs, FIELD_KEYS.agentName);
+  const conversation = firstString(attrs, FIELD_KEYS.conversationId);
+  const user = firstString(attrs, FIELD_KEYS.userId);
+  if (!agent && !conversation && !user) return NOTHING;
+  return {
+    ...(agent ? { agent_name: agent } : {}),
+    ...(conversation ? { conversation_id: conversation } : {}),
+    ...(user ? { user_id: user } : {}),
+  };
+}
+
+/** `into` with the fields it lacks taken from `from` (the nearer ancestor wins). */
+function inherit(into: Inherited, from: Inherited): Inherited {
+  if (from === NOTHING) return into;
+  if (into === NOTHING) return from;
+  return { ...from, ...into };
+}
 
 /** What route resolution needs to remember about one span: its place in the tree and its labels. */
 export interface SpanNode {
@@ -13,6 +53,8 @@ export interface SpanNode {
   endpoint: string;
   /** Explicit route label (first configured key present), else ''. */
   label: string;
+  /** Agent, conversation and user named on this span, for the calls below it. */
+  inherited: Inherited;
 }
 
 interface TraceEntry {
@@ -81,7 +123,8 @@ export class TraceIndex {
 
   /**
    * The nearest ancestor route of a span: walks known parent links; the first ancestor with an
-   * explicit label or a SERVER endpoint wins. When the chain is broken, the innermost SERVER span
+   * explicit label or a SERVER endpoint wins, and what the known ancestors (up to the root) name
+   * of the agent, conversation and user comes with it. When the chain is broken, the innermost SERVER span
    * of the trace whose time interval contains the call stands in (an ancestor always encloses
    * its descendants).
    */
@@ -89,13 +132,18 @@ export class TraceIndex {
     const entry = this.traces.get(traceId);
     if (!entry) return null;
     let id = parentSpanId;
+    let inherited = NOTHING;
+    let hit: RouteHit | undefined;
+    // Past the route, up to the root: a conversation or user is often named above it.
     for (let hops = 0; id && hops < 64; hops++) {
       const node = entry.nodes?.get(id) ?? entry.servers.find((s) => s.spanId === id);
       if (!node) break;
-      if (node.label) return { route: node.label, source: 'attribute' };
-      if (node.endpoint) return { route: node.endpoint, source: 'server_span' };
+      inherited = inherit(inherited, node.inherited);
+      if (!hit && node.label) hit = { route: node.label, source: 'attribute' };
+      if (!hit && node.endpoint) hit = { route: node.endpoint, source: 'server_span' };
       id = node.parentSpanId;
     }
+    if (hit) return inherited === NOTHING ? hit : { ...hit, inherited };
     let best: SpanNode | undefined;
     for (const s of entry.servers) {
       if (s.startTimeMs <= startMs && s.endTimeMs >= endMs) {
@@ -157,6 +205,8 @@ export class TraceIndex {
 export interface RouteHit {
   route: string;
   source: 'attribute' | 'server_span';
+  /** Found on the ancestors walked to the route (none when the route came from a containing SERVER span). */
+  inherited?: Inherited;
 }
 
 /** The attributes {@link endpointOf} reads. */
@@ -193,5 +243,6 @@ function toNode(span: Span, routeKeys: readonly string[]): SpanNode {
     endTimeMs: span.endTimeMs,
     endpoint: span.kind === SpanKind.SERVER ? endpointOf(span.attributes) : '',
     label: labelOf(span.attributes, routeKeys),
+    inherited: inheritedOf(span.attributes),
   };
 }
