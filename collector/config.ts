@@ -115,6 +115,17 @@ export const collectorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    tokens: z
+      .object({
+        /**
+         * Estimate the token counts a span leaves out from its prompt and answer text (marked
+         * `tokens_estimated = 1`, and priced). Off: a call keeps the counts its span reported (0
+         * where none), and is priced by those. Default true.
+         */
+        estimate: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     redaction: redactionConfigSchema.prefault({}),
     /** The write-ahead log behind every 200 (collector/wal/config.ts). */
     durability: durabilityConfigSchema.prefault({}),

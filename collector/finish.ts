@@ -28,7 +28,7 @@ export function finishCall(
   const responseFull = flattenResponse(call);
   const prompt = text(promptFull);
   const response = text(responseFull);
-  const tokens = tokensOf(call, {
+  const tokens = tokensOf(call, deps.config.tokens.estimate, {
     prompt: capture ? prompt : truncateText(promptFull, max_chars),
     promptFull,
     response: capture ? response : truncateText(responseFull, max_chars),
@@ -86,14 +86,16 @@ export function finishCall(
  * `contentInLogs` producers), estimated from the text (`token-estimate.ts`). Only a missing side
  * is estimated, only for a call that answered, and only from the truncated text (so a long
  * prompt costs no more to count than `content.max_chars`), scaled back to the full length.
+ * With `collector.tokens.estimate` off the reported counts are kept as they are.
  */
 function tokensOf(
   call: NormalisedCall,
+  estimate: boolean,
   text: { prompt: string; promptFull: string; response: string; responseFull: string },
 ): { input: number; output: number; estimated: boolean } {
   const needIn = call.input_tokens === 0 && text.promptFull !== '';
   const needOut = call.output_tokens === 0 && text.responseFull !== '';
-  if (call.status === 'error' || (!needIn && !needOut))
+  if (!estimate || call.status === 'error' || (!needIn && !needOut))
     return { input: call.input_tokens, output: call.output_tokens, estimated: false };
   const est = estimateCallTokens({
     model: call.model || call.request_model,

@@ -182,6 +182,19 @@ describe('finishCall token estimation', () => {
     });
   });
 
+  it('with collector.tokens.estimate off, keeps the reported counts (0 and no cost) unmarked', () => {
+    const off = { ...deps, config: parseConfig({ collector: { tokens: { estimate: false } } }).collector };
+    const row = finishCall(base, route, off);
+    expect(row).toMatchObject({ input_tokens: 0, output_tokens: 0, tokens_estimated: 0, cost_usd: 0 });
+    // One side reported: the other stays 0, not estimated.
+    expect(finishCall({ ...base, input_tokens: 20 }, route, off)).toMatchObject({
+      input_tokens: 20,
+      output_tokens: 0,
+      tokens_estimated: 0,
+    });
+    expect(parseConfig({}).collector.tokens.estimate).toBe(true);
+  });
+
   it('counts also when content capture is off (the text is counted, not stored)', () => {
     const off = { ...deps, config: parseConfig({ collector: { content: { capture: false } } }).collector };
     expect(finishCall(base, route, off)).toMatchObject({
