@@ -21,30 +21,32 @@ afterAll(async () => {
 
 describe('judge rate limits shared through Redis', () => {
   it('two workers share one bucket: burst, then booked waits that count for both', async () => {
-    // 60 a minute, burst 3, as two worker processes would build them.
-    const a = redisRateLimiters(redis, 'rl')('judge', 60, 3);
-    const b = redisRateLimiters(redis, 'rl')('judge', 60, 3);
+    // 6 a minute (a token every 10 s), burst 3, as two worker processes would build them. The
+    // slow rate keeps the waits' expected ranges wide of the time the calls themselves take.
+    const a = redisRateLimiters(redis, 'rl')('judge', 6, 3);
+    const b = redisRateLimiters(redis, 'rl')('judge', 6, 3);
     const burst = [await a.reserve(0), await b.reserve(0), await a.reserve(0)];
     expect(burst.map((r) => r.ok)).toEqual([true, true, true]);
     const refused = await b.reserve(0);
     expect(refused.ok).toBe(false);
-    expect(refused.waitMs).toBeGreaterThan(900);
-    expect(refused.waitMs).toBeLessThanOrEqual(1000);
-    // b books the next token; a, behind it, would wait about two seconds.
-    const booked = await b.reserve(5000);
+    expect(refused.waitMs).toBeGreaterThan(5000);
+    expect(refused.waitMs).toBeLessThanOrEqual(10_000);
+    // b books the next token; a, behind it, would wait for the one after.
+    const booked = await b.reserve(20_000);
     expect(booked.ok).toBe(true);
-    expect(booked.waitMs).toBeGreaterThan(900);
-    const behind = await a.reserve(1500);
+    expect(booked.waitMs).toBeGreaterThan(5000);
+    expect(booked.waitMs).toBeLessThanOrEqual(10_000);
+    const behind = await a.reserve(1000);
     expect(behind.ok).toBe(false);
-    expect(behind.waitMs).toBeGreaterThan(1900);
-    expect(behind.waitMs).toBeLessThanOrEqual(2000);
-    // An idle endpoint's bucket expires (refill time of a full bucket, plus a minute).
+    expect(behind.waitMs).toBeGreaterThan(15_000);
+    expect(behind.waitMs).toBeLessThanOrEqual(20_000);
+    // An idle endpoint's bucket expires (refill time of a full bucket, 30 s, plus a minute).
     const ttl = await redis.pttl('rl:judge-rate:judge');
-    expect(ttl).toBeGreaterThan(60_000);
-    expect(ttl).toBeLessThanOrEqual(63_000);
+    expect(ttl).toBeGreaterThan(80_000);
+    expect(ttl).toBeLessThanOrEqual(90_000);
     // Another endpoint has its own bucket.
     expect((await a.reserve(0)).ok).toBe(false);
-    expect((await redisRateLimiters(redis, 'rl')('other', 60, 3).reserve(0)).ok).toBe(true);
+    expect((await redisRateLimiters(redis, 'rl')('other', 6, 3).reserve(0)).ok).toBe(true);
   });
 
   it('without Redis each process would get the whole rate (the in-process default)', async () => {

@@ -119,7 +119,7 @@ describe('on a Redis Cluster', () => {
     const store = createRedisStateStore(redis, `${prefix}:alerter:state`);
     const a = createLeaderLock(redis, `${prefix}:alerter:lock`, 60_000);
     const b = createLeaderLock(redis, `${prefix}:alerter:lock`, 60_000);
-    const limiter = redisRateLimiters(redis, prefix)('judge-a', 60, 2);
+    const limiter = redisRateLimiters(redis, prefix)('judge-a', 1, 2);
     expect((await limiter.reserve(0)).ok).toBe(true);
     await ledger.add('judge-a', 1200, 0.25);
     await cache.set(
@@ -146,7 +146,8 @@ describe('on a Redis Cluster', () => {
     await ledger.add('judge-a', 800, 0.5);
     expect(await ledger.spentThisHour('judge-a')).toEqual({ tokens: 2000, usd: 0.75 });
     expect((await cache.get('k1'))?.evaluator).toBe('relevance');
-    // The bucket moved with its slot: one token left of the burst of two, then none.
+    // The bucket moved with its slot (a token a minute: none refilled meanwhile): one token left
+    // of the burst of two, then none.
     expect((await limiter.reserve(0)).ok).toBe(true);
     expect((await limiter.reserve(0)).ok).toBe(false);
     expect(await a.acquire()).toBe(true);
