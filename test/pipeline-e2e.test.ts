@@ -182,10 +182,11 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
        FROM assay.llm_scores GROUP BY evaluator ORDER BY evaluator`,
     );
     // The default plan is every check that needs no per-route parameter, each writing one row
-    // per call it applies to. json_valid (the answers are prose) and length_bounds (no history
-    // for the route yet) do not apply; language_match applies only where question and answer
-    // are long enough to identify their language (the /api/search calls at least).
-    const notApplicable = ['json_valid', 'length_bounds'];
+    // per call it applies to. json_valid (the answers are prose), length_bounds (no history
+    // for the route yet), tool_call_valid and tool_loop (no tools offered or called) do not
+    // apply; language_match applies only where question and answer are long enough to identify
+    // their language (the /api/search calls at least).
+    const notApplicable = ['json_valid', 'length_bounds', 'tool_call_valid', 'tool_loop'];
     const checks = perEvaluator.filter((r) => !r.evaluator.startsWith('judge_'));
     expect(checks.map((r) => r.evaluator)).toEqual(
       defaults.filter((id) => !notApplicable.includes(id)).sort(),
