@@ -17,7 +17,7 @@ import { startBackends, type TestBackends } from './helpers/backends.ts';
 
 const DB = 'assay_workers_scale';
 const PREFIX = 'scale';
-const N = 1500;
+const N = 900;
 const children: ChildProcess[] = [];
 let backends: TestBackends;
 let client: ClickHouseClient;
@@ -91,7 +91,7 @@ describe('three workers on one queue', () => {
     });
     const jobs = jobsFor(calls);
     producer.enqueue(jobs);
-    producer.enqueue(jobs.slice(0, 300)); // an exporter's retry: the same calls again
+    producer.enqueue(jobs.slice(0, 200)); // an exporter's retry: the same calls again
     await producer.shutdown();
 
     await eventually(
