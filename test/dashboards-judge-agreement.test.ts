@@ -20,6 +20,8 @@ beforeAll(async () => {
   session = new Session(dir);
   for (const stmt of migrationStatements({ database: 'assay', ttlDays: 30, rollupTtlDays: 400 }))
     await session.queryAsync(stmt);
+  // The dashboards name no database: they read the datasource's default one.
+  await session.queryAsync('USE assay');
   const seed = await seedData(now);
   await session.insert({ table: 'assay.llm_scores', values: seed.llm_scores });
 });

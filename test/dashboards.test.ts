@@ -13,6 +13,9 @@ import { ALL, expandMacros } from './support/grafana-macros.ts';
 import { migrationStatements } from './support/dashboards/schema.ts';
 import { BROKEN, seedData, type Seed } from './support/dashboards/seed.ts';
 
+/** A database name other than the default, as `clickhouse.database` may set. */
+const DATABASE = 'observability';
+
 const JSON_DIR = new URL('../dashboards/json/', import.meta.url).pathname;
 const FILES = readdirSync(JSON_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -123,6 +126,11 @@ describe.each(dashboards)('dashboard $file: structure', ({ d }) => {
     for (const a of d.annotations.list.filter((x) => !x.builtIn)) expect(a.datasource?.uid, a.name).toBe(UID);
   });
 
+  it('names no database, so its queries read the data source default (clickhouse.database)', () => {
+    for (const q of queriesOf(d))
+      expect(q.sql, q.where).not.toMatch(/\b\w+\.(llm_|call_verdicts|alert|pipeline_metrics)/);
+  });
+
   it('bounds every query by the dashboard time range and references only variables it defines', () => {
     const names = new Set(d.templating.list.map((v) => v.name));
     for (const q of queriesOf(d)) {
@@ -149,8 +157,11 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'assay-dashboards-'));
     session = new Session(dir);
-    for (const stmt of migrationStatements({ database: 'assay', ttlDays: 30, rollupTtlDays: 400 }))
+    // Not `assay`: the queries name no database and read the datasource's default database
+    // (provisioned as clickhouse.database), which `USE` stands in for.
+    for (const stmt of migrationStatements({ database: DATABASE, ttlDays: 30, rollupTtlDays: 400 }))
       await session.queryAsync(stmt);
+    await session.queryAsync(`USE ${DATABASE}`);
     seed = await seedData(now);
     for (const table of [
       'llm_calls',
@@ -160,7 +171,10 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
       'alert_deliveries',
       'pipeline_metrics',
     ] as const) {
-      await session.insert({ table: `assay.${table}`, values: seed[table] as Record<string, unknown>[] });
+      await session.insert({
+        table: `${DATABASE}.${table}`,
+        values: seed[table] as Record<string, unknown>[],
+      });
     }
   });
 

@@ -23,7 +23,7 @@ export function agents(): Dashboard {
       queryVariable(
         'agent',
         'Agent',
-        `SELECT DISTINCT agent_name FROM assay.llm_scores_agent_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY agent_name`,
+        `SELECT DISTINCT agent_name FROM llm_scores_agent_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY agent_name`,
       ),
     ],
     [annotation('Assay alerts', 'red', alertAnnotationSql(DIMS))],
@@ -39,7 +39,7 @@ export function agents(): Dashboard {
         defaults: { min: 0, max: 1 },
         sql: [
           `SELECT ${BUCKET} AS time, tool, sum(w_passes) / nullIf(sum(w_n), 0) AS valid
-FROM assay.llm_scores_agent_1m WHERE $__timeFilter(minute) AND evaluator = 'tool_call_valid' AND tool != '' AND ${F}
+FROM llm_scores_agent_1m WHERE $__timeFilter(minute) AND evaluator = 'tool_call_valid' AND tool != '' AND ${F}
 GROUP BY time, tool ORDER BY time`,
         ],
       },
@@ -55,7 +55,7 @@ GROUP BY time, tool ORDER BY time`,
   sumIf(n, evaluator = 'tool_call_valid') AS calls_checked,
   sumIf(w_passes, evaluator = 'tool_call_valid') / nullIf(sumIf(w_n, evaluator = 'tool_call_valid'), 0) AS valid_share,
   sumIf(n, evaluator = 'tool_loop') - sumIf(passes, evaluator = 'tool_loop') AS loops
-FROM assay.llm_scores_agent_1m WHERE $__timeFilter(minute) AND tool != '' AND ${F}
+FROM llm_scores_agent_1m WHERE $__timeFilter(minute) AND tool != '' AND ${F}
 GROUP BY agent, tool, provider, route ORDER BY valid_share ASC, calls_checked DESC LIMIT 50`,
         ],
         overrides: [PROVIDER_ROUTE_LINK],
@@ -68,7 +68,7 @@ GROUP BY agent, tool, provider, route ORDER BY valid_share ASC, calls_checked DE
         defaults: { min: 0 },
         sql: [
           `SELECT ${BUCKET} AS time, agent_name, sum(w_failed) / nullIf(sum(w_scored), 0) AS failure_rate
-FROM assay.call_verdicts_agent_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, agent_name ORDER BY time`,
+FROM call_verdicts_agent_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, agent_name ORDER BY time`,
         ],
       },
       {
@@ -80,7 +80,7 @@ FROM assay.call_verdicts_agent_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY 
         defaults: { min: 0 },
         sql: [
           `SELECT ${BUCKET} AS time, agent_name, 1 - sum(w_passes) / nullIf(sum(w_n), 0) AS filtered
-FROM assay.llm_scores_agent_1m WHERE $__timeFilter(minute) AND evaluator = 'content_filtered' AND ${F}
+FROM llm_scores_agent_1m WHERE $__timeFilter(minute) AND evaluator = 'content_filtered' AND ${F}
 GROUP BY time, agent_name ORDER BY time`,
         ],
       },
@@ -100,7 +100,7 @@ GROUP BY time, agent_name ORDER BY time`,
   arrayStringConcat(groupUniqArray(10)(trace_id), ' ') AS trace_ids,
   min(timestamp) AS started, max(timestamp) AS last_turn
 FROM (
-  SELECT * FROM assay.call_verdicts
+  SELECT * FROM call_verdicts
   WHERE $__timeFilter(timestamp) AND conversation_id != '' AND ${F}
 )
 GROUP BY conversation_id HAVING turns_failed > 0

@@ -4,7 +4,7 @@ import { alertAnnotationSql, BUCKET, dimensionVariables, filters, type Dim } fro
 const DIMS: Dim[] = ['provider', 'route'];
 const F = filters(DIMS);
 
-/** Alerts: the `assay.alerts` history as a table, and as annotations on the time series. */
+/** Alerts: the `alerts` history as a table, and as annotations on the time series. */
 export function alerts(): Dashboard {
   return dashboard(
     {
@@ -21,7 +21,7 @@ export function alerts(): Dashboard {
         `SELECT timestamp AS time, concat('notification ', outcome, ' on ', channel) AS title,
   concat(channel_type, ' ', state, ' attempt ', toString(attempt), ' HTTP ', toString(http_status), ' ', error) AS text,
   concat(channel, ',', outcome) AS tags
-FROM assay.alert_deliveries WHERE $__timeFilter(timestamp) AND outcome IN ('dropped', 'failed') ORDER BY time`,
+FROM alert_deliveries WHERE $__timeFilter(timestamp) AND outcome IN ('dropped', 'failed') ORDER BY time`,
       ),
     ],
     [
@@ -32,7 +32,7 @@ FROM assay.alert_deliveries WHERE $__timeFilter(timestamp) AND outcome IN ('drop
         h: 4,
         sql: [
           `SELECT countIf(state = 'firing') AS fired, countIf(state = 'resolved') AS resolved
-FROM assay.alerts WHERE $__timeFilter(timestamp) AND ${F}`,
+FROM alerts WHERE $__timeFilter(timestamp) AND ${F}`,
         ],
       },
       {
@@ -42,7 +42,7 @@ FROM assay.alerts WHERE $__timeFilter(timestamp) AND ${F}`,
         h: 4,
         sql: [
           `SELECT countIf(outcome = 'delivered') AS delivered, countIf(outcome != 'delivered') AS not_delivered
-FROM assay.alert_deliveries WHERE $__timeFilter(timestamp)`,
+FROM alert_deliveries WHERE $__timeFilter(timestamp)`,
         ],
       },
       {
@@ -50,9 +50,7 @@ FROM assay.alert_deliveries WHERE $__timeFilter(timestamp)`,
         title: 'Series alerted',
         w: 8,
         h: 4,
-        sql: [
-          `SELECT uniqExact(fingerprint) AS series FROM assay.alerts WHERE $__timeFilter(timestamp) AND ${F}`,
-        ],
+        sql: [`SELECT uniqExact(fingerprint) AS series FROM alerts WHERE $__timeFilter(timestamp) AND ${F}`],
       },
       {
         type: 'timeseries',
@@ -61,7 +59,7 @@ FROM assay.alert_deliveries WHERE $__timeFilter(timestamp)`,
         w: 24,
         sql: [
           `SELECT ${BUCKET} AS time, concat(provider, ' ', route) AS series, sum(failed) / nullIf(sum(scored), 0) AS semantic_failure_rate
-FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, series ORDER BY time`,
+FROM call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, series ORDER BY time`,
         ],
       },
       {
@@ -72,7 +70,7 @@ FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, 
         defaults: { custom: { drawStyle: 'points', pointSize: 8 } },
         sql: [
           `SELECT timestamp AS time, concat(rule, ' ', provider, ' ', route, ' ', evaluator) AS series, value, baseline
-FROM assay.alerts WHERE $__timeFilter(timestamp) AND ${F} ORDER BY time`,
+FROM alerts WHERE $__timeFilter(timestamp) AND ${F} ORDER BY time`,
         ],
       },
       {
@@ -84,7 +82,7 @@ FROM assay.alerts WHERE $__timeFilter(timestamp) AND ${F} ORDER BY time`,
         sql: [
           `SELECT timestamp AS time, state, severity, rule, metric, service, provider, model, route, evaluator,
   value, baseline, p_value, sample_size, baseline_size, summary, fingerprint
-FROM assay.alerts WHERE $__timeFilter(timestamp) AND ${F}
+FROM alerts WHERE $__timeFilter(timestamp) AND ${F}
 ORDER BY time DESC LIMIT 500`,
         ],
       },
@@ -95,7 +93,7 @@ ORDER BY time DESC LIMIT 500`,
         h: 8,
         sql: [
           `SELECT timestamp AS time, channel, channel_type, state, attempt, outcome, http_status, error, fingerprint
-FROM assay.alert_deliveries WHERE $__timeFilter(timestamp)
+FROM alert_deliveries WHERE $__timeFilter(timestamp)
 ORDER BY time DESC LIMIT 500`,
         ],
       },

@@ -14,7 +14,7 @@ const F = `${filters(DIMS)} AND ${EVALUATOR}`;
 
 /** Failing scores in range, newest first: the rows the "recent failing calls" table shows. */
 const failingScores = `SELECT timestamp, trace_id, span_id, service, provider, route, model, evaluator, kind, score, reason
-  FROM assay.llm_scores
+  FROM llm_scores
   WHERE $__timeFilter(timestamp) AND passed = 0 AND ${F}
   ORDER BY timestamp DESC LIMIT 100`;
 
@@ -32,7 +32,7 @@ export function evaluations(): Dashboard {
       queryVariable(
         'evaluator',
         'Evaluator',
-        `SELECT DISTINCT evaluator FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY evaluator`,
+        `SELECT DISTINCT evaluator FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY evaluator`,
       ),
     ],
     [annotation('Assay alerts', 'red', alertAnnotationSql(DIMS))],
@@ -47,7 +47,7 @@ export function evaluations(): Dashboard {
         defaults: { min: 0, max: 1 },
         sql: [
           `SELECT ${BUCKET} AS time, evaluator, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
         ],
       },
       {
@@ -61,7 +61,7 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, eva
         defaults: { min: 0, max: 1 },
         sql: [
           `SELECT ${BUCKET} AS time, concat(kind, ': ', evaluator) AS series, sum(passes) / nullIf(sum(n), 0) AS pass_rate
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind IN ('feedback', 'external') AND ${F}
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND kind IN ('feedback', 'external') AND ${F}
 GROUP BY time, series ORDER BY time`,
         ],
       },
@@ -79,12 +79,12 @@ GROUP BY time, series ORDER BY time`,
   (raw_agreement - chance_agreement) / nullIf(1 - chance_agreement, 0) AS cohen_kappa
 FROM (
   SELECT trace_id, span_id, evaluator, judge_model, evaluator_version, argMax(passed, scored_at) AS passed
-  FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND kind = 'judge' AND outcome != 'unsure' AND ${F}
+  FROM llm_scores WHERE $__timeFilter(timestamp) AND kind = 'judge' AND outcome != 'unsure' AND ${F}
   GROUP BY trace_id, span_id, evaluator, judge_model, evaluator_version
 ) AS j
 INNER JOIN (
   SELECT trace_id, span_id, argMax(passed, scored_at) AS passed
-  FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND kind = 'feedback' AND outcome != 'unsure' AND ${filters(DIMS)}
+  FROM llm_scores WHERE $__timeFilter(timestamp) AND kind = 'feedback' AND outcome != 'unsure' AND ${filters(DIMS)}
   GROUP BY trace_id, span_id
 ) AS f USING (trace_id, span_id)
 GROUP BY judge, judge_model, rubric_version ORDER BY cohen_kappa ASC`,
@@ -99,7 +99,7 @@ GROUP BY judge, judge_model, rubric_version ORDER BY cohen_kappa ASC`,
           `SELECT evaluator, kind, sum(n) AS scored, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate,
   sum(score_sum) / nullIf(sum(n), 0) AS mean_score, sum(cost_usd) AS judge_spend_usd,
   sum(input_tokens) AS judge_input_tokens, sum(output_tokens) AS judge_output_tokens
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
 GROUP BY evaluator, kind ORDER BY pass_rate ASC`,
         ],
       },
@@ -109,7 +109,7 @@ GROUP BY evaluator, kind ORDER BY pass_rate ASC`,
         description: 'Reasons are row-level text, so this reads the raw scores table (bounded by the range).',
         sql: [
           `SELECT evaluator, reason, count() AS failures, uniqExact(route) AS routes, max(timestamp) AS last_seen
-FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND passed = 0 AND ${F}
+FROM llm_scores WHERE $__timeFilter(timestamp) AND passed = 0 AND ${F}
 GROUP BY evaluator, reason ORDER BY failures DESC LIMIT 25`,
         ],
       },
@@ -120,7 +120,7 @@ GROUP BY evaluator, reason ORDER BY failures DESC LIMIT 25`,
         defaults: { custom: { drawStyle: 'bars', stacking: { mode: 'normal' } } },
         sql: [
           `SELECT ${BUCKET} AS time, evaluator, sum(n) - sum(passes) AS failures
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
         ],
       },
       {
@@ -130,7 +130,7 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, eva
         options: { legend: { displayMode: 'table', placement: 'right', calcs: ['sum'] } },
         sql: [
           `SELECT ${BUCKET} AS time, evaluator, sum(cost_usd) AS spend_usd
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F} GROUP BY time, evaluator ORDER BY time`,
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F} GROUP BY time, evaluator ORDER BY time`,
         ],
       },
       {
@@ -139,7 +139,7 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F}
         unit: 'short',
         sql: [
           `SELECT ${BUCKET} AS time, evaluator, sum(input_tokens) AS input, sum(output_tokens) AS output
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F} GROUP BY time, evaluator ORDER BY time`,
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F} GROUP BY time, evaluator ORDER BY time`,
         ],
       },
       {
@@ -152,7 +152,7 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F}
           `SELECT time, kind, q[1] AS p50, q[2] AS p95 FROM (
   SELECT $__timeInterval(timestamp) AS time, kind,
     quantiles(0.5, 0.95)(dateDiff('millisecond', timestamp, scored_at) / 1000) AS q
-  FROM assay.llm_scores WHERE $__timeFilter(timestamp) AND ${F} GROUP BY time, kind
+  FROM llm_scores WHERE $__timeFilter(timestamp) AND ${F} GROUP BY time, kind
 ) ORDER BY time`,
         ],
       },
@@ -177,7 +177,7 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND kind = 'judge' AND ${F}
   substring(c.response, 1, 200) AS answer_excerpt, s.trace_id AS trace_id
 FROM (${failingScores}) AS s
 LEFT JOIN (
-  SELECT trace_id, span_id, response FROM assay.llm_calls
+  SELECT trace_id, span_id, response FROM llm_calls
   WHERE $__timeFilter(timestamp) AND trace_id IN (SELECT trace_id FROM (${failingScores}))
 ) AS c ON c.trace_id = s.trace_id AND c.span_id = s.span_id
 ORDER BY time DESC`,

@@ -8,11 +8,11 @@ const F = filters(DIMS);
 const callsByProvider = `SELECT provider, sum(calls) AS calls, sum(errors) AS errors,
     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd,
     quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_q) AS q
-  FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider`;
+  FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider`;
 
 /** Scored and semantically failed calls (status ok, some evaluator failed) per provider. */
 const verdictsByProvider = `SELECT provider, sum(scored) AS scored, sum(failed) AS failed
-  FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider`;
+  FROM call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider`;
 
 /** Overview: per provider, the HTTP view next to the semantic view. */
 export function overview(): Dashboard {
@@ -32,7 +32,7 @@ export function overview(): Dashboard {
         w: 6,
         h: 4,
         unit: 'short',
-        sql: [`SELECT sum(calls) AS calls FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F}`],
+        sql: [`SELECT sum(calls) AS calls FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F}`],
       },
       {
         type: 'stat',
@@ -41,7 +41,7 @@ export function overview(): Dashboard {
         h: 4,
         unit: 'percentunit',
         sql: [
-          `SELECT sum(errors) / nullIf(sum(calls), 0) AS http_error_rate FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F}`,
+          `SELECT sum(errors) / nullIf(sum(calls), 0) AS http_error_rate FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F}`,
         ],
       },
       {
@@ -52,7 +52,7 @@ export function overview(): Dashboard {
         h: 4,
         unit: 'percentunit',
         sql: [
-          `SELECT sum(failed) / nullIf(sum(scored), 0) AS semantic_failure_rate FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F}`,
+          `SELECT sum(failed) / nullIf(sum(scored), 0) AS semantic_failure_rate FROM call_verdicts_1m WHERE $__timeFilter(minute) AND ${F}`,
         ],
       },
       {
@@ -61,9 +61,7 @@ export function overview(): Dashboard {
         w: 6,
         h: 4,
         unit: 'currencyUSD',
-        sql: [
-          `SELECT sum(cost_usd) AS cost_usd FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F}`,
-        ],
+        sql: [`SELECT sum(cost_usd) AS cost_usd FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F}`],
       },
       {
         type: 'timeseries',
@@ -75,9 +73,9 @@ export function overview(): Dashboard {
         unit: 'percentunit',
         sql: [
           `SELECT ${BUCKET} AS time, concat(provider, ' http errors') AS series, sum(errors) / nullIf(sum(calls), 0) AS rate
-FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, series ORDER BY time`,
+FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, series ORDER BY time`,
           `SELECT ${BUCKET} AS time, concat(provider, ' semantic failures') AS series, sum(failed) / nullIf(sum(scored), 0) AS rate
-FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, series ORDER BY time`,
+FROM call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, series ORDER BY time`,
         ],
       },
       {
@@ -103,7 +101,7 @@ ORDER BY semantic_failure_rate DESC, calls DESC`,
         unit: 'short',
         sql: [
           `SELECT ${BUCKET} AS time, provider, sum(calls) * ${PER_MINUTE} AS calls_per_min
-FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider ORDER BY time`,
+FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider ORDER BY time`,
         ],
       },
       {
@@ -113,7 +111,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, prov
         sql: [
           `SELECT time, provider, q[1] AS p50, q[2] AS p95 FROM (
   SELECT ${BUCKET} AS time, provider, quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_q) AS q
-  FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider
+  FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider
 ) ORDER BY time`,
         ],
       },
@@ -123,7 +121,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, prov
         unit: 'short',
         sql: [
           `SELECT ${BUCKET} AS time, provider, sum(input_tokens) * ${PER_MINUTE} AS input, sum(output_tokens) * ${PER_MINUTE} AS output
-FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider ORDER BY time`,
+FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider ORDER BY time`,
         ],
       },
       {
@@ -133,7 +131,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, prov
         options: { legend: { displayMode: 'table', placement: 'right', calcs: ['sum'] } },
         sql: [
           `SELECT ${BUCKET} AS time, provider, sum(cost_usd) AS cost_usd
-FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider ORDER BY time`,
+FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, provider ORDER BY time`,
         ],
       },
       {
@@ -151,7 +149,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, prov
     argMax(p_value, timestamp) AS p_value, argMax(summary, timestamp) AS summary,
     maxIf(timestamp, state = 'firing') AS since
   FROM (
-    SELECT * FROM assay.alerts
+    SELECT * FROM alerts
     WHERE timestamp >= $__fromTime - INTERVAL 7 DAY AND $__timeTo(timestamp) AND state IN ('firing', 'reminder', 'resolved')
       AND ${F}
   )

@@ -39,7 +39,7 @@ function gauge(title: string, metric: string, group: string, label: string, unit
 
 const byLabel = (key: string): string => `labels['${key}']`;
 
-/** Pipeline health: what Assay's roles export about themselves, snapshotted into `assay.pipeline_metrics`. */
+/** Pipeline health: what Assay's roles export about themselves, snapshotted into `pipeline_metrics`. */
 export function pipelineHealth(): Dashboard {
   return dashboard(
     {
@@ -52,7 +52,7 @@ export function pipelineHealth(): Dashboard {
       queryVariable(
         'role',
         'Role',
-        'SELECT DISTINCT role FROM assay.pipeline_metrics WHERE $__timeFilter(timestamp) ORDER BY role',
+        'SELECT DISTINCT role FROM pipeline_metrics WHERE $__timeFilter(timestamp) ORDER BY role',
       ),
     ],
     [],
@@ -183,7 +183,7 @@ GROUP BY time, table ORDER BY time`,
         h: 6,
         sql: [
           `SELECT role, instance, max(timestamp) AS last_snapshot, uniqExact(metric) AS metrics
-FROM assay.pipeline_metrics WHERE $__timeFilter(timestamp) AND ${ROLE}
+FROM pipeline_metrics WHERE $__timeFilter(timestamp) AND ${ROLE}
 GROUP BY role, instance ORDER BY role, instance`,
         ],
       },

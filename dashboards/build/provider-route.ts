@@ -26,7 +26,7 @@ export function providerRoute(): Dashboard {
         defaults: { min: 0, max: 1 },
         sql: [
           `SELECT ${BUCKET} AS time, evaluator, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator ORDER BY time`,
         ],
       },
       {
@@ -35,9 +35,9 @@ FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, eva
         unit: 'percentunit',
         sql: [
           `SELECT ${BUCKET} AS time, sum(errors) / nullIf(sum(calls), 0) AS http_error_rate
-FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER BY time`,
+FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER BY time`,
           `SELECT ${BUCKET} AS time, sum(failed) / nullIf(sum(scored), 0) AS semantic_failure_rate
-FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER BY time`,
+FROM call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER BY time`,
         ],
       },
       {
@@ -46,7 +46,7 @@ FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time O
         unit: 'short',
         sql: [
           `SELECT ${BUCKET} AS time, sum(calls) * ${PER_MINUTE} AS calls, sum(errors) * ${PER_MINUTE} AS errors, sum(sampled) * ${PER_MINUTE} AS sampled
-FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER BY time`,
+FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER BY time`,
         ],
       },
       {
@@ -57,7 +57,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER
         sql: [
           `SELECT time, evaluator, q[1] AS p10, q[2] AS p50, q[3] AS p90 FROM (
   SELECT ${BUCKET} AS time, evaluator, quantilesTDigestMerge(0.1, 0.5, 0.9)(score_q) AS q
-  FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator
+  FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, evaluator
 ) ORDER BY time`,
         ],
       },
@@ -69,7 +69,7 @@ FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time ORDER
   sum(score_sum) / nullIf(sum(n), 0) AS mean_score,
   sqrt(greatest(sum(score_sq) / nullIf(sum(n), 0) - pow(sum(score_sum) / nullIf(sum(n), 0), 2), 0)) AS stddev,
   quantilesTDigestMerge(0.1, 0.5, 0.9)(score_q) AS q, q[1] AS p10, q[2] AS p50, q[3] AS p90
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
 GROUP BY evaluator, kind ORDER BY pass_rate ASC`,
         ],
         overrides: [
@@ -91,11 +91,11 @@ GROUP BY evaluator, kind ORDER BY pass_rate ASC`,
 FROM (
   SELECT provider, route, sum(calls) AS calls, sum(errors) AS errors, sum(cost_usd) AS cost_usd,
     quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_q)[2] AS p95
-  FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider, route
+  FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider, route
 ) AS c
 LEFT JOIN (
   SELECT provider, route, sum(scored) AS scored, sum(failed) AS failed
-  FROM assay.call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider, route
+  FROM call_verdicts_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY provider, route
 ) AS v ON v.provider = c.provider AND v.route = c.route
 ORDER BY semantic_failure_rate DESC, calls DESC
 LIMIT 50`,
@@ -108,7 +108,7 @@ LIMIT 50`,
         sql: [
           `SELECT time, route, q[2] AS p95 FROM (
   SELECT ${BUCKET} AS time, route, quantilesTDigestMerge(0.5, 0.95, 0.99)(latency_q) AS q
-  FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, route
+  FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${F} GROUP BY time, route
 ) ORDER BY time`,
         ],
       },
@@ -119,7 +119,7 @@ LIMIT 50`,
         sql: [
           `SELECT provider, route, evaluator, sum(n) AS scored, sum(w_passes) / nullIf(sum(w_n), 0) AS pass_rate,
   sum(score_sum) / nullIf(sum(n), 0) AS mean_score
-FROM assay.llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
+FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${F}
 GROUP BY provider, route, evaluator ORDER BY pass_rate ASC LIMIT 100`,
         ],
       },

@@ -38,7 +38,7 @@ export function dimensionVariables(dims: readonly Dim[]): Variable[] {
     queryVariable(
       d,
       labels[d],
-      `SELECT DISTINCT ${d} FROM assay.llm_calls_1m WHERE $__timeFilter(minute) AND ${filters(dims.slice(0, i))} ORDER BY ${d}`,
+      `SELECT DISTINCT ${d} FROM llm_calls_1m WHERE $__timeFilter(minute) AND ${filters(dims.slice(0, i))} ORDER BY ${d}`,
     ),
   );
 }
@@ -50,7 +50,7 @@ export function alertAnnotationSql(dims: readonly Dim[]): string {
   concat(upper(state), ': ', rule) AS title,
   concat(summary, ' (value ', toString(round(value, 4)), ', baseline ', toString(round(baseline, 4)), ', p=', toString(round(p_value, 6)), ', n=', toString(sample_size), ')') AS text,
   arrayStringConcat(arrayFilter(t -> t != '', [state, provider, route, evaluator, metric]), ',') AS tags
-FROM assay.alerts
+FROM alerts
 WHERE $__timeFilter(timestamp) AND state IN ('firing', 'resolved') AND ${filters(scoped)}
 ORDER BY time`;
 }
@@ -85,7 +85,7 @@ export function counterIncreases(q: CounterQuery): string {
           concat(metric, '|', role, '|', instance, '|', toString(labels)) AS series,
           ${q.group ?? "''"} AS grp,
           max(value) AS v, max(timestamp) AS ts
-        FROM assay.pipeline_metrics
+        FROM pipeline_metrics
         WHERE $__timeFilter(timestamp) AND metric IN (${metricList}) AND ${q.where ?? '1=1'}
         GROUP BY time, series, grp
       )
@@ -101,7 +101,7 @@ export function gaugeValues(metric: string, group = "''", where = '1=1'): string
   FROM (
     SELECT toStartOfInterval(timestamp, INTERVAL $__interval_s second) AS time,
       concat(role, '|', instance, '|', toString(labels)) AS series, ${group} AS grp, max(value) AS v
-    FROM assay.pipeline_metrics
+    FROM pipeline_metrics
     WHERE $__timeFilter(timestamp) AND metric = '${metric}' AND ${where}
     GROUP BY time, series, grp
   )
