@@ -56,6 +56,29 @@ function answer(body: Record<string, unknown>): FakeAnswer {
   }
 }
 
+/** The AI SDK agent's tools as an OpenAI `tools` list, for the instrumented `openai` services. */
+const OPENAI_TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_order',
+      description: 'Look up an order by its number.',
+      parameters: {
+        type: 'object',
+        properties: { order_id: { type: 'string', pattern: '^[0-9]+$' } },
+        required: ['order_id'],
+        additionalProperties: false,
+      },
+    },
+  },
+];
+const INSTRUMENTED = [
+  ['openinference', 'valid'],
+  ['openinference', 'bad_args'],
+  ['traceloop', 'valid'],
+  ['traceloop', 'bad_args'],
+] as const;
+
 interface Row {
   trace_id: string;
   span_id: string;
@@ -83,12 +106,25 @@ beforeAll(async () => {
     TASKS: TASKS.join(','),
   });
   expect(run.code, run.output).toBe(0);
-  // valid 2 calls, bad_args 2, unknown_tool 2, loop 5, filtered 1
-  const expected = 12;
+  // The same tools through OpenInference's and OpenLLMetry's OpenAI instrumentations: one call a run.
+  for (const [service, task] of INSTRUMENTED) {
+    const r = await runService(service, {
+      OTLP_ENDPOINT: assay.collector.url,
+      PROVIDER_URL: fake.baseURL,
+      ROUTE: '/api/agent',
+      SERVICE_NAME: `svc-${service}`,
+      CALLS: '1',
+      QUESTION: `task:${task} Where is my order 1234?`,
+      TOOLS: JSON.stringify(OPENAI_TOOLS),
+    });
+    expect(r.code, r.output).toBe(0);
+  }
+  // AI SDK: valid 2 calls, bad_args 2, unknown_tool 2, loop 5, filtered 1; then one per run
+  const expected = 12 + INSTRUMENTED.length;
   const rows = await eventually(async () => {
     const r = await assay.rows<Row>(
       `SELECT trace_id, span_id, toUnixTimestamp64Milli(timestamp) AS ts, service, provider, model, route, prompt
-       FROM assay.llm_calls WHERE service = 'svc-agent' ORDER BY timestamp`,
+       FROM assay.llm_calls ORDER BY timestamp`,
     );
     if (r.length < expected) throw new Error(`${r.length} of ${expected} calls stored`);
     return r;
@@ -138,7 +174,7 @@ beforeAll(async () => {
     reason: string;
   }>(`SELECT trace_id, span_id, evaluator, passed, reason FROM assay.llm_scores`);
   for (const r of rows) {
-    const task = /task:(\w+)/.exec(r.prompt)?.[1] ?? '?';
+    const task = `${r.service === 'svc-agent' ? '' : `${r.service}:`}${/task:(\w+)/.exec(r.prompt)?.[1] ?? '?'}`;
     const mine = scores.filter((s) => s.trace_id === r.trace_id && s.span_id === r.span_id);
     const list = verdicts.get(task) ?? [];
     list.push(Object.fromEntries(mine.map((s) => [s.evaluator, { passed: s.passed, reason: s.reason }])));
@@ -186,7 +222,7 @@ describe('agent checks on a real AI SDK agent', () => {
   it('rolls tool-call validity up by agent and tool, and an alert rule reads it split by tool', async () => {
     const byTool = await assay.rows<{ agent_name: string; tool: string; n: number; passes: number }>(
       `SELECT agent_name, tool, sum(n) AS n, sum(passes) AS passes FROM assay.llm_scores_agent_1m
-       WHERE evaluator = 'tool_call_valid' GROUP BY agent_name, tool ORDER BY tool`,
+       WHERE evaluator = 'tool_call_valid' AND service = 'svc-agent' GROUP BY agent_name, tool ORDER BY tool`,
     );
     expect(byTool.map((r) => [r.tool, Number(r.n), Number(r.passes)])).toEqual([
       ['get_order', 6, 5],
@@ -201,6 +237,17 @@ describe('agent checks on a real AI SDK agent', () => {
       Object.fromEntries(
         series.map((s) => [s.labels.tool, s.current.kind === 'proportion' ? s.current.k : -1]),
       ),
-    ).toEqual({ get_order: 1, track_parcel: 1 });
+    ).toEqual({ get_order: 3, track_parcel: 1 }); // one bad get_order per instrumentation
   });
+
+  it.each(['openinference', 'traceloop'])(
+    'reads the tool calls and tool definitions of the %s instrumentation and checks them',
+    (service) => {
+      expect(verdicts.get(`svc-${service}:valid`)?.[0]?.['tool_call_valid']).toMatchObject({ passed: 1 });
+      expect(verdicts.get(`svc-${service}:bad_args`)?.[0]?.['tool_call_valid']).toEqual({
+        passed: 0,
+        reason: 'tool "get_order": /order_id must be string',
+      });
+    },
+  );
 });
