@@ -49,6 +49,8 @@ export const FIELD_KEYS = {
     'ai.usage.inputTokenDetails.cacheReadTokens',
     'gen_ai.usage.details.cache_read_tokens',
     'gen_ai.usage.cached_tokens',
+    // Mastra's OTel exporter (AI SDK's `cachedInputTokens`).
+    'gen_ai.usage.cached_input_tokens',
   ],
   cacheWriteTokens: [
     'gen_ai.usage.cache_write.input_tokens',

@@ -91,6 +91,25 @@ export const v127ContentEvents: ContentSource = (span) => {
 };
 
 /**
+ * `gen_ai.prompt` / `gen_ai.completion` as span attributes (Mastra's OTel exporter, early Strands
+ * Agents): the framework's own input and output, as text or JSON — a `{messages}` request or a
+ * message list for the prompt, a `{role, content}` message (or a list) for the answer.
+ */
+export const promptCompletionAttributes: ContentSource = (span) => {
+  const a = span.attributes;
+  if (a['gen_ai.prompt'] === undefined && a['gen_ai.completion'] === undefined) return undefined;
+  const read = (raw: unknown, role: string): Message[] | undefined => {
+    const v = parseJson(raw);
+    if (typeof v === 'string') return v ? [{ role, content: v }] : undefined;
+    if (Array.isArray(v)) return fromChatMessages(v, role);
+    if (!isRecord(v)) return undefined;
+    if (Array.isArray(v['messages'])) return fromChatMessages(v['messages'], role);
+    return fromChatMessages([v], role);
+  };
+  return { input: read(a['gen_ai.prompt'], 'user'), output: read(a['gen_ai.completion'], 'assistant') };
+};
+
+/**
  * Logfire's own OpenAI/Anthropic instrumentation in `version=1` mode: the request as
  * `request_data` (`messages`, Anthropic `system`) and the answer as `response_data` (`message`
  * of a chat completion or a stream's combined message, Anthropic `content` blocks).
@@ -200,7 +219,14 @@ export const otelGenai: ConventionDefinition = {
   },
   version: 1,
   defaultOperation: 'chat',
-  content: [messageAttributes, messageSpanEvents, eventsAttribute, v127ContentEvents, logfireData],
+  content: [
+    messageAttributes,
+    messageSpanEvents,
+    eventsAttribute,
+    v127ContentEvents,
+    logfireData,
+    promptCompletionAttributes,
+  ],
   contentInLogs(span: Span, found: Content): boolean {
     const a = span.attributes;
     const none = !found.input?.length && !found.output?.length && !found.system?.length;
