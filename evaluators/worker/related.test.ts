@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { registry } from '../../core/metrics.ts';
 import { describe, expect, it } from 'vitest';
 import type { EvalJob } from '../../core/eval-job.ts';
 import type { CheckInput, CheckPlan, RelatedCalls } from '../checks/index.ts';
@@ -52,7 +53,7 @@ const plan: CheckPlan = {
   ],
 };
 
-function run(stored: StoredCall, related: RelatedLoader) {
+function run(stored: StoredCall, related: RelatedLoader, checks: CheckPlan = plan) {
   const scores: ScoreRow[] = [];
   const writer = {
     add: (rows: ScoreRow[]) => (scores.push(...rows), { accepted: true, done: Promise.resolve() }),
@@ -60,7 +61,7 @@ function run(stored: StoredCall, related: RelatedLoader) {
   const deps: ProcessorDeps = {
     loader: { load: async () => stored, flush: () => undefined },
     related,
-    checks: plan,
+    checks,
     judges: null,
     writers: {
       scores: writer,
@@ -109,5 +110,35 @@ describe('related calls in the processor', () => {
     );
     await expect(r.done).rejects.toThrow(JobAttemptError);
     expect(r.scores).toEqual([]);
+  });
+
+  it('writes no row for a check that says why it does not apply, and counts it by code', async () => {
+    const count = async () =>
+      (await registry.getSingleMetric('assay_checks_not_applicable_total')?.get())?.values.find(
+        (v) => v.labels['evaluator'] === 'schema_user' && v.labels['code'] === 'invalid_tool_schema',
+      )?.value ?? 0;
+    const before = await count();
+    const notApplicable: CheckPlan = {
+      minConfidence: 0.8,
+      checksFor: () => [
+        {
+          id: 'schema_user',
+          version: '1',
+          evaluate: () => ({
+            applicable: false,
+            code: 'invalid_tool_schema',
+            reason: 'not applicable: bad schema',
+          }),
+        },
+      ],
+    };
+    const r = run(
+      call(),
+      loader(async () => ({ trace: [], conversation: [], truncated: false })),
+      notApplicable,
+    );
+    await expect(r.done).resolves.toBe('completed');
+    expect(r.scores).toEqual([]);
+    expect(await count()).toBe(before + 1);
   });
 });
