@@ -61,7 +61,23 @@ export function createRedisClient(target: RedisTarget, opts: RedisClientOptions)
     return new Cluster(nodes, clusterOpts);
   }
   if (t.url === undefined) throw new Error('redis: neither url nor cluster is set');
-  return new Redis(t.url, { ...base, lazyConnect: opts.lazyConnect ?? false });
+  return new Redis(withoutCredentials(t.url, t), { ...base, lazyConnect: opts.lazyConnect ?? false });
+}
+
+/**
+ * The URL without the credentials the section sets itself: `redis.username` / `redis.password`
+ * win over the URL's (ioredis would let the URL's win), so a password from the environment
+ * replaces one left in a URL.
+ */
+function withoutCredentials(
+  url: string,
+  t: { username?: string | undefined; password?: string | undefined },
+): string {
+  if (t.username === undefined && t.password === undefined) return url;
+  const u = new URL(url);
+  if (t.password !== undefined) u.password = '';
+  if (t.username !== undefined) u.username = '';
+  return u.toString();
 }
 
 /** A short name for logs and errors, without credentials. */
