@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
 import type { LlmCall } from '../core/llm-call.ts';
 import { silentLogger } from '../core/logger.ts';
+import { eventually } from '../test/helpers/eventually.ts';
 import { CollectorPipeline, spanSelection } from './pipeline.ts';
 import { SpanKind, type Attributes, type LogRecord, type Span } from './span.ts';
 
@@ -126,6 +127,26 @@ describe('CollectorPipeline', () => {
     expect(stored.map((c) => [c.span_id, c.route, c.agent_name, c.conversation_id, c.user_id])).toEqual([
       ['b000000000000001', '/api/refunds', 'refund-agent', 'conv-42', 'u-7'],
       ['b000000000000002', '/api/refunds', 'own-name', 'conv-42', 'u-7'],
+    ]);
+  });
+
+  it('takes them from ancestors in the same request too, and from ancestors of a call that falls back to the root name', async () => {
+    const { p, stored } = setup('100ms');
+    // A batch job with no SERVER span (Spring AI's shape): root job span, a session span, the call.
+    p.acceptSpans([
+      llm('b000000000000001', 'c000000000000001'),
+      span(
+        'c000000000000001',
+        'a000000000000001',
+        SpanKind.INTERNAL,
+        { agent_name: 'nightly-agent' },
+        'agent',
+      ),
+      span('a000000000000001', '', SpanKind.INTERNAL, { 'session.id': 'batch-9' }, 'nightly-batch'),
+    ]);
+    const rows = await eventually(async () => (stored.length ? stored : undefined));
+    expect(rows.map((c) => [c.route, c.route_source, c.agent_name, c.conversation_id])).toEqual([
+      ['nightly-batch', 'root_span', 'nightly-agent', 'batch-9'],
     ]);
   });
 

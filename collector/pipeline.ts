@@ -15,7 +15,14 @@ import { finishCall, type FinishDeps } from './finish.ts';
 import { Outbox, type CallSink, type Origin, type SegmentHolds } from './outbox.ts';
 import { RecentKeys } from './recent-keys.ts';
 import type { SpanSelection } from './otlp/index.ts';
-import { ENDPOINT_KEYS, INHERITED_KEYS, TraceIndex, labelOf, type Inherited } from './route/trace-index.ts';
+import {
+  ENDPOINT_KEYS,
+  INHERITED_KEYS,
+  TraceIndex,
+  inheritedOf,
+  labelOf,
+  type Inherited,
+} from './route/trace-index.ts';
 import type { LogRecord, Span } from './span.ts';
 
 export type { CallSink, Origin, SegmentHolds };
@@ -58,7 +65,7 @@ interface Pending {
   needsRoute: boolean;
   /** Still waiting for log records carrying the content (OTel GenAI v1.28–v1.36). */
   needsLogs: boolean;
-  route?: { route: string; source: LlmCall['route_source']; inherited?: Inherited };
+  route?: { route: string; source: LlmCall['route_source'] };
   logs: LogParts[];
   done: boolean;
   /** Log segment of the call's request (-1: no log), and of early log records merged into it. */
@@ -160,6 +167,7 @@ export class CollectorPipeline {
         calls.push(normaliseSpan(span, convention, { routeKeys: this.deps.config.route.keys }));
       }
     }
+    if (calls.length > 0) inheritFromBatch(calls, spans, used);
     const sink = origin?.replayed ? this.outReplayed.sink : this.out.sink;
     const room = Math.min(this.deps.config.route.max_pending_calls - this.held, sink.available());
     if (calls.length > room) {
@@ -318,7 +326,9 @@ export class CollectorPipeline {
     this.recent.add(p.key);
     if (p.logs.length) mergeLogContent(p.call, p.logs);
     const route = p.route ?? this.fallbackRoute(p.call);
-    if (route.inherited) inheritInto(p.call, route.inherited);
+    const c = p.call;
+    if (!c.agent_name || !c.conversation_id || !c.user_id)
+      inheritInto(c, this.index.inheritedFor(c.trace_id, c.parent_span_id));
     this.counts.routed(route.source);
     (p.replayed ? this.outReplayed : this.out).push(
       finishCall(p.call, route, this.deps),
@@ -372,6 +382,34 @@ export class CollectorPipeline {
 }
 
 export { labelOf };
+
+/**
+ * Ancestors exported in the same request as their calls (the usual case for a short agent run)
+ * are read there: the index records a trace's spans only once it has a call waiting. The spans
+ * walked up to the last one that gave something are marked used, so a replay walks the same way.
+ */
+function inheritFromBatch(calls: NormalisedCall[], spans: Span[], used: Uint8Array): void {
+  let byId: Map<string, number> | undefined;
+  for (const call of calls) {
+    if (call.agent_name && call.conversation_id && call.user_id) continue;
+    byId ??= new Map(spans.map((s, i) => [s.spanId, i]));
+    let id = call.parent_span_id;
+    const path: number[] = [];
+    for (let hops = 0; id && hops < 64; hops++) {
+      const i = byId.get(id);
+      const span = i === undefined ? undefined : spans[i];
+      if (i === undefined || !span || span.traceId !== call.trace_id) break;
+      path.push(i);
+      const from = inheritedOf(span.attributes);
+      if (from.agent_name || from.conversation_id || from.user_id) {
+        inheritInto(call, from);
+        for (const j of path) used[j] = 1;
+        path.length = 0;
+      }
+      id = span.parentSpanId;
+    }
+  }
+}
 
 /** Fills the agent, conversation and user a call's own span left empty from its ancestors. */
 function inheritInto(call: NormalisedCall, from: Inherited): void {

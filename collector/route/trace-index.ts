@@ -21,7 +21,8 @@ export const INHERITED_KEYS: readonly string[] = [
 
 const NOTHING: Inherited = Object.freeze({});
 
-function inheritedOf(attrs: Attributes): Inherited {
+/** What one span names of the agent, conversation and user (a shared empty object when nothing). */
+export function inheritedOf(attrs: Attributes): Inherited {
   const agent = firstString(attrs, FIELD_KEYS.agentName);
   const conversation = firstString(attrs, FIELD_KEYS.conversationId);
   const user = firstString(attrs, FIELD_KEYS.userId);
@@ -123,8 +124,7 @@ export class TraceIndex {
 
   /**
    * The nearest ancestor route of a span: walks known parent links; the first ancestor with an
-   * explicit label or a SERVER endpoint wins, and what the known ancestors (up to the root) name
-   * of the agent, conversation and user comes with it. When the chain is broken, the innermost SERVER span
+   * explicit label or a SERVER endpoint wins. When the chain is broken, the innermost SERVER span
    * of the trace whose time interval contains the call stands in (an ancestor always encloses
    * its descendants).
    */
@@ -132,18 +132,13 @@ export class TraceIndex {
     const entry = this.traces.get(traceId);
     if (!entry) return null;
     let id = parentSpanId;
-    let inherited = NOTHING;
-    let hit: RouteHit | undefined;
-    // Past the route, up to the root: a conversation or user is often named above it.
     for (let hops = 0; id && hops < 64; hops++) {
       const node = entry.nodes?.get(id) ?? entry.servers.find((s) => s.spanId === id);
       if (!node) break;
-      inherited = inherit(inherited, node.inherited);
-      if (!hit && node.label) hit = { route: node.label, source: 'attribute' };
-      if (!hit && node.endpoint) hit = { route: node.endpoint, source: 'server_span' };
+      if (node.label) return { route: node.label, source: 'attribute' };
+      if (node.endpoint) return { route: node.endpoint, source: 'server_span' };
       id = node.parentSpanId;
     }
-    if (hit) return inherited === NOTHING ? hit : { ...hit, inherited };
     let best: SpanNode | undefined;
     for (const s of entry.servers) {
       if (s.startTimeMs <= startMs && s.endTimeMs >= endMs) {
@@ -151,6 +146,25 @@ export class TraceIndex {
       }
     }
     return best ? { route: best.endpoint, source: 'server_span' } : null;
+  }
+
+  /**
+   * What the known ancestors of a span, up to the root, name of its agent, conversation and
+   * user (the nearest ancestor wins). Known means: seen while the trace had a call waiting, or a
+   * SERVER span.
+   */
+  inheritedFor(traceId: string, parentSpanId: string): Inherited {
+    const entry = this.traces.get(traceId);
+    let inherited = NOTHING;
+    if (!entry) return inherited;
+    let id = parentSpanId;
+    for (let hops = 0; id && hops < 64; hops++) {
+      const node = entry.nodes?.get(id) ?? entry.servers.find((s) => s.spanId === id);
+      if (!node) break;
+      inherited = inherit(inherited, node.inherited);
+      id = node.parentSpanId;
+    }
+    return inherited;
   }
 
   rootName(traceId: string): string {
@@ -205,8 +219,6 @@ export class TraceIndex {
 export interface RouteHit {
   route: string;
   source: 'attribute' | 'server_span';
-  /** Found on the ancestors walked to the route (none when the route came from a containing SERVER span). */
-  inherited?: Inherited;
 }
 
 /** The attributes {@link endpointOf} reads. */
