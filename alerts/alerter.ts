@@ -3,15 +3,15 @@ import type { RedisClient } from '../core/redis-client.ts';
 import type { Logger } from '../core/logger.ts';
 import { counter, gauge } from '../core/metrics.ts';
 import { sleep, type BackoffOptions } from '../core/retry.ts';
-import type { RuleInput } from './detector.ts';
-import { evaluateTick, type TickOutcome } from './engine.ts';
-import { createClickhouseRecorder, type AlertRecorder } from './history.ts';
+import type { RuleInput } from './rules/detector.ts';
+import { evaluateTick, type TickOutcome } from './rules/engine.ts';
+import { createClickhouseRecorder, type AlertRecorder } from './notices/history.ts';
 import { createLeaderLock, type LeaderLock } from '../core/leader-lock.ts';
 import { createDispatcher, type Dispatcher } from './notifiers/delivery.ts';
 import type { AlerterConfig } from './config.ts';
-import { handleEvents, refreshAlertmanager } from './notify.ts';
-import { createClickhouseSource, type SeriesSource } from './source.ts';
-import { createRedisStateStore, type StateStore } from './state-store.ts';
+import { handleEvents, refreshAlertmanager } from './notices/notify.ts';
+import { createClickhouseSource, type SeriesSource } from './series/source.ts';
+import { createRedisStateStore, type StateStore } from './state/state-store.ts';
 
 export interface AlerterDeps {
   config: AlerterConfig;

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../cli/config.ts';
 import type { RuleConfig, RuleConfigInput } from '../alerts/config.ts';
-import { SimSeries, drive, rng, type SimEvent } from '../alerts/simulate.ts';
+import { SimSeries, drive, rng, type SimEvent } from '../alerts/series/simulate.ts';
 
 const H = 3_600_000;
 const M = 60_000;

@@ -119,7 +119,7 @@ alerts
   .requiredOption('--channel <name>', 'channel name from alerts.channels')
   .action(async (opts: { channel: string }) => {
     const { config } = setup();
-    const { sendTestNotification } = await import('../alerts/test-notification.ts');
+    const { sendTestNotification } = await import('../alerts/notices/test-notification.ts');
     const result = await sendTestNotification(config, opts.channel);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     // A script (or a human in a runbook) must be able to tell a working channel from a broken one.

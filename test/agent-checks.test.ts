@@ -9,7 +9,7 @@ import { createRelatedLoader } from '../evaluators/worker/related-loader.ts';
 import { createScoreWriters, type ScoreWriters } from '../evaluators/scores/writer.ts';
 import { silentLogger } from '../core/logger.ts';
 import { parseConfig } from '../cli/config.ts';
-import { readSeries } from '../alerts/series.ts';
+import { readSeries } from '../alerts/series/series.ts';
 import { eventually, runService, startTestAssay, type TestAssay } from './helpers/assay.ts';
 import { startFakeOpenAi, type FakeAnswer, type FakeOpenAi } from './helpers/fake-openai.ts';
 

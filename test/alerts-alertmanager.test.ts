@@ -10,7 +10,7 @@ import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';
 import { sleep } from '../core/retry.ts';
 import { deliver } from '../alerts/notifiers/delivery.ts';
-import type { AlertNotice } from '../alerts/notice.ts';
+import type { AlertNotice } from '../alerts/notices/notice.ts';
 
 const BINARY = '/usr/bin/prometheus-alertmanager';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSeries } from '../alerts/series.ts';
+import { readSeries } from '../alerts/series/series.ts';
 import { parseConfig } from '../cli/config.ts';
 import type { LlmCall } from '../core/llm-call.ts';
 import { silentLogger } from '../core/logger.ts';

@@ -12,7 +12,7 @@ import {
   redisRateLimiters,
 } from '../evaluators/judges/index.ts';
 import { createEvaluationWorker, type EvaluationWorker } from '../evaluators/worker/index.ts';
-import { createRedisStateStore } from '../alerts/state-store.ts';
+import { createRedisStateStore } from '../alerts/state/state-store.ts';
 import { eventually, startTestAssay, type TestAssay } from './helpers/assay.ts';
 import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
 import { startTestRedisCluster, type TestRedisCluster } from './helpers/redis-cluster.ts';

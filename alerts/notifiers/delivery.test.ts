@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../cli/config.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { testNotice } from '../test-notification.ts';
+import { testNotice } from '../notices/test-notification.ts';
 import { createDispatcher, deliver, type DeliveryAttempt } from './delivery.ts';
 
 const [hook, slow] = parseConfig({

@@ -7,7 +7,7 @@ import {
   type BackoffOptions,
   type ErrorClass,
 } from '../../core/retry.ts';
-import type { AlertNotice } from '../notice.ts';
+import type { AlertNotice } from '../notices/notice.ts';
 import { buildRequest, type ChannelConfig } from './index.ts';
 
 /** One delivery attempt, as stored in `assay.alert_deliveries`. */

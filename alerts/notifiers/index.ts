@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertNotice } from '../notice.ts';
+import type { AlertNotice } from '../notices/notice.ts';
 import { alertmanagerNotifier } from './alertmanager.ts';
 import { pagerdutyNotifier } from './pagerduty.ts';
 import { slackNotifier } from './slack.ts';

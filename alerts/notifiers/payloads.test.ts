@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../cli/config.ts';
-import type { AlertNotice } from '../notice.ts';
+import type { AlertNotice } from '../notices/notice.ts';
 import type { ChannelConfig, ChannelType } from './index.ts';
 import { alertmanagerNotifier } from './alertmanager.ts';
 import { PAGERDUTY_LIMITS, PAGERDUTY_URL, pagerdutyNotifier } from './pagerduty.ts';

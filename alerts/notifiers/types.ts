@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AlertNotice } from '../notice.ts';
+import type { AlertNotice } from '../notices/notice.ts';
 
 /** An HTTP request a notifier wants sent; the delivery loop sends, retries and records it. */
 export interface HttpRequestSpec {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { ZERO_TIME, type AlertNotice } from '../notice.ts';
+import { ZERO_TIME, type AlertNotice } from '../notices/notice.ts';
 import { z } from 'zod';
 import { channelSchema, urlSchema } from './channel.ts';
 import { JSON_HEADERS, type NotifierDefinition } from './types.ts';

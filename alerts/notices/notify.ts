@@ -1,11 +1,11 @@
-import type { Logger } from '../core/logger.ts';
-import { channelsFor, type AlerterConfig, type ChannelConfig, type RuleConfig } from './config.ts';
-import type { AlertEvent } from './engine.ts';
+import type { Logger } from '../../core/logger.ts';
+import { channelsFor, type AlerterConfig, type ChannelConfig, type RuleConfig } from '../config.ts';
+import type { AlertEvent } from '../rules/engine.ts';
 import type { AlertRecorder, AlertRow } from './history.ts';
 import { annotationsFor, dashboardUrl, type AlertNotice } from './notice.ts';
-import { ALERTMANAGER_RESEND_MS } from './notifiers/alertmanager.ts';
-import type { SeriesSource } from './source.ts';
-import type { AlertState, Transition } from './state.ts';
+import { ALERTMANAGER_RESEND_MS } from '../notifiers/alertmanager.ts';
+import type { SeriesSource } from '../series/source.ts';
+import type { AlertState, Transition } from '../state/state.ts';
 
 export interface NotifyContext {
   config: Pick<AlerterConfig, 'alerts' | 'grafana'>;

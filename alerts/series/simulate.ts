@@ -1,8 +1,8 @@
-import type { RuleConfig } from './config.ts';
-import type { SeriesLabels, SeriesSnapshot } from './types.ts';
-import { evaluateTick } from './engine.ts';
+import type { RuleConfig } from '../config.ts';
+import type { SeriesLabels, SeriesSnapshot } from '../types.ts';
+import { evaluateTick } from '../rules/engine.ts';
 import { windowsFor } from './series.ts';
-import type { AlertState } from './state.ts';
+import type { AlertState } from '../state/state.ts';
 
 /** Simulated bucket width: fine enough for 30 s ticks to see partial minutes, as the rollups do. */
 export const BUCKET_MS = 10_000;

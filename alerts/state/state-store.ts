@@ -1,4 +1,4 @@
-import type { RedisClient } from '../core/redis-client.ts';
+import type { RedisClient } from '../../core/redis-client.ts';
 import type { AlertState } from './state.ts';
 
 /** Persists alert states so a restarted (or another) alerter resumes mid-incident. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../cli/config.ts';
-import type { RuleConfigInput } from './config.ts';
+import { parseConfig } from '../../cli/config.ts';
+import type { RuleConfigInput } from '../config.ts';
 import { detect } from './detector.ts';
-import type { SeriesSnapshot } from './types.ts';
+import type { SeriesSnapshot } from '../types.ts';
 
 function rule(extra: Partial<RuleConfigInput> = {}) {
   return parseConfig({ alerts: { rules: [{ name: 'r', metric: 'semantic_failure_rate', ...extra }] } }).alerts

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { RuleConfig } from './config.ts';
+import type { RuleConfig } from '../config.ts';
 import { readContext, type AlertContext } from './context.ts';
 import { readSeries } from './series.ts';
-import type { SeriesLabels, SeriesSnapshot } from './types.ts';
+import type { SeriesLabels, SeriesSnapshot } from '../types.ts';
 
 /** Where the alerter reads series from: ClickHouse in production, in-memory data in tests and benches. */
 export interface SeriesSource {

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { counter } from '../core/metrics.ts';
-import type { Logger } from '../core/logger.ts';
-import type { DeliveryAttempt } from './notifiers/delivery.ts';
+import { counter } from '../../core/metrics.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { DeliveryAttempt } from '../notifiers/delivery.ts';
 
 /** One row of `assay.alerts`: a state change (pending, firing, reminder, resolved). */
 export interface AlertRow {

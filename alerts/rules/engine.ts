@@ -1,8 +1,8 @@
-import type { RuleConfig } from './config.ts';
+import type { RuleConfig } from '../config.ts';
 import { detect, type RuleInput } from './detector.ts';
-import { labelsFor } from './notice.ts';
-import { fingerprintOf, step, type AlertState, type Transition } from './state.ts';
-import type { Evaluation } from './types.ts';
+import { labelsFor } from '../notices/notice.ts';
+import { fingerprintOf, step, type AlertState, type Transition } from '../state/state.ts';
+import type { Evaluation } from '../types.ts';
 
 /** A state change of one alert in one tick. */
 export interface AlertEvent {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RuleConfig } from './config.ts';
-import type { SeriesLabels } from './types.ts';
+import type { RuleConfig } from '../config.ts';
+import type { SeriesLabels } from '../types.ts';
 
 /** Where one (rule, series) alert stands. Inactive series are not stored at all. */
 export type AlertPhase = 'pending' | 'firing';

@@ -1,9 +1,9 @@
-import { formatDuration } from '../core/duration.ts';
-import type { RuleConfig } from './config.ts';
-import type { AlertContext } from './context.ts';
-import { METRIC_DEFS } from './metrics.ts';
-import { twoProportionTest } from './stats/proportion.ts';
-import type { Evaluation, SeriesLabels } from './types.ts';
+import { formatDuration } from '../../core/duration.ts';
+import type { RuleConfig } from '../config.ts';
+import type { AlertContext } from '../series/context.ts';
+import { METRIC_DEFS } from '../rules/metrics.ts';
+import { twoProportionTest } from '../stats/proportion.ts';
+import type { Evaluation, SeriesLabels } from '../types.ts';
 
 /** One notification, independent of the channel it goes to (Alertmanager's alert model). */
 export interface AlertNotice {

@@ -1,6 +1,6 @@
-import type { AlertsConfig } from './config.ts';
-import { createLogger } from '../core/logger.ts';
-import { deliver, type DeliveryAttempt } from './notifiers/delivery.ts';
+import type { AlertsConfig } from '../config.ts';
+import { createLogger } from '../../core/logger.ts';
+import { deliver, type DeliveryAttempt } from '../notifiers/delivery.ts';
 import type { AlertNotice } from './notice.ts';
 
 /** A notice that says plainly it is a test, with the labels a real alert carries. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../cli/config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { SimSeries, drive, rng } from './simulate.ts';
 
 const H = 3_600_000;

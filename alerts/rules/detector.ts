@@ -1,9 +1,14 @@
-import { hasShortWindow, type RuleConfig } from './config.ts';
+import { hasShortWindow, type RuleConfig } from '../config.ts';
 import { METRIC_DEFS, effectOf, valueOf, type MetricDef } from './metrics.ts';
-import { bhAdjust } from './stats/bh.ts';
-import { binomialUpperTest, twoProportionTest, wilsonInterval, type TestResult } from './stats/proportion.ts';
-import { meanInterval, welchTest } from './stats/welch.ts';
-import type { Evaluation, Outcome, SeriesSnapshot, WindowAgg } from './types.ts';
+import { bhAdjust } from '../stats/bh.ts';
+import {
+  binomialUpperTest,
+  twoProportionTest,
+  wilsonInterval,
+  type TestResult,
+} from '../stats/proportion.ts';
+import { meanInterval, welchTest } from '../stats/welch.ts';
+import type { Evaluation, Outcome, SeriesSnapshot, WindowAgg } from '../types.ts';
 
 /** One rule and the series read for it this tick. */
 export interface RuleInput {

@@ -1,5 +1,5 @@
-import type { MetricName } from './config.ts';
-import type { WindowAgg } from './types.ts';
+import type { MetricName } from '../config.ts';
+import type { WindowAgg } from '../types.ts';
 
 /** How each metric is tested and shown. */
 export interface MetricDef {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ruleConfigSchema } from './config.ts';
-import type { AlertContext } from './context.ts';
+import { ruleConfigSchema } from '../config.ts';
+import type { AlertContext } from '../series/context.ts';
 import { likelyCause } from './notice.ts';
 
 const rule = ruleConfigSchema.parse({ name: 'sfr', metric: 'semantic_failure_rate' });

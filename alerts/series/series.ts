@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { hasShortWindow, type Dimension, type MetricName, type RuleConfig } from './config.ts';
-import type { SeriesLabels, SeriesSnapshot, WindowAgg } from './types.ts';
+import { hasShortWindow, type Dimension, type MetricName, type RuleConfig } from '../config.ts';
+import type { SeriesLabels, SeriesSnapshot, WindowAgg } from '../types.ts';
 
 /** The time ranges of one tick: baseline [baselineStart, currentStart), current [currentStart, end]. */
 export interface WindowBounds {
