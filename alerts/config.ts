@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../core/duration.ts';
-import { channelConfigSchema, type ChannelConfig } from './notifiers/index.ts';
+import { channelConfigSchema, type ChannelConfig } from './notifiers/schemas.ts';
 import { nameSchema } from './notifiers/channel.ts';
 
 /** What a rule can watch. Proportions are tested exactly/by score, means by Welch, p95 by exceedance. */
@@ -42,7 +42,7 @@ export {
   channelConfigSchema,
   type ChannelConfig,
   type ChannelType,
-} from './notifiers/index.ts';
+} from './notifiers/schemas.ts';
 
 export const ruleConfigSchema = z
   .object({

@@ -1,4 +1,4 @@
-import { channelSchema, urlSchema } from './channel.ts';
+import { alertmanagerChannel } from './schemas.ts';
 import { JSON_HEADERS, type NotifierDefinition } from './types.ts';
 
 /**
@@ -8,9 +8,6 @@ import { JSON_HEADERS, type NotifierDefinition } from './types.ts';
  */
 export const ALERTMANAGER_HOLD_MS = 5 * 60_000;
 export const ALERTMANAGER_RESEND_MS = 60_000;
-
-/** The Alertmanager's base URL (`/api/v2/alerts` is appended). */
-const alertmanagerChannel = channelSchema('alertmanager', { url: urlSchema });
 
 /** Push to a running Alertmanager: `POST {url}/api/v2/alerts`; resolve = the same alert with `endsAt` now. */
 export const alertmanagerNotifier: NotifierDefinition<typeof alertmanagerChannel> = {

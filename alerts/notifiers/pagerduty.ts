@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { channelSchema, urlSchema } from './channel.ts';
+import { pagerdutyChannel } from './schemas.ts';
 import { JSON_HEADERS, truncate, type NotifierDefinition } from './types.ts';
 
-export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
+export { PAGERDUTY_URL } from './schemas.ts';
 /** PagerDuty Events API v2 limits: dedup_key 255 characters, summary 1024. */
 export const PAGERDUTY_LIMITS = { dedupKey: 255, summary: 1024 };
 
@@ -11,12 +10,6 @@ export const PAGERDUTY_LIMITS = { dedupKey: 255, summary: 1024 };
  * to the open incident), `resolve` on resolved. `dedup_key` is the alert fingerprint, stable
  * across restarts, so the resolve closes the incident the trigger opened.
  */
-const pagerdutyChannel = channelSchema('pagerduty', {
-  /** The Events API v2 integration key. */
-  routing_key: z.string().min(1),
-  /** The Events API endpoint. Default `https://events.pagerduty.com/v2/enqueue`. */
-  url: urlSchema.default(PAGERDUTY_URL),
-});
 
 export const pagerdutyNotifier: NotifierDefinition<typeof pagerdutyChannel> = {
   id: 'pagerduty',

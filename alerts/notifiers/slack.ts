@@ -1,4 +1,4 @@
-import { channelSchema, urlSchema } from './channel.ts';
+import { slackChannel } from './schemas.ts';
 import { JSON_HEADERS, truncate, type NotifierDefinition } from './types.ts';
 
 /** Slack limits (api.slack.com block kit reference): section text 3000, header 150, 50 blocks. */
@@ -9,9 +9,6 @@ export const SLACK_LIMITS = {
   blocks: 50,
   fallbackText: 3000,
 };
-
-/** The incoming webhook's URL (`https://hooks.slack.com/services/…`). */
-const slackChannel = channelSchema('slack', { url: urlSchema });
 
 /** Slack incoming webhook: `text` fallback plus header, summary section, details section, context. */
 export const slackNotifier: NotifierDefinition<typeof slackChannel> = {

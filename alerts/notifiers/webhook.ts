@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ZERO_TIME, type AlertNotice } from '../notices/notice.ts';
-import { z } from 'zod';
-import { channelSchema, urlSchema } from './channel.ts';
+import { webhookChannel } from './schemas.ts';
 import { JSON_HEADERS, type NotifierDefinition } from './types.ts';
 
 /** Prometheus Alertmanager webhook body, version 4 (alertmanager docs/configuration.md `<webhook_config>`). */
@@ -71,13 +70,6 @@ export function standardWebhookSignature(
 ): string {
   return `v1,${createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
-
-const webhookChannel = channelSchema('webhook', {
-  /** Where to POST. */
-  url: urlSchema,
-  /** Signing secret (`whsec_<base64>` or a raw string). Unset → unsigned. */
-  secret: z.string().min(1).optional(),
-});
 
 /** Generic webhook: Alertmanager v4 body, signed per Standard Webhooks when a secret is set. */
 export const webhookNotifier: NotifierDefinition<typeof webhookChannel> = {

@@ -1,20 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fromApiItem, scoreItemSchema, type ExternalScore } from '../scores/item.ts';
-import { scoreMetrics as m } from '../scores/metrics.ts';
 import type { StoreResult } from '../scores/store.ts';
+import { scoreMetrics as m } from '../scores/metrics.ts';
 import { createBearerCheck } from './auth.ts';
 import { InflateError, encodingOf, gunzipCapped, isGzip } from './body.ts';
 import type { RateLimitedLog } from './rate-limited-log.ts';
-import type { ReceiverConfig } from './types.ts';
-
-/** What `POST /v1/scores` needs: where scores go, the batch bound, the redactor for comments. */
-export interface ScoresEndpoint {
-  accept(scores: ExternalScore[]): Promise<StoreResult>;
-  /** Items per request at most (413 above): `collector.scores.max_batch`. */
-  maxBatch: number;
-  /** Applied to reasons and feedback comments before storage (the prompts' redactor). */
-  redact: (text: string) => string;
-}
+import type { ReceiverConfig, ScoresEndpoint } from './types.ts';
 
 export const SCORES_PATH = '/v1/scores';
 

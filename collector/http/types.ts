@@ -2,7 +2,8 @@ import type { HttpLimits } from '../../core/http-limits.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { OtlpEncoding, SpanSelection, TraceLayout } from '../otlp/index.ts';
 import type { LogRecord, Span } from '../span.ts';
-import type { ScoresEndpoint } from './scores-route.ts';
+import type { ExternalScore } from '../scores/item.ts';
+import type { StoreResult } from '../scores/store.ts';
 
 /**
  * Whether the sink took a batch. `ok: true` means the items are in a bounded buffer that is
@@ -60,4 +61,13 @@ export interface ReceiverDeps {
   scores?: ScoresEndpoint;
   /** Clock for the rate-limited warnings; default `Date.now`. */
   now?: () => number;
+}
+
+/** What `POST /v1/scores` needs: where scores go, the batch bound, the redactor for comments. */
+export interface ScoresEndpoint {
+  accept(scores: ExternalScore[]): Promise<StoreResult>;
+  /** Items per request at most (413 above): `collector.scores.max_batch`. */
+  maxBatch: number;
+  /** Applied to reasons and feedback comments before storage (the prompts' redactor). */
+  redact: (text: string) => string;
 }
