@@ -201,11 +201,16 @@ describe('the read-only user', () => {
       const text = readFileSync(join(dir, file), 'utf8');
       for (const m of text.matchAll(/"rawSql":\s*("(?:[^"\\]|\\.)*")/g)) {
         const query = expandMacros(JSON.parse(m[1] as string) as string, range);
-        const res = await fetch(`${server.url}/?max_execution_time=60&default_format=JSONCompact`, {
-          method: 'POST',
-          body: query,
-          headers: { authorization: basic(server.reader) },
-        });
+        // The data source's default database travels as the HTTP interface's `database` parameter
+        // (clickhouse-go's dialHttp sets it from Auth.Database): the dashboards name none.
+        const res = await fetch(
+          `${server.url}/?database=assay&max_execution_time=60&default_format=JSONCompact`,
+          {
+            method: 'POST',
+            body: query,
+            headers: { authorization: basic(server.reader) },
+          },
+        );
         expect(res.status, `${file}: ${await res.clone().text()}\n${query}`).toBe(200);
         await res.text();
         count++;
