@@ -130,7 +130,10 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
   };
 }
 
-/** Waits until every node reports `cluster_state:ok`, knows all six, and every replica's link is up. */
+/**
+ * Waits until every node reports `cluster_state:ok`, knows all six, sees a replica for every slot
+ * range, and every replica's link is up.
+ */
 async function untilSettled(nodes: string[], password: string): Promise<void> {
   await eventually(async () => {
     for (const node of nodes) {
@@ -144,6 +147,10 @@ async function untilSettled(nodes: string[], password: string): Promise<void> {
           return undefined;
         const repl = await r.info('replication');
         if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) return undefined;
+        // Every node's view of the slots must already show each master's replica (a replica
+        // that just attached is not yet in every node's CLUSTER SLOTS).
+        const ranges = (await r.call('CLUSTER', 'SLOTS')) as unknown[][];
+        if (ranges.length === 0 || ranges.some((range) => range.length < 4)) return undefined;
       } finally {
         r.disconnect();
       }
