@@ -159,15 +159,16 @@ export class CollectorPipeline {
     const now = this.now();
     const calls: NormalisedCall[] = [];
     const used = new Uint8Array(spans.length);
+    let ancestorsName = false;
     for (let i = 0; i < spans.length; i++) {
       const span = spans[i] as Span;
       const convention = classifySpan(span);
       if (convention) {
         used[i] = 1;
         calls.push(normaliseSpan(span, convention, { routeKeys: this.deps.config.route.keys }));
-      }
+      } else if (!ancestorsName) ancestorsName = namesInherited(span);
     }
-    if (calls.length > 0) inheritFromBatch(calls, spans, used);
+    if (calls.length > 0 && ancestorsName) inheritFromBatch(calls, spans, used);
     const sink = origin?.replayed ? this.outReplayed.sink : this.out.sink;
     const room = Math.min(this.deps.config.route.max_pending_calls - this.held, sink.available());
     if (calls.length > room) {
@@ -382,6 +383,14 @@ export class CollectorPipeline {
 }
 
 export { labelOf };
+
+const INHERITED = new Set(INHERITED_KEYS);
+
+/** Whether a span that is not a call names an agent, conversation or user (its few kept keys are scanned). */
+function namesInherited(span: Span): boolean {
+  for (const key in span.attributes) if (INHERITED.has(key)) return true;
+  return false;
+}
 
 /**
  * Ancestors exported in the same request as their calls (the usual case for a short agent run)
