@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
+import { createRouteStats, type RouteStatsSource } from './route-stats.ts';
 
 /** Learned answer-length quantiles of one route (characters). */
 export interface RouteLengthStats {
@@ -8,13 +9,7 @@ export interface RouteLengthStats {
   n: number;
 }
 
-export interface RouteLengthStatsSource {
-  /** Last known stats of a route, or null when it has no history yet. Never waits. */
-  get(route: string): RouteLengthStats | null;
-  /** Re-reads the stats now (also done by the timer). */
-  refresh(): Promise<void>;
-  shutdown(): void;
-}
+export type RouteLengthStatsSource = RouteStatsSource<RouteLengthStats>;
 
 /**
  * The `routeLengthStats` dependency of the `length_bounds` check: quantiles of the answer length
@@ -28,15 +23,17 @@ export function createRouteLengthStats(opts: {
   refreshMs: number;
   logger: Logger;
 }): RouteLengthStatsSource {
-  let stats = new Map<string, RouteLengthStats>();
-  let lastWarn = 0;
-  const refresh = async (): Promise<void> => {
-    try {
-      const rs = await opts.client.query({
+  return createRouteStats({
+    client: opts.client,
+    refreshMs: opts.refreshMs,
+    logger: opts.logger,
+    what: 'answer-length statistics',
+    read: async (client) => {
+      const rs = await client.query({
         query: `SELECT route, quantiles(0.01, 0.99)(lengthUTF8(response)) AS q, count() AS n
-          FROM ${opts.database}.llm_calls
-          WHERE timestamp >= now64(3) - INTERVAL 24 HOUR AND status = 'ok'
-          GROUP BY route`,
+      FROM ${opts.database}.llm_calls
+      WHERE timestamp >= now64(3) - INTERVAL 24 HOUR AND status = 'ok'
+      GROUP BY route`,
         format: 'JSONEachRow',
         clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
       });
@@ -44,23 +41,7 @@ export function createRouteLengthStats(opts: {
       for (const row of await rs.json<{ route: string; q: number[]; n: number | string }>()) {
         next.set(row.route, { p01: row.q[0] ?? 0, p99: row.q[1] ?? 0, n: Number(row.n) });
       }
-      stats = next;
-    } catch (err) {
-      if (Date.now() - lastWarn > 600_000) {
-        lastWarn = Date.now();
-        opts.logger.warn(
-          { err },
-          'answer-length statistics could not be refreshed; keeping the previous ones',
-        );
-      }
-    }
-  };
-  void refresh();
-  const timer = setInterval(() => void refresh(), opts.refreshMs);
-  timer.unref();
-  return {
-    get: (route) => stats.get(route) ?? null,
-    refresh,
-    shutdown: () => clearInterval(timer),
-  };
+      return next;
+    },
+  });
 }

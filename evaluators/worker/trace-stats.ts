@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
+import { createRouteStats, type RouteStatsSource } from './route-stats.ts';
 
 /** Learned LLM calls per trace of one route. */
 export interface RouteTraceStats {
@@ -9,13 +10,7 @@ export interface RouteTraceStats {
   n: number;
 }
 
-export interface RouteTraceStatsSource {
-  /** Last known stats of a route, or null when it has no history yet. Never waits. */
-  get(route: string): RouteTraceStats | null;
-  /** Re-reads the stats now (also done by the timer). */
-  refresh(): Promise<void>;
-  shutdown(): void;
-}
+export type RouteTraceStatsSource = RouteStatsSource<RouteTraceStats>;
 
 /** Distinct traces grouped at most per refresh; past it ClickHouse counts the traces it has (`group_by_overflow_mode: any`). */
 const MAX_TRACES = 1_000_000;
@@ -32,17 +27,19 @@ export function createRouteTraceStats(opts: {
   refreshMs: number;
   logger: Logger;
 }): RouteTraceStatsSource {
-  let stats = new Map<string, RouteTraceStats>();
-  let lastWarn = 0;
-  const refresh = async (): Promise<void> => {
-    try {
-      const rs = await opts.client.query({
+  return createRouteStats({
+    client: opts.client,
+    refreshMs: opts.refreshMs,
+    logger: opts.logger,
+    what: 'calls-per-trace statistics',
+    read: async (client) => {
+      const rs = await client.query({
         query: `SELECT route, quantile(0.99)(calls) AS p99, count() AS n FROM (
-            SELECT route, trace_id, count() AS calls
-            FROM ${opts.database}.llm_calls
-            WHERE timestamp >= now64(3) - INTERVAL 24 HOUR AND (tool_calls != '' OR tool_definitions != '')
-            GROUP BY route, trace_id)
-          GROUP BY route`,
+        SELECT route, trace_id, count() AS calls
+        FROM ${opts.database}.llm_calls
+        WHERE timestamp >= now64(3) - INTERVAL 24 HOUR AND (tool_calls != '' OR tool_definitions != '')
+        GROUP BY route, trace_id)
+      GROUP BY route`,
         format: 'JSONEachRow',
         clickhouse_settings: {
           output_format_json_quote_64bit_integers: 0,
@@ -53,23 +50,7 @@ export function createRouteTraceStats(opts: {
       const next = new Map<string, RouteTraceStats>();
       for (const row of await rs.json<{ route: string; p99: number; n: number | string }>())
         next.set(row.route, { p99: Number(row.p99), n: Number(row.n) });
-      stats = next;
-    } catch (err) {
-      if (Date.now() - lastWarn > 600_000) {
-        lastWarn = Date.now();
-        opts.logger.warn(
-          { err },
-          'calls-per-trace statistics could not be refreshed; keeping the previous ones',
-        );
-      }
-    }
-  };
-  void refresh();
-  const timer = setInterval(() => void refresh(), opts.refreshMs);
-  timer.unref();
-  return {
-    get: (route) => stats.get(route) ?? null,
-    refresh,
-    shutdown: () => clearInterval(timer),
-  };
+      return next;
+    },
+  });
 }
