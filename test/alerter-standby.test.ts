@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -8,7 +8,7 @@ import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
-import { eventually } from './helpers/assay.ts';
+import { eventually, startRoleProcess } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
 
@@ -99,16 +99,7 @@ async function startAlerter(name: string): Promise<Alerter> {
       },
     }),
   );
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/assay.ts', 'alerter', '--config', configPath],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000);
+  const { child, url } = await startRoleProcess('alerter', configPath, port, children);
   return {
     name,
     child,

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -10,6 +10,7 @@ import { createEvalProducer } from '../intake/producer.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
 import { eventually, insertCalls, jobsFor, makeCall } from './fixtures/eval-calls.ts';
+import { startRoleProcess } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 
 // Three `assay worker` processes on one queue (one Redis, one ClickHouse): the calls are shared
@@ -55,16 +56,7 @@ async function startWorker(name: string): Promise<WorkerProcess> {
       redis: { url: backends.redisUrl, prefix: PREFIX },
     }),
   );
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/assay.ts', 'worker', '--config', configPath],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000);
+  const { child, url } = await startRoleProcess('worker', configPath, port, children);
   return {
     child,
     completed: async () => {

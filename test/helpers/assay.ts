@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { silentLogger } from '../../core/logger.ts';
 import { openRuntime, type Runtime } from '../../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../../cli/roles/collector.ts';
 import { startEmbeddedClickhouse } from '../../storage/embedded/index.ts';
+
+import { eventually } from './eventually.ts';
 
 export interface TestAssay {
   rt: Runtime;
@@ -78,6 +80,25 @@ export function runService(
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('exit', (code) => resolve({ code, output }));
   });
+}
+
+/**
+ * Starts `assay <role> --config <configPath>` as its own process (output inherited) and resolves
+ * once its ops server at `opsPort` answers `/healthz`; the caller keeps `child` to stop it.
+ */
+export async function startRoleProcess(
+  role: 'collector' | 'worker' | 'alerter' | 'start',
+  configPath: string,
+  opsPort: number,
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', role, '--config', configPath], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${opsPort}`;
+  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000);
+  return { child, url };
 }
 
 export { eventually } from './eventually.ts';
