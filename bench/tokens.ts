@@ -3,24 +3,8 @@
  * usage OpenAI reported for real answers (bench/tokens/openai-usage.jsonl), and what it costs
  * per call. Prints a Markdown table for bench/RESULTS.md.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { flattenMessages } from '../collector/conventions/messages.ts';
 import { approximateTokens, estimateCallTokens } from '../collector/normalise/token-estimate.ts';
-
-interface UsageItem {
-  model: string;
-  messages: Array<{ role: string; content: string }> | null;
-  answer: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  reasoning: number;
-}
-
-const items = readFileSync(join(import.meta.dirname, 'tokens', 'openai-usage.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as UsageItem);
+import { answerTokenPairs, promptTokenPairs, usageAnswers } from '../test/support/token-usage.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 function row(name: string, pairs: Array<[number, number]>): string {
@@ -33,9 +17,7 @@ function row(name: string, pairs: Array<[number, number]>): string {
 }
 
 const none = { prompt: '', promptFullLength: 0, messages: 0 };
-const answers = items.filter((i) => i.completion_tokens > 0 && i.reasoning === 0 && i.answer);
-const prompts = items.filter((i) => i.messages && i.prompt_tokens > 0);
-const promptText = (i: UsageItem) => flattenMessages(i.messages ?? []);
+const answers = usageAnswers();
 
 const t0 = performance.now();
 estimateCallTokens({ model: 'gpt-4o', ...none, response: 'warm', responseFullLength: 4 });
@@ -44,39 +26,14 @@ const loadMs = performance.now() - t0;
 
 console.log('| estimate | calls | error of the sum | median error per call | p90 | within 5 % |');
 console.log('| --- | --- | --- | --- | --- | --- |');
-console.log(
-  row(
-    'answers, model encoding',
-    answers.map((i) => [
-      estimateCallTokens({ model: i.model, ...none, response: i.answer, responseFullLength: i.answer.length })
-        .output,
-      i.completion_tokens,
-    ]),
-  ),
-);
+console.log(row('answers, model encoding', answerTokenPairs()));
 console.log(
   row(
     'answers, chars/4 (for comparison)',
     answers.map((i) => [approximateTokens(i.answer), i.completion_tokens]),
   ),
 );
-console.log(
-  row(
-    'prompts, model encoding + chat overhead',
-    prompts.map((i) => {
-      const p = promptText(i);
-      const est = estimateCallTokens({
-        model: i.model,
-        prompt: p,
-        promptFullLength: p.length,
-        messages: i.messages?.length ?? 0,
-        response: '',
-        responseFullLength: 0,
-      });
-      return [est.input, i.prompt_tokens];
-    }),
-  ),
-);
+console.log(row('prompts, model encoding + chat overhead', promptTokenPairs()));
 
 // Cost per call: a typical call (1 KB prompt + answer) and a long one at the counting cap.
 const text = answers.map((i) => i.answer).join('\n\n');

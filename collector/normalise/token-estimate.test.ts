@@ -1,26 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../cli/config.ts';
-import { flattenMessages, type NormalisedCall } from '../conventions/index.ts';
+import type { NormalisedCall } from '../conventions/index.ts';
 import { finishCall } from '../finish.ts';
 import { createPricer } from './pricing.ts';
 import { approximateTokens, encodingFor, estimateCallTokens } from './token-estimate.ts';
-
-interface UsageItem {
-  model: string;
-  messages: Array<{ role: string; content: string }> | null;
-  answer: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  reasoning: number;
-}
-
-// Real OpenAI answers with the usage the API reported (bench/tokens/SOURCE.md).
-const items = readFileSync(join(import.meta.dirname, '../../bench/tokens/openai-usage.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as UsageItem);
+import { answerTokenPairs, promptTokenPairs } from '../../test/support/token-usage.ts';
 
 /** Relative error of the sum, and the median relative error per call. */
 function errors(pairs: Array<[estimate: number, real: number]>): { total: number; median: number } {
@@ -58,19 +42,7 @@ describe('approximateTokens', () => {
 
 describe('estimateCallTokens on real OpenAI usage', () => {
   it('answers: within 5 % in sum and per call (median)', () => {
-    const pairs = items
-      .filter((i) => i.completion_tokens > 0 && i.reasoning === 0 && i.answer)
-      .map((i): [number, number] => [
-        estimateCallTokens({
-          model: i.model,
-          prompt: '',
-          promptFullLength: 0,
-          messages: 0,
-          response: i.answer,
-          responseFullLength: i.answer.length,
-        }).output,
-        i.completion_tokens,
-      ]);
+    const pairs = answerTokenPairs();
     expect(pairs.length).toBeGreaterThan(250);
     const e = errors(pairs);
     expect(e.total).toBeLessThanOrEqual(0.05);
@@ -78,20 +50,7 @@ describe('estimateCallTokens on real OpenAI usage', () => {
   });
 
   it('prompts (the stored role: content text plus chat overhead): within 5 %', () => {
-    const pairs = items
-      .filter((i) => i.messages && i.prompt_tokens > 0)
-      .map((i): [number, number] => {
-        const p = flattenMessages(i.messages ?? []);
-        const est = estimateCallTokens({
-          model: i.model,
-          prompt: p,
-          promptFullLength: p.length,
-          messages: i.messages?.length ?? 0,
-          response: '',
-          responseFullLength: 0,
-        });
-        return [est.input, i.prompt_tokens];
-      });
+    const pairs = promptTokenPairs();
     expect(pairs.length).toBeGreaterThan(200);
     const e = errors(pairs);
     expect(e.total).toBeLessThanOrEqual(0.05);
