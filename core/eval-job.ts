@@ -31,6 +31,16 @@ export const evalJobSchema = z
     judge: z.boolean(),
     /** Probability of that judge mark; 0 when not marked. */
     judge_probability: z.number().min(0).max(1),
+    /**
+     * Set on the jobs of a re-evaluation (`assay evaluate`): score the call again with the
+     * worker's current evaluators, keep only the rows of `evaluators` (every evaluator when
+     * empty), and write no `call_verdicts` row (the call's verdict stays the one of its first
+     * evaluation). Absent on the collector's jobs.
+     */
+    rerun: z
+      .object({ evaluators: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/)).max(64) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -48,4 +58,13 @@ export const EVAL_JOB_NAME = 'evaluate';
  */
 export function evalJobId(job: Pick<EvalJob, 'trace_id' | 'span_id'>): string {
   return `call-${job.trace_id}-${job.span_id}`;
+}
+
+/**
+ * The job id of a re-evaluation's job: derived from the call and from the evaluator set (ids and
+ * versions, hashed by the caller into `setKey`), so re-enqueueing a page after a crash, or a second
+ * run of the same versions, adds nothing to the queue while a run with new versions does.
+ */
+export function rerunJobId(setKey: string, job: Pick<EvalJob, 'trace_id' | 'span_id'>): string {
+  return `re-${setKey}-${job.trace_id}-${job.span_id}`;
 }

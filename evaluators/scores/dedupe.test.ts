@@ -42,6 +42,20 @@ describe('dropStoredDuplicates', () => {
     expect(queries[0]?.query_params).toEqual({ lo: 4000, hi: 10_000, traces: [t(1)] });
   });
 
+  it('keys scores by evaluator version too: a new version of a stored evaluator is written, the same one is not', async () => {
+    const { client, queries } = fakeClient(() => [
+      { trace_id: t(4), span_id: 's1', evaluator: 'refusal', evaluator_version: '2' },
+    ]);
+    const hook = dropStoredDuplicates(client, 'assay.llm_scores', 'llm_scores', true);
+    const out = await hook([
+      { ...row(t(4), 'refusal'), evaluator_version: '2' },
+      { ...row(t(4), 'refusal'), evaluator_version: '3' },
+      { ...row(t(4), 'refusal'), evaluator_version: '3' },
+    ]);
+    expect(out.map((r) => r.evaluator_version)).toEqual(['3']);
+    expect(queries[0]?.query).toContain('evaluator_version');
+  });
+
   it('verdict mode keys by call only', async () => {
     const { client } = fakeClient(() => [{ trace_id: t(2), span_id: 's1' }]);
     const hook = dropStoredDuplicates(client, 'assay.call_verdicts', 'call_verdicts', false);

@@ -7,11 +7,12 @@ interface Keyed {
   trace_id: string;
   span_id: string;
   evaluator?: string;
+  evaluator_version?: string;
 }
 
 const dropped = counter({
   name: 'assay_scores_duplicates_dropped_total',
-  help: 'Score or verdict rows not inserted because the same (call, evaluator) is already stored',
+  help: 'Score or verdict rows not inserted because the same (call, evaluator, evaluator version) or verdict (call) is already stored',
   labelNames: ['table'],
 });
 
@@ -19,13 +20,16 @@ const dropped = counter({
 const SLACK_MS = 1000;
 
 /**
- * Makes a `beforeInsert` hook that drops rows whose key — (trace_id, span_id, evaluator) for
- * scores, (trace_id, span_id) for verdicts — is already in `table`, and duplicates inside the
+ * Makes a `beforeInsert` hook that drops rows whose key — (trace_id, span_id, evaluator,
+ * evaluator_version) for scores, (trace_id, span_id) for verdicts — is already in `table`, and
+ * duplicates inside the
  * batch itself. One query per batch, bounded by the rows' call times so it reads only their
  * partitions. This is what makes a job retried after a worker was killed between "rows
  * inserted" and "job completed" harmless: the second run's rows are dropped here, so neither
  * the table nor the rollups fed by its materialised view count them twice. (The writer's
- * insert dedup token covers the other case, a retried insert of the same batch.)
+ * insert dedup token covers the other case, a retried insert of the same batch.) The version is
+ * part of a score's key so a re-evaluation with a new evaluator version (`assay evaluate`) adds
+ * its rows beside the old ones, while a second run of the same version adds nothing.
  */
 export function dropStoredDuplicates<T extends Keyed>(
   client: ClickHouseClient,
@@ -34,7 +38,9 @@ export function dropStoredDuplicates<T extends Keyed>(
   withEvaluator: boolean,
 ): (rows: T[]) => Promise<T[]> {
   const keyOf = (r: StoredKey): string =>
-    withEvaluator ? `${r.trace_id}|${r.span_id}|${r.evaluator ?? ''}` : `${r.trace_id}|${r.span_id}`;
+    withEvaluator
+      ? `${r.trace_id}|${r.span_id}|${r.evaluator ?? ''}|${r.evaluator_version ?? ''}`
+      : `${r.trace_id}|${r.span_id}`;
   return async (rows) => {
     if (rows.length === 0) return rows;
     const seen = new Set<string>();
@@ -53,7 +59,7 @@ export function dropStoredDuplicates<T extends Keyed>(
   };
 }
 
-type StoredKey = { trace_id: string; span_id: string; evaluator?: string };
+type StoredKey = { trace_id: string; span_id: string; evaluator?: string; evaluator_version?: string };
 
 /** Trace ids per lookup at most: they travel in the URL, which servers cap at a few KB to 1 MB. */
 const TRACES_PER_QUERY = 200;
@@ -86,7 +92,7 @@ async function storedKeys<T extends Keyed>(
     hi = Math.max(hi, r.timestamp);
     traces.add(r.trace_id);
   }
-  const columns = withEvaluator ? 'trace_id, span_id, evaluator' : 'trace_id, span_id';
+  const columns = withEvaluator ? 'trace_id, span_id, evaluator, evaluator_version' : 'trace_id, span_id';
   const rs = await client.query({
     query: `SELECT DISTINCT ${columns} FROM ${table}
       WHERE timestamp >= fromUnixTimestamp64Milli({lo:Int64}) AND timestamp <= fromUnixTimestamp64Milli({hi:Int64})

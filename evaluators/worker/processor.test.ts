@@ -164,6 +164,24 @@ describe('evaluation job processor', () => {
     ]);
   });
 
+  it('a re-evaluation job keeps only its evaluators and writes no verdict row', async () => {
+    const judges = fakeJudges((e) => judgeScore(e, true));
+    const h = harness({ judges });
+    const rerun = { probability: 1, judge: true, judge_probability: 1 };
+    await expect(h.run(job({ ...rerun, rerun: { evaluators: ['judge_relevance'] } }))).resolves.toBe(
+      'completed',
+    );
+    expect(h.scores.map((s) => s.evaluator)).toEqual(['judge_relevance']);
+    expect(h.scores[0]?.sample_weight).toBe(1);
+    expect(h.verdicts).toEqual([]);
+    await h.run(job({ ...rerun, rerun: { evaluators: [] } }));
+    expect(h.scores.map((s) => s.evaluator)).toEqual(['judge_relevance', 'not_empty', 'judge_relevance']);
+    expect(h.verdicts).toEqual([]);
+    await expect(h.run(job({ rerun: { evaluators: ['Not An Id'] } }))).rejects.toThrow(
+      /rerun\.evaluators\.0/,
+    );
+  });
+
   it('rejects a bad payload as unrecoverable, naming the bad field', async () => {
     const h = harness();
     await expect(h.run({ ...job(), trace_id: 'nothex' })).rejects.toThrow(UnrecoverableError);

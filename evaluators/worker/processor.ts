@@ -81,11 +81,17 @@ function attemptOnce(deps: ProcessorDeps, now: () => number, retryForMs: number)
     const call = await loadCall(deps.loader, data);
     const related = await loadRelated(deps, data, call);
     const checks = runChecks(deps.checks, data, call, now(), related);
-    const rows: ScoreRow[] = [...checks.rows];
+    // A re-evaluation restricted to some evaluators still runs every check: the cascade decides
+    // on all of them, as it did when the call was first scored; only the rows are restricted.
+    const keep = selectedBy(data);
+    const rows: ScoreRow[] = checks.rows.filter((r) => keep(r.evaluator));
     const failed = [...checks.failed];
     const unsure = new Set(checks.unsure.map((u) => u.check));
     let deferral: { evaluators: string[]; retryAfterMs: number } | undefined;
-    const chosen = deps.judges && call.status === 'ok' ? chooseJudges(deps.judges.plan, data, checks) : [];
+    const chosen =
+      deps.judges && call.status === 'ok'
+        ? chooseJudges(deps.judges.plan, data, checks).filter((c) => keep(c.evaluator))
+        : [];
     if (deps.judges && chosen.length > 0) {
       const t0 = performance.now();
       const outcomes = await deps.judges.run(
@@ -121,7 +127,9 @@ function attemptOnce(deps: ProcessorDeps, now: () => number, retryForMs: number)
       workerMetrics.processed.inc({ outcome: 'delayed' });
       throw new DelayedError();
     }
-    await write(deps.writers, rows, verdict(data, call, failed, [...unsure]));
+    // A re-evaluation writes scores only: the call's verdict row (the semantic failure rate) stays
+    // the one of its first evaluation, as `call_verdicts` holds one row per call.
+    await write(deps.writers, rows, data.rerun ? undefined : verdict(data, call, failed, [...unsure]));
     return 'completed';
   };
 }
@@ -163,6 +171,14 @@ async function loadRelated(
       cause: err,
     });
   }
+}
+
+/** Which evaluators' rows a job keeps: a re-evaluation's list, else (and when empty) all. */
+function selectedBy(job: EvalJob): (evaluator: string) => boolean {
+  const only = job.rerun?.evaluators;
+  if (!only || only.length === 0) return () => true;
+  const set = new Set(only);
+  return (e) => set.has(e);
 }
 
 const dims = (j: EvalJob) => ({ service: j.service, provider: j.provider, route: j.route, model: j.model });
