@@ -1,5 +1,5 @@
 import { clipReason } from '../scores/rows.ts';
-import { createCompleteFn } from './client.ts';
+import { createCompleteFn, type ChatMessage } from './client.ts';
 import { judgeCacheKey } from './cache.ts';
 import type { JudgeEndpointConfig, JudgesConfig } from './config.ts';
 import { createJudgeEndpoint, type JudgeEndpoint } from './endpoint.ts';
@@ -10,6 +10,7 @@ import { buildRubrics, notApplicable, type Rubric } from './rubrics.ts';
 import { memoryRateLimiters } from './rate-limiter.ts';
 import { overSpendCap } from './spend.ts';
 import type { JudgeDeps, JudgeInput, JudgeOutcome, JudgeRunner, JudgeScore } from './types.ts';
+import type { CalibrationInput, CalibrationTarget } from './calibration/types.ts';
 
 /** Raised at start when a judge endpoint's API key variable is not set. */
 export class JudgeSetupError extends Error {
@@ -80,7 +81,10 @@ function count(outcome: JudgeOutcome): JudgeOutcome {
  * the concurrency and rate limits, and finally the request (with one repair round). Whatever was
  * spent is added to the shared ledger, also for judgements that produced no score.
  */
-export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeRunner {
+export function createJudgeRunner(
+  config: JudgesConfig,
+  deps: JudgeDeps,
+): JudgeRunner & CalibrationTarget {
   const now = deps.now ?? Date.now;
   const env = deps.env ?? process.env;
   const rubrics = buildRubrics(config);
@@ -124,6 +128,29 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
     await deps.spend.add(endpoint.name, tokens, usd);
   }
 
+  /** Spend cap, gate, request, ledger: a judgement made now, never read from the cache. */
+  async function judgeFresh(
+    rubric: Rubric,
+    endpoint: JudgeEndpoint,
+    messages: ChatMessage[],
+  ): Promise<JudgeOutcome> {
+    const evaluator = rubric.evaluator;
+    if (await overSpendCap(deps.spend, endpointNames, config.budget))
+      return { kind: 'skipped', evaluator, reason: 'spend_cap' };
+    const gate = await endpoint.enter();
+    if (!gate.ok)
+      return { kind: 'deferred', evaluator, reason: gate.reason, retryAfterMs: gate.retryAfterMs };
+    let j: Judgement;
+    try {
+      j = await judge(endpoint, messages);
+    } finally {
+      gate.release();
+    }
+    await record(endpoint, j);
+    if (j.kind !== 'verdict') return unscored(evaluator, j);
+    return { kind: 'scored', cached: false, score: scoreOf(rubric, endpoint, j) };
+  }
+
   async function judgeOne(input: JudgeInput, evaluator: string): Promise<JudgeOutcome> {
     const rubric = rubrics.get(evaluator);
     const rule = resolveJudgeRule(config, input);
@@ -150,26 +177,31 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
         score: { ...score, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
       };
     }
-    if (await overSpendCap(deps.spend, endpointNames, config.budget))
-      return { kind: 'skipped', evaluator, reason: 'spend_cap' };
-    const gate = await endpoint.enter();
-    if (!gate.ok)
-      return { kind: 'deferred', evaluator, reason: gate.reason, retryAfterMs: gate.retryAfterMs };
-    let j: Judgement;
-    try {
-      j = await judge(endpoint, messages);
-    } finally {
-      gate.release();
-    }
-    await record(endpoint, j);
-    if (j.kind !== 'verdict') return unscored(evaluator, j);
-    const score = scoreOf(rubric, endpoint, j);
-    await deps.cache.set(key, score, config.cache_ttl);
-    return { kind: 'scored', cached: false, score };
+    const outcome = await judgeFresh(rubric, endpoint, messages);
+    if (outcome.kind === 'scored') await deps.cache.set(key, outcome.score, config.cache_ttl);
+    return outcome;
+  }
+
+  /** Calibration: one golden item on a named endpoint, bypassing the rules and the cache. */
+  async function judgeWith(
+    endpointName: string,
+    evaluator: string,
+    input: CalibrationInput,
+  ): Promise<JudgeOutcome> {
+    const rubric = rubrics.get(evaluator);
+    const endpoint = endpoints.get(endpointName);
+    if (!rubric || !endpoint) return { kind: 'skipped', evaluator, reason: 'not_applicable' };
+    if (closed) return { kind: 'deferred', evaluator, reason: 'concurrency', retryAfterMs: 1000 };
+    const vars = rubricVars(input, input.reference, deps.redact, config.max_field_chars);
+    if (notApplicable(rubric, vars)) return { kind: 'skipped', evaluator, reason: 'not_applicable' };
+    return judgeFresh(rubric, endpoint, judgeMessages(rubric, vars, endpoint.structuredOutput));
   }
 
   return {
     plan: createJudgePlan(config),
+    endpoints: config.endpoints.map((e) => ({ name: e.name, model: e.model })),
+    rubrics: [...rubrics.values()].map((r) => ({ id: r.id, evaluator: r.evaluator, version: r.version })),
+    judgeWith: async (endpoint, evaluator, input) => count(await judgeWith(endpoint, evaluator, input)),
     run: async (input, evaluators) => {
       const run = Promise.all(evaluators.map(async (e) => count(await judgeOne(input, e))));
       inFlight.add(run);
