@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../core/duration.ts';
+import { conversationsConfigSchema } from '../conversations/config.ts';
 
 /**
  * The reconciler: one worker at a time (a Redis lock) looks for calls marked `sampled = 1` that
@@ -50,6 +51,8 @@ export const workerConfigSchema = z
     max_starts: z.number().int().min(1).default(1000),
     /** The reconciler of sampled calls left without a verdict (see `reconcileConfigSchema`). */
     reconcile: reconcileConfigSchema.prefault({}),
+    /** Conversation-level judging of closed conversations (see `conversationsConfigSchema`). */
+    conversations: conversationsConfigSchema.prefault({}),
     /**
      * The score writers (`llm_scores`, `call_verdicts`, one of each per worker): rows per insert,
      * rows held per table before a job is told to retry later, and the disk spool per table

@@ -6,6 +6,7 @@ import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { CheckDeps, CheckPlan } from '../checks/index.ts';
 import type { JudgeRunner } from '../judges/index.ts';
+import { startConversationCloser, type ConversationJudge } from '../conversations/index.ts';
 import {
   DEPTH_STATES,
   EVAL_BACKOFF_TYPE,
@@ -37,6 +38,8 @@ export interface EvaluationWorkerDeps {
   /** The cheap-check plan, or a factory given the worker's `CheckDeps` (learned answer-length stats). */
   checks: CheckPlan | ((deps: CheckDeps) => CheckPlan);
   judges: JudgeRunner | null;
+  /** The conversation judge; with it (and `worker.conversations.enabled`) the worker runs the conversation closer. */
+  conversationJudge?: ConversationJudge | null;
   /** Disk spools of the score writers (`llm_scores/`, `call_verdicts/` under it). */
   spoolDir: string;
   /** Called with every batch of score rows written (the `score_export`). Default none. */
@@ -148,6 +151,18 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
         logger: deps.logger,
       })
     : undefined;
+  const closer =
+    wc.conversations.enabled && deps.conversationJudge
+      ? startConversationCloser({
+          config: wc.conversations,
+          clickhouse: deps.clickhouse,
+          database: deps.database,
+          redis,
+          prefix: deps.config.redis.prefix,
+          judge: deps.conversationJudge,
+          logger: deps.logger,
+        })
+      : undefined;
   deps.logger.info({ concurrency: wc.concurrency, queue: EVAL_QUEUE_NAME }, 'evaluation worker consuming');
 
   let closed: Promise<void> | undefined;
@@ -156,6 +171,8 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
       (closed ??= (async () => {
         clearInterval(depthTimer);
         await reconciler?.shutdown();
+        deps.conversationJudge?.shutdown();
+        await closer?.shutdown();
         const graceful = worker.close().then(() => true);
         const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref());
         if (!(await Promise.race([graceful, timedOut]))) {
