@@ -10,6 +10,7 @@ import { ADMIN_PASSWORD_FILE, READER_PASSWORD_FILE } from '../storage/embedded/c
 import { startOpsServer } from './ops-server.ts';
 import { embeddedOptions, openRuntime } from './runtime.ts';
 import type { Role } from './roles/role.ts';
+import type { EvaluateOptions } from './evaluate/index.ts';
 
 const program = new Command()
   .name('assay')
@@ -124,6 +125,33 @@ alerts
     process.stdout.write(`${JSON.stringify(result)}\n`);
     // A script (or a human in a runbook) must be able to tell a working channel from a broken one.
     if (result.outcome !== 'delivered') process.exitCode = 1;
+  });
+
+const collect = (value: string, prev: string[] = []): string[] => [...prev, value];
+program
+  .command('evaluate')
+  .description('re-score stored calls with the current evaluators through the queue (resumable, idempotent)')
+  .requiredOption('--since <time>', 'start of the calls: a duration back from now (7d, 12h) or an ISO date')
+  .option('--until <time>', 'end of the calls (exclusive), same forms; default now')
+  .option(
+    '--where <key=value...>',
+    'only calls with these values (service, environment, provider, model, route, operation, status)',
+  )
+  .option('--evaluator <id>', 'only this evaluator (repeatable); default every evaluator', collect)
+  .option('--dry-run', 'print how many calls and the estimated judge spend, queue nothing')
+  .option('--restart', 'forget the saved progress of this run and start over on a new range')
+  .option('--page-size <n>', 'calls read and queued per page', '500')
+  .option('--max-queue-depth <n>', 'queue no page while this many jobs are unfinished', '10000')
+  .action(async (opts: EvaluateOptions) => {
+    const { config, logger } = setup();
+    const { runEvaluate, EvaluateUsageError } = await import('./evaluate/index.ts');
+    try {
+      process.exitCode = await runEvaluate(config, logger, opts);
+    } catch (err) {
+      if (!(err instanceof EvaluateUsageError)) throw err;
+      process.stderr.write(`assay evaluate: ${err.message}\n`);
+      process.exitCode = 2;
+    }
   });
 
 program
