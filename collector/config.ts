@@ -106,6 +106,22 @@ export const collectorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    join_store: z
+      .object({
+        /**
+         * Where the per-trace join state lives (routes from later SERVER spans, log-record content,
+         * ancestors' names): `memory`, this collector's own (one collector, or several behind a
+         * trace-aware balancer), or `redis`, shared through the `redis` section's server or cluster
+         * by collectors behind a plain round-robin balancer. Default `memory`.
+         */
+        type: z.enum(['memory', 'redis']).default('memory'),
+        /** Entries (spans, log records) one trace holds in Redis at most; more are dropped, counted. Default 1000. */
+        max_entries_per_trace: z.number().int().min(16).max(4000).default(1000),
+        /** A Redis round trip slower than this counts as failed: calls go on with what this collector knows. Default `500ms`. */
+        timeout: durationSchema.default(500),
+      })
+      .strict()
+      .prefault({}),
     content: z
       .object({
         /** Store prompt and response text. Default true. */

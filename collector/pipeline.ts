@@ -23,6 +23,10 @@ import {
   labelOf,
   type Inherited,
 } from './route/trace-index.ts';
+import { logKey, type SharedLog } from './route/join-entries.ts';
+import type { JoinStore } from './route/redis-join-store.ts';
+import { SharedJoin, type JoinTarget, type Wait } from './route/shared-join.ts';
+import type { SpanNode } from './route/trace-index.ts';
 import type { LogRecord, Span } from './span.ts';
 
 export type { CallSink, Origin, SegmentHolds };
@@ -41,6 +45,11 @@ export interface PipelineDeps extends FinishDeps {
   resolvedLsn?: () => number;
   logger: Logger;
   now?: () => number;
+  /**
+   * The store collectors share their per-trace join state through (`collector.join_store: redis`);
+   * absent: this collector's memory alone. The pipeline shuts it down.
+   */
+  joinStore?: JoinStore;
 }
 
 /**
@@ -74,6 +83,14 @@ interface Pending {
   /** Number of the call's log record (0: none, or replayed, so durable). */
   lsn: number;
   replayed: boolean;
+  /** Shared join store: waiting for its first read, before anything is decided. */
+  awaitShared?: boolean;
+  /** Shared join store: registered as waiting there (released when finished). */
+  sharedWait?: boolean;
+  /** Shared join store: its deadline passed, a last read is under way. */
+  expiring?: boolean;
+  /** Shared join store: keys of the log records merged, so a record read twice counts once. */
+  logKeys?: Set<string>;
 }
 
 interface EarlyLogs {
@@ -81,6 +98,8 @@ interface EarlyLogs {
   at: number;
   /** Log segments of the records, each held until they are merged or dropped. */
   segs?: number[];
+  /** Shared join store: the records' keys (they were published for other collectors too). */
+  keys?: string[];
 }
 
 const metrics = {
@@ -133,6 +152,9 @@ export class CollectorPipeline {
   private closing = false;
   private readonly now: () => number;
   private readonly counts = new BatchCounts();
+  private readonly shared: SharedJoin | undefined;
+  /** Calls of the current batch that wait for the shared store's first read. */
+  private newWaits: Wait[] = [];
 
   constructor(private readonly deps: PipelineDeps) {
     const { route } = deps.config;
@@ -144,6 +166,20 @@ export class CollectorPipeline {
       ttlMs: Math.max(30_000, route.wait * 10),
       routeKeys: route.keys,
     });
+    const store = deps.joinStore;
+    const join = deps.config.join_store;
+    this.shared = store
+      ? new SharedJoin({
+          store,
+          target: this.joinTarget(),
+          routeKeys: route.keys,
+          ttlMs: joinTtlMs(route.wait),
+          maxEntriesPerTrace: join.max_entries_per_trace,
+          timeoutMs: join.timeout,
+          maxTraces: route.max_traces,
+          now: this.now,
+        })
+      : undefined;
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(250, route.wait / 10)));
     this.timer.unref();
   }
@@ -188,6 +224,11 @@ export class CollectorPipeline {
       for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p);
     }
     for (const call of calls) this.admit(call, now, origin);
+    if (this.shared) {
+      const waits = this.newWaits;
+      this.newWaits = [];
+      this.shared.spans(spans, waits);
+    }
     this.emit();
     return { ok: true, rejected: 0, relevant: calls.length > 0 || touched.size > 0, used };
   }
@@ -197,6 +238,7 @@ export class CollectorPipeline {
     if (this.closing) return { ok: false, reason: 'shutting_down' };
     const now = this.now();
     let relevant = false;
+    const publish: Array<{ traceId: string; spanId: string; parts: LogParts; key: string }> = [];
     for (const rec of records) {
       if (!rec.traceId || !rec.spanId || !rec.eventName.startsWith('gen_ai.')) continue;
       const parts = contentFromLogRecord(rec);
@@ -205,10 +247,13 @@ export class CollectorPipeline {
       const p = this.pending.get(key);
       if (p) {
         relevant = true;
-        p.logs.push(parts);
-        if (parts.output !== undefined || parts.finishReason !== undefined) p.needsLogs = false;
+        this.addLog(p, parts, this.shared ? logKey(parts) : undefined);
         this.maybeFinish(p);
       } else if (!this.recent.has(key)) {
+        // The call may be waiting on another collector, or come here later.
+        const shareKey = this.shared ? logKey(parts) : undefined;
+        if (shareKey !== undefined)
+          publish.push({ traceId: rec.traceId, spanId: rec.spanId, parts, key: shareKey });
         const early = this.earlyLogs.get(key) ?? { parts: [], at: now };
         if (early.parts.length === 0 && this.earlyLogs.size >= this.deps.config.route.max_pending_calls) {
           metrics.dropped.inc({ reason: 'early_logs_full' });
@@ -216,6 +261,7 @@ export class CollectorPipeline {
         }
         relevant = true;
         early.parts.push(parts);
+        if (shareKey !== undefined) (early.keys ??= []).push(shareKey);
         if (origin && this.deps.holds) {
           this.deps.holds.hold(origin.seg);
           (early.segs ??= []).push(origin.seg);
@@ -223,6 +269,7 @@ export class CollectorPipeline {
         this.earlyLogs.set(key, early);
       }
     }
+    if (publish.length > 0) this.shared?.logs(publish);
     this.emit();
     return { ok: true, rejected: 0, relevant };
   }
@@ -238,6 +285,7 @@ export class CollectorPipeline {
       if (early.segs) for (const seg of early.segs) this.deps.holds?.release(seg);
     this.earlyLogs.clear();
     this.emit();
+    await this.shared?.shutdown();
   }
 
   private admit(call: NormalisedCall, now: number, origin: Origin | undefined): void {
@@ -269,9 +317,15 @@ export class CollectorPipeline {
       this.earlyLogs.delete(key);
       // The early records' holds pass to the call.
       p.extraSegs = early.segs;
-      p.logs.push(...early.parts);
-      if (early.parts.some((x) => x.output !== undefined || x.finishReason !== undefined))
-        p.needsLogs = false;
+      early.parts.forEach((parts, i) => this.addLog(p, parts, early.keys?.[i]));
+    }
+    if (this.shared) {
+      for (const l of this.shared.logsFor(call.trace_id, call.span_id)) this.addLog(p, l.parts, l.key);
+      if (!(p.route && !p.needsLogs && call.agent_name && call.conversation_id && call.user_id)) {
+        // What other collectors published may decide the call (an ancestor's route or names, its
+        // content): nothing is decided before the store's first read (or its failure).
+        return this.wait(p, now, true);
+      }
     }
     // The common case: the route is known now (an attribute, or the SERVER ancestor already
     // seen) and no content is due in log records: finished without waiting.
@@ -283,16 +337,63 @@ export class CollectorPipeline {
         return this.finish(p);
       }
     }
-    this.pending.set(key, p);
-    if (p.needsRoute) {
-      this.index.markInteresting(call.trace_id, now);
-      const set = this.waitingByTrace.get(call.trace_id) ?? new Set<Pending>();
-      set.add(p);
-      this.waitingByTrace.set(call.trace_id, set);
-    }
-    this.queue.push(p);
+    this.wait(p, now, false);
     if (p.needsRoute) this.tryResolveRoute(p);
     else this.maybeFinish(p);
+  }
+
+  private wait(p: Pending, now: number, shared: boolean): void {
+    this.pending.set(p.key, p);
+    if (p.needsRoute) {
+      this.index.markInteresting(p.call.trace_id, now);
+      const set = this.waitingByTrace.get(p.call.trace_id) ?? new Set<Pending>();
+      set.add(p);
+      this.waitingByTrace.set(p.call.trace_id, set);
+    }
+    this.queue.push(p);
+    if (shared) {
+      p.awaitShared = true;
+      p.sharedWait = true;
+      this.newWaits.push({ traceId: p.call.trace_id, key: p.key });
+    }
+  }
+
+  /** Adds a log record's content to a call (once per key with the shared store). */
+  private addLog(p: Pending, parts: LogParts, key: string | undefined): void {
+    if (key !== undefined) {
+      if (p.logKeys?.has(key)) return;
+      (p.logKeys ??= new Set()).add(key);
+    }
+    p.logs.push(parts);
+    if (parts.output !== undefined || parts.finishReason !== undefined) p.needsLogs = false;
+  }
+
+  /** How the shared join store's reads reach the waiting calls. */
+  private joinTarget(): JoinTarget {
+    return {
+      apply: (traceId: string, nodes: SpanNode[], logs: SharedLog[]) => {
+        const now = this.now();
+        for (const node of nodes) this.index.observeNode(traceId, node, now);
+        for (const p of this.waitingByTrace.get(traceId) ?? []) this.tryResolveRoute(p);
+        for (const l of logs) {
+          const p = this.pending.get(`${traceId}-${l.spanId}`);
+          if (!p) continue;
+          this.addLog(p, l.parts, l.key);
+          this.maybeFinish(p);
+        }
+        this.emit();
+      },
+      settle: (keys: readonly string[]) => {
+        for (const key of keys) {
+          const p = this.pending.get(key);
+          if (!p?.awaitShared) continue;
+          p.awaitShared = false;
+          if (p.needsRoute) this.tryResolveRoute(p);
+          else this.maybeFinish(p);
+        }
+        this.emit();
+      },
+    };
   }
 
   private routeNow(c: NormalisedCall): Pending['route'] {
@@ -302,6 +403,7 @@ export class CollectorPipeline {
   }
 
   private tryResolveRoute(p: Pending): void {
+    if (p.awaitShared) return;
     const hit = this.routeNow(p.call);
     if (!hit) return;
     p.route = hit;
@@ -316,13 +418,14 @@ export class CollectorPipeline {
   }
 
   private maybeFinish(p: Pending): void {
-    if (!p.needsRoute && !p.needsLogs) this.finish(p);
+    if (!p.needsRoute && !p.needsLogs && !p.awaitShared) this.finish(p);
   }
 
   private finish(p: Pending): void {
     if (p.done) return;
     p.done = true;
     if (p.needsRoute) this.stopWaitingForRoute(p);
+    if (p.sharedWait) this.shared?.release(p.call.trace_id);
     this.pending.delete(p.key);
     this.recent.add(p.key);
     if (p.logs.length) mergeLogContent(p.call, p.logs);
@@ -361,12 +464,24 @@ export class CollectorPipeline {
 
   private tick(): void {
     const now = this.now();
+    const expiring: Pending[] = [];
     while (this.queueHead < this.queue.length) {
       const p = this.queue[this.queueHead] as Pending;
       if (!p.done && p.deadline > now) break;
       this.queueHead++;
-      this.finish(p);
+      if (!this.shared || p.done) this.finish(p);
+      else if (!p.expiring) {
+        p.expiring = true;
+        expiring.push(p);
+      }
     }
+    // With the shared store, a last read first: what another collector got just before the
+    // deadline counts, as it would have here.
+    if (expiring.length > 0)
+      void this.shared?.final(expiring.map((p) => p.call.trace_id)).then(() => {
+        for (const p of expiring) this.finish(p);
+        this.emit();
+      });
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
@@ -375,12 +490,21 @@ export class CollectorPipeline {
       if (now - early.at <= this.deps.config.route.wait * 2) break;
       this.earlyLogs.delete(key);
       if (early.segs) for (const seg of early.segs) this.deps.holds?.release(seg);
-      metrics.dropped.inc({ reason: 'orphan_log_record' });
+      // Published records may have been for a call on another collector.
+      if (!early.keys) metrics.dropped.inc({ reason: 'orphan_log_record' });
     }
     this.index.sweep(now);
+    this.shared?.tick();
     this.emit();
   }
 }
+
+/**
+ * How long the shared store keeps a trace's entries and waits after their last write: two waits
+ * (records may come up to `wait` before their span, the span's route up to `wait` after it) and
+ * two seconds of slack for clocks and round trips.
+ */
+export const joinTtlMs = (wait: number): number => 2 * wait + 2000;
 
 export { labelOf };
 

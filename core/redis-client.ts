@@ -19,6 +19,8 @@ export interface RedisClientOptions {
   maxRetriesPerRequest: number | null;
   connectTimeout?: number;
   lazyConnect?: boolean;
+  /** ioredis `enableOfflineQueue`: false fails commands at once while disconnected. Default true. */
+  enableOfflineQueue?: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createRedisClient(target: RedisTarget, opts: RedisClientOptions)
     maxRetriesPerRequest: opts.maxRetriesPerRequest,
     enableReadyCheck: true,
     ...(opts.connectTimeout !== undefined ? { connectTimeout: opts.connectTimeout } : {}),
+    ...(opts.enableOfflineQueue !== undefined ? { enableOfflineQueue: opts.enableOfflineQueue } : {}),
   };
   if (t.cluster) {
     const nodes = t.cluster.nodes.map((n) => {
@@ -49,6 +52,7 @@ export function createRedisClient(target: RedisTarget, opts: RedisClientOptions)
       redisOptions: base,
       lazyConnect: opts.lazyConnect ?? false,
       enableReadyCheck: true,
+      ...(opts.enableOfflineQueue !== undefined ? { enableOfflineQueue: opts.enableOfflineQueue } : {}),
       // Cluster commands are retried on redirection and while a slot has no master; the
       // per-request bound is the role's, as for one server.
       maxRedirections: 16,

@@ -4,7 +4,8 @@ import type { LlmCall } from '../../core/llm-call.ts';
 import { createReceiverServer, type OtlpSink } from '../../collector/http/index.ts';
 import { createPricer } from '../../collector/normalise/pricing.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
-import { CollectorPipeline, spanSelection } from '../../collector/pipeline.ts';
+import { CollectorPipeline, joinTtlMs, spanSelection } from '../../collector/pipeline.ts';
+import { openRedisJoinStore } from '../../collector/route/redis-join-store.ts';
 import { withEvaluationEvents } from '../../collector/scores/evaluation-sink.ts';
 import { ScoreStore } from '../../collector/scores/store.ts';
 import { DurableSink } from '../../collector/wal/durable-sink.ts';
@@ -88,7 +89,21 @@ export async function startCollector(rt: Runtime): Promise<CollectorRole> {
     : undefined;
 
   const redact = createRedactor(config.collector.redaction);
+  // collector.join_store: redis — the per-trace join shared with the other collectors.
+  const joinConfig = config.collector.join_store;
+  if (joinConfig.type === 'redis' && !rt.redis)
+    throw new Error('collector.join_store.type redis needs Redis (the redis section)');
+  const joinStore =
+    joinConfig.type === 'redis' && rt.redis
+      ? await openRedisJoinStore(rt.redis, {
+          prefix: config.redis.prefix,
+          ttlMs: joinTtlMs(config.collector.route.wait),
+          maxEntriesPerTrace: joinConfig.max_entries_per_trace,
+          timeoutMs: joinConfig.timeout,
+        })
+      : undefined;
   const pipeline = new CollectorPipeline({
+    joinStore,
     config: config.collector,
     sink: writer,
     replaySink: replayWriter,

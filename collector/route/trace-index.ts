@@ -115,6 +115,24 @@ export class TraceIndex {
     return true;
   }
 
+  /**
+   * Records a span node another collector saw (the shared join store, collector/route/): as
+   * {@link observe} would have, for a trace this collector has a call waiting in. A node seen
+   * twice (its own, read back) changes nothing.
+   */
+  observeNode(traceId: string, node: SpanNode, now: number): void {
+    const entry = this.traces.get(traceId) ?? this.create(traceId, now);
+    entry.touchedAt = now;
+    if (node.parentSpanId === '' && node.name) entry.rootName = node.name;
+    if (entry.interesting) (entry.nodes ??= new Map()).set(node.spanId, node);
+    if (
+      node.kind === SpanKind.SERVER &&
+      node.endpoint &&
+      !entry.servers.some((s) => s.spanId === node.spanId)
+    )
+      entry.servers.push(node);
+  }
+
   /** Marks a trace as holding a waiting LLM call, so later spans of it keep their parent links. */
   markInteresting(traceId: string, now: number): void {
     const entry = this.traces.get(traceId) ?? this.create(traceId, now);
@@ -243,7 +261,7 @@ export function labelOf(attrs: Attributes, keys: readonly string[]): string {
   return '';
 }
 
-function toNode(span: Span, routeKeys: readonly string[]): SpanNode {
+export function toNode(span: Span, routeKeys: readonly string[]): SpanNode {
   const service = span.resource.attributes['service.name'];
   return {
     spanId: span.spanId,
