@@ -167,6 +167,7 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
       'llm_calls',
       'llm_scores',
       'call_verdicts',
+      'conversation_scores',
       'alerts',
       'alert_deliveries',
       'pipeline_metrics',
@@ -266,6 +267,15 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
     for (const r of worst) {
       expect(String(r['first_failing_trace'])).toMatch(/^[0-9a-f]{32}$/);
       expect(String(r['trace_ids'])).toContain(String(r['first_failing_trace']));
+    }
+    const judged = await panelQuery('agents.json', 'Worst judged conversations');
+    const goalFailed = seed.conversation_scores.filter((r) => r['outcome'] === 'fail');
+    expect(judged.map((r) => r['conversation_id']).sort()).toEqual(
+      goalFailed.map((r) => r['conversation_id']).sort(),
+    );
+    for (const r of judged) {
+      expect(r).toMatchObject({ agent: 'support-agent', failed_rubrics: 'conversation_goal_reached' });
+      expect(String(r['trace_ids']).split(' ')).toContain(String(r['last_trace']));
     }
   });
 

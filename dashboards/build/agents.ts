@@ -8,7 +8,8 @@ const F = `${filters(DIMS)} AND ${AGENT}`;
 /**
  * Agents: tool-call validity by tool, loops and content filters by agent, and the conversations
  * with the most failing turns. Reads the agent rollups of migration 0008 (rows with an agent or a
- * tool only) and, for conversations, the raw verdicts (bounded by the range).
+ * tool only) and, for conversations, the raw verdicts and the conversation judges' scores (migration 0011),
+ * bounded by the range.
  */
 export function agents(): Dashboard {
   return dashboard(
@@ -106,6 +107,30 @@ FROM (
 GROUP BY conversation_id HAVING turns_failed > 0
 ORDER BY turns_failed DESC, failed_share DESC LIMIT 25`,
         ],
+      },
+      {
+        type: 'table',
+        title: 'Worst judged conversations',
+        description:
+          'Closed conversations judged as a whole (worker.conversations: goal reached, user frustration, self-contradiction, giving up) that failed a rubric, lowest score first: the rubrics failed, the judge reason, the turns and the trace ids (the last call first, then every call in time order).',
+        w: 24,
+        h: 10,
+        sql: [
+          `SELECT conversation_id, any(agent_name) AS agent, service, any(provider) AS provider, any(route) AS route,
+  min(score) AS worst_score,
+  arrayStringConcat(arraySort(groupArrayIf(evaluator, outcome = 'fail')), ', ') AS failed_rubrics,
+  argMinIf(reason, score, outcome = 'fail') AS judge_reason,
+  max(turns) AS turns, argMax(trace_id, timestamp) AS last_trace,
+  arrayStringConcat(argMax(trace_ids, timestamp), ' ') AS trace_ids,
+  min(started_at) AS started, max(timestamp) AS ended
+FROM (
+  SELECT * FROM conversation_scores
+  WHERE $__timeFilter(timestamp) AND outcome IN ('pass', 'fail') AND ${F}
+)
+GROUP BY service, conversation_id HAVING countIf(outcome = 'fail') > 0
+ORDER BY worst_score ASC, ended DESC LIMIT 25`,
+        ],
+        overrides: [PROVIDER_ROUTE_LINK],
       },
     ],
   );

@@ -11,6 +11,8 @@ export interface Seed {
   llm_calls: Record<string, unknown>[];
   llm_scores: Record<string, unknown>[];
   call_verdicts: Record<string, unknown>[];
+  /** The agent's conversations judged as a whole: goal reached fails where a turn failed. */
+  conversation_scores: Record<string, unknown>[];
   alerts: Record<string, unknown>[];
   alert_deliveries: Record<string, unknown>[];
   pipeline_metrics: PipelineMetricRow[];
@@ -31,6 +33,7 @@ export async function seedData(now: number): Promise<Seed> {
     llm_calls: [],
     llm_scores: [],
     call_verdicts: [],
+    conversation_scores: [],
     alerts: alertRows(now),
     alert_deliveries: deliveryRows(now),
     pipeline_metrics: await metricRows(now),
@@ -60,6 +63,7 @@ export async function seedData(now: number): Promise<Seed> {
       }
     }
   }
+  seed.conversation_scores = conversationRows(seed.call_verdicts);
   seed.expected.semanticFailureRate = failed / scored;
   seed.expected.httpErrorRate = errors / seed.llm_calls.length;
   return seed;
@@ -192,6 +196,58 @@ function addCall(seed: Seed, c: CallSpec): { status: string; scored: boolean; fa
     sample_weight: 2,
   });
   return { status, scored: true, failed: failedEvaluators.length > 0 };
+}
+
+function conversationRows(verdicts: Record<string, unknown>[]): Record<string, unknown>[] {
+  const byConversation = new Map<string, Record<string, unknown>[]>();
+  for (const v of verdicts) {
+    const id = typeof v['conversation_id'] === 'string' ? v['conversation_id'] : '';
+    if (id) byConversation.set(id, [...(byConversation.get(id) ?? []), v]);
+  }
+  return [...byConversation].flatMap(([conversation_id, turns]) => {
+    const last = turns.at(-1) ?? {};
+    const failed = turns.some((t) => t['failed'] === 1);
+    const row = {
+      timestamp: last['timestamp'],
+      started_at: turns[0]?.['timestamp'],
+      service: last['service'],
+      conversation_id,
+      provider: last['provider'],
+      model: last['model'],
+      route: last['route'],
+      agent_name: last['agent_name'],
+      trace_id: last['trace_id'],
+      trace_ids: turns.map((t) => t['trace_id']),
+      turns: turns.length,
+      truncated: 0,
+      judge_model: 'gpt-4o',
+      input_tokens: 2000,
+      output_tokens: 30,
+      cost_usd: 0.0005,
+      sample_weight: 2,
+      scored_at: Number(last['timestamp']) + 300_000,
+    };
+    return [
+      {
+        ...row,
+        evaluator: 'conversation_goal_reached',
+        evaluator_version: '1+seed',
+        score: failed ? 0.2 : 0.9,
+        passed: failed ? 0 : 1,
+        outcome: failed ? 'fail' : 'pass',
+        reason: failed ? 'the user left without an answer' : '',
+      },
+      {
+        ...row,
+        evaluator: 'conversation_user_frustration',
+        evaluator_version: '1+seed',
+        score: 0.8,
+        passed: 1,
+        outcome: 'pass',
+        reason: '',
+      },
+    ];
+  });
 }
 
 function alertRows(now: number): Record<string, unknown>[] {
