@@ -25,26 +25,31 @@ function toolNames(json: string): string[] {
 
 /**
  * The conversation as one text, turns in time order. A call's prompt usually resends the whole
- * history, so each message block (`<role>: <content>`, see `llm_calls.prompt`) is written the
- * first time it is seen only; each answer follows the prompt it answered. A prompt without role
- * markers is one user message.
+ * history, so a message block of a prompt (`<role>: <content>`, see `llm_calls.prompt`) is
+ * written only when the prompt holds it more often than the transcript already does; each answer
+ * is written after the prompt it answered, every time (an assistant repeating itself is what the
+ * rubrics look for). A prompt without role markers is one user message.
  */
 export function buildTranscript(calls: readonly TranscriptCall[]): string {
-  const seen = new Set<string>();
+  const written = new Map<string, number>();
   const out: string[] = [];
-  const add = (role: string, content: string): void => {
-    const text = content.trim();
-    if (!text) return;
-    const key = `${role}\u0000${text}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(`${role}: ${text}`);
+  const write = (key: string, line: string): void => {
+    written.set(key, (written.get(key) ?? 0) + 1);
+    out.push(line);
   };
   for (const c of calls) {
+    const inPrompt = new Map<string, number>();
     const blocks = splitBlocks(c.prompt);
-    if (blocks.length === 0) add('user', c.prompt);
-    for (const b of blocks) add(b.role, b.content);
-    if (c.response.trim()) add('assistant', c.response);
+    const messages = blocks.length ? blocks : [{ role: 'user', content: c.prompt.trim() }];
+    for (const b of messages) {
+      if (!b.content) continue;
+      const key = `${b.role}\u0000${b.content}`;
+      const n = (inPrompt.get(key) ?? 0) + 1;
+      inPrompt.set(key, n);
+      if (n > (written.get(key) ?? 0)) write(key, `${b.role}: ${b.content}`);
+    }
+    const answer = c.response.trim();
+    if (answer) write(`assistant\u0000${answer}`, `assistant: ${answer}`);
     else if (c.status === 'error')
       out.push(`assistant: [the call failed${c.error_type ? `: ${c.error_type}` : ''}]`);
     const tools = toolNames(c.tool_calls);
