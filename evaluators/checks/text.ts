@@ -25,12 +25,18 @@ export function quote(text: string, max = 60): string {
 // Appended by the collector's `truncateText` (collector/normalise/redaction.ts): storage cut the
 // text, the model did not, so checks must neither read it as the answer's ending nor as content.
 const STORAGE_MARKER = /…\[truncated (\d+) chars\]$/;
+/** The longest marker: "…[truncated " + up to 16 digits + " chars]". */
+const MARKER_MAX_CHARS = 40;
 
 /** The answer without the storage truncation marker, and how many characters storage dropped (0 = none). */
 export function splitStorageMarker(text: string): { text: string; dropped: number } {
-  const m = STORAGE_MARKER.exec(text);
+  // Every check calls this: the end-anchored pattern would be tried from every position of a
+  // long answer, so only answers that end like the marker get it, on their last characters.
+  if (!text.endsWith(' chars]')) return { text, dropped: 0 };
+  const from = Math.max(0, text.length - MARKER_MAX_CHARS);
+  const m = STORAGE_MARKER.exec(text.slice(from));
   if (!m) return { text, dropped: 0 };
-  return { text: text.slice(0, m.index), dropped: Number(m[1]) };
+  return { text: text.slice(0, from + m.index), dropped: Number(m[1]) };
 }
 
 /**
