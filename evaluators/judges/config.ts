@@ -102,6 +102,40 @@ export const judgeBudgetSchema = z
   })
   .strict();
 
+/** One golden set: a JSON-lines file of judged examples with the verdict the rubric should reach. */
+export const goldenSetSchema = z
+  .object({
+    /** Rubric the set calibrates (built-in or custom). */
+    rubric: rubricId,
+    /** Path of the file: one `{"id", "question", "answer", "reference"?, "context"?, "expected": "pass" | "fail"}` per line. */
+    file: z.string().min(1),
+    /** Name stored with the results (`judge_calibration.golden_set`). Default: the file name without `.jsonl`. */
+    name: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * Judges that are checked: every judge model is re-run on golden sets at worker start when the
+ * judge config changed, and every `interval`; agreement is stored in `judge_calibration` and a
+ * drop pages as `judge_drift`.
+ */
+export const calibrationSchema = z
+  .object({
+    /** Run calibration (only when judge endpoints are configured). Default true. */
+    enabled: z.boolean().default(true),
+    /** How often the golden sets are judged again. At least `1s`. Default `24h`. */
+    interval: durationSchema.default(86_400_000).refine((ms) => ms >= 1000, 'at least 1s'),
+    /** Use the sets shipped in `evaluators/judges/golden/` for rubrics without a configured one. Default true. */
+    shipped_sets: z.boolean().default(true),
+    /** Your own golden sets (one per rubric); they replace a shipped set of the same rubric. Default []. */
+    golden_sets: z.array(goldenSetSchema).default([]),
+    /** Live calls with both a verdict of the judge and end-user feedback read for the feedback kappa: this far back. Default `7d`. */
+    feedback_window: durationSchema.default(7 * 86_400_000),
+    /** Longest a run waits, in total, for an endpoint that defers (rate limit, breaker) before it gives up. Default `10m`. */
+    max_wait: durationSchema.default(600_000),
+  })
+  .strict();
+
 /**
  * The `judges` section: LLM-as-judge over OpenAI-compatible endpoints, with its cost control.
  * No `endpoints` → judges are off and only cheap checks run. Owned by `evaluators/judges/`.
@@ -122,6 +156,8 @@ export const judgesConfigSchema = z
     rubrics: z.array(customRubricSchema).default([]),
     /** Rules, first match wins. Default [] (every call: `default_rubrics` on the first endpoint). */
     rules: z.array(judgeRuleSchema).default([]),
+    /** Calibration of the judges on golden sets. */
+    calibration: calibrationSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -151,6 +187,15 @@ export const judgesConfigSchema = z
           ctx.addIssue({ code: 'custom', path: [...path, j], message: `unknown rubric "${id}"` });
       });
     unknownRubrics(cfg.default_rubrics, ['default_rubrics']);
+    const golden = new Set<string>();
+    cfg.calibration.golden_sets.forEach((g, i) => {
+      const path = ['calibration', 'golden_sets', i, 'rubric'];
+      if (!rubrics.has(g.rubric))
+        ctx.addIssue({ code: 'custom', path, message: `unknown rubric "${g.rubric}"` });
+      if (golden.has(g.rubric))
+        ctx.addIssue({ code: 'custom', path, message: `a second golden set for "${g.rubric}"` });
+      golden.add(g.rubric);
+    });
     cfg.rules.forEach((rule, i) => {
       if (rule.endpoint !== undefined && !endpoints.has(rule.endpoint))
         ctx.addIssue({
@@ -167,3 +212,5 @@ export type JudgesConfigInput = z.input<typeof judgesConfigSchema>;
 export type JudgeEndpointConfig = z.output<typeof judgeEndpointSchema>;
 export type CustomRubricConfig = z.output<typeof customRubricSchema>;
 export type JudgeRuleConfig = z.output<typeof judgeRuleSchema>;
+export type CalibrationConfig = z.output<typeof calibrationSchema>;
+export type GoldenSetConfig = z.output<typeof goldenSetSchema>;

@@ -20,3 +20,10 @@ export {
   type RateLimiter,
   type RateLimiterFactory,
 } from './rate-limiter.ts';
+export {
+  createCalibrationScheduler,
+  judgeConfigHash,
+  type CalibrationScheduler,
+  type CalibrationTick,
+} from './calibration/scheduler.ts';
+export { goldenSetsFor, loadGoldenSet, GoldenSetError, type GoldenSet } from './calibration/golden.ts';

@@ -81,10 +81,7 @@ function count(outcome: JudgeOutcome): JudgeOutcome {
  * the concurrency and rate limits, and finally the request (with one repair round). Whatever was
  * spent is added to the shared ledger, also for judgements that produced no score.
  */
-export function createJudgeRunner(
-  config: JudgesConfig,
-  deps: JudgeDeps,
-): JudgeRunner & CalibrationTarget {
+export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeRunner & CalibrationTarget {
   const now = deps.now ?? Date.now;
   const env = deps.env ?? process.env;
   const rubrics = buildRubrics(config);
