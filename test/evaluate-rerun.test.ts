@@ -152,6 +152,12 @@ async function scalar(query: string): Promise<number> {
   return Number(row?.v);
 }
 
+async function text(query: string): Promise<string> {
+  const rs = await client.query({ query: `SELECT (${query}) AS v`, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ v: string }>();
+  return String(row?.v);
+}
+
 const newRows = () => scalar(`SELECT count() FROM ${DB}.llm_scores WHERE evaluator_version = '${NEW}'`);
 
 describe('assay evaluate', () => {
@@ -192,6 +198,17 @@ describe('assay evaluate', () => {
     // Only refusal rows: the other checks ran for the cascade but were not kept; no verdict rows.
     expect(await scalar(`SELECT count() FROM ${DB}.llm_scores WHERE evaluator != 'refusal'`)).toBe(0);
     expect(await scalar(`SELECT count() FROM ${DB}.call_verdicts`)).toBe(0);
+    // The rollup (dashboards, alert rules) counts the newest version of each call's refusal score:
+    // each replaced row is copied once to llm_scores_superseded and subtracted; a call the new
+    // version does not apply to (no new row) keeps its old score.
+    expect(await scalar(`SELECT count() FROM ${DB}.llm_scores_superseded`)).toBe(applicable);
+    const rollup = `SELECT toString(sum(n)) || '/' || toString(sum(passes)) FROM ${DB}.llm_scores_1m WHERE evaluator = 'refusal'`;
+    const newPasses = await scalar(
+      `SELECT countIf(outcome = 'pass') FROM ${DB}.llm_scores WHERE evaluator_version = '${NEW}'`,
+    );
+    expect(newPasses).toBeLessThan(applicable);
+    const expected = `${N}/${newPasses + (N - applicable)}`;
+    expect(await text(rollup)).toBe(expected);
 
     // Third run over the same calls, from scratch, with the finished jobs gone from the queue so
     // every call is really scored again: the score writer's (call, evaluator, version) key drops it all.
@@ -208,5 +225,7 @@ describe('assay evaluate', () => {
     }
     expect(await newRows()).toBe(applicable);
     expect(await scalar(`SELECT max(n) FROM (${perCall})`)).toBe(1);
+    expect(await scalar(`SELECT count() FROM ${DB}.llm_scores_superseded`)).toBe(applicable);
+    expect(await text(rollup)).toBe(expected);
   });
 });

@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
 import { BatchWriter } from '../../storage/index.ts';
 import { dropStoredDuplicates } from './dedupe.ts';
+import { supersedeOlderVersions } from './supersede.ts';
 import type { ScoreRow, VerdictRow } from './rows.ts';
 
 export interface ScoreWritersOptions {
@@ -34,6 +35,8 @@ export interface ScoreWriters {
 /**
  * Batched writers for `llm_scores` and `call_verdicts`, each with a `beforeInsert` hook that
  * drops rows already stored, so a re-run job never adds a second row to a table or its rollup.
+ * A score of a new evaluator version for a call scored before also has the row it replaces
+ * copied to `llm_scores_superseded`, which takes it out of the rollups (migration 0009).
  */
 export function createScoreWriters(opts: ScoreWritersOptions): ScoreWriters {
   const common = {
@@ -46,12 +49,19 @@ export function createScoreWriters(opts: ScoreWritersOptions): ScoreWriters {
   };
   const scoresTable = `${opts.database}.llm_scores`;
   const verdictsTable = `${opts.database}.call_verdicts`;
+  const supersede = supersedeOlderVersions(opts.client, opts.database);
+  const dropDuplicates = dropStoredDuplicates<ScoreRow>(opts.client, scoresTable, 'llm_scores', true);
   const scores = new BatchWriter<ScoreRow>({
     ...common,
     name: 'llm_scores',
     table: scoresTable,
     spoolDir: join(opts.spoolDir, 'llm_scores'),
-    beforeInsert: dropStoredDuplicates<ScoreRow>(opts.client, scoresTable, 'llm_scores', true),
+    beforeInsert: async (rows) => {
+      // Before the duplicates are dropped: a batch whose rows were all stored before a crash
+      // still completes the copies of the rows it replaces.
+      await supersede(rows);
+      return dropDuplicates(rows);
+    },
     onWritten: opts.onScoresWritten,
   });
   const verdicts = new BatchWriter<VerdictRow>({
