@@ -168,6 +168,7 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
       'llm_scores',
       'call_verdicts',
       'conversation_scores',
+      'judge_calibration',
       'alerts',
       'alert_deliveries',
       'pipeline_metrics',
@@ -239,6 +240,17 @@ describe('dashboard SQL on the embedded ClickHouse engine with seeded data', () 
     expect(Number(sem?.['semantic_failure_rate'])).toBeCloseTo(seed.expected.semanticFailureRate, 9);
     expect(Number(http?.['http_error_rate'])).toBeCloseTo(seed.expected.httpErrorRate, 9);
     expect(seed.expected.semanticFailureRate).toBeGreaterThan(seed.expected.httpErrorRate);
+  });
+
+  it("Evaluations shows each judge's newest calibration run, the drifting one first", async () => {
+    const rows = await panelQuery('evaluations.json', 'Judge calibration: agreement with golden sets');
+    expect(rows.map((r) => [r['judge'], Number(r['cohen_kappa'])])).toEqual([
+      ['judge_confirm_refusal', 0.3],
+      ['judge_confirm_language', 0.95],
+    ]);
+    expect(Number(rows[0]?.['kappa_change_in_range'])).toBeCloseTo(-0.6, 9);
+    expect(Number(rows[0]?.['feedback_kappa'])).toBe(0.5);
+    expect(rows[1]?.['feedback_kappa']).toBeNull();
   });
 
   it('Provider × route puts the broken route first among the worst routes', async () => {

@@ -92,6 +92,35 @@ GROUP BY judge, judge_model, rubric_version ORDER BY cohen_kappa ASC`,
       },
       {
         type: 'table',
+        title: 'Judge calibration: agreement with golden sets',
+        description:
+          "Each judge model's newest calibration run per rubric (judge_calibration): the golden set judged again, Cohen's kappa and raw agreement with the expected verdicts, and with end-user feedback on live calls where there is some. A kappa below 0.6, or 0.2 lower than the run before, pages as judge_drift.",
+        w: 24,
+        h: 6,
+        sql: [
+          `SELECT judge_model, evaluator AS judge, argMax(rubric_version, run_at) AS rubric_version,
+  argMax(golden_set, run_at) AS golden_set, max(run_at) AS last_run, argMax(n, run_at) AS items_judged,
+  argMax(kappa, run_at) AS cohen_kappa, argMax(raw_agreement, run_at) AS raw_agreement,
+  argMax(kappa, run_at) - argMin(kappa, run_at) AS kappa_change_in_range,
+  argMax(feedback_kappa, run_at) AS feedback_kappa, argMax(feedback_n, run_at) AS feedback_calls,
+  argMax(position_bias, run_at) AS position_bias
+FROM judge_calibration WHERE $__timeFilter(run_at)
+GROUP BY judge_model, judge ORDER BY cohen_kappa ASC`,
+        ],
+      },
+      {
+        type: 'timeseries',
+        title: "Judge calibration: Cohen's kappa per run",
+        description: 'One point per calibration run and judge model × rubric; a fall is the judge drifting.',
+        unit: 'short',
+        defaults: { min: -1, max: 1, custom: { drawStyle: 'line', showPoints: 'always' } },
+        sql: [
+          `SELECT run_at AS time, concat(judge_model, ' ', evaluator) AS judge, kappa
+FROM judge_calibration WHERE $__timeFilter(run_at) AND kappa IS NOT NULL ORDER BY time`,
+        ],
+      },
+      {
+        type: 'table',
         title: 'Evaluators',
         w: 24,
         h: 7,

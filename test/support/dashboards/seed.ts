@@ -13,6 +13,8 @@ export interface Seed {
   call_verdicts: Record<string, unknown>[];
   /** The agent's conversations judged as a whole: goal reached fails where a turn failed. */
   conversation_scores: Record<string, unknown>[];
+  /** Calibration runs of the judge on its golden sets, an hour apart; confirm_refusal drifts at the last. */
+  judge_calibration: Record<string, unknown>[];
   alerts: Record<string, unknown>[];
   alert_deliveries: Record<string, unknown>[];
   pipeline_metrics: PipelineMetricRow[];
@@ -28,12 +30,52 @@ const ROUTES = ['/api/chat', '/api/summarize', '/api/extract'];
 /** The broken series of the story. */
 export const BROKEN = { provider: 'openai', route: '/api/extract' };
 
+function calibrationRows(now: number): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  for (const [h, refusalKappa] of [
+    [3, 0.9],
+    [2, 0.9],
+    [1, 0.3],
+  ] as const)
+    for (const [rubric, kappa] of [
+      ['confirm_refusal', refusalKappa],
+      ['confirm_language', 0.95],
+    ] as const)
+      rows.push({
+        run_at: now - h * 60 * MIN + MIN,
+        run_id: `run-${h}`,
+        trigger: h === 3 ? 'config_change' : 'schedule',
+        config_hash: 'c0ffee',
+        endpoint: 'default',
+        judge_model: 'gpt-4o-mini',
+        rubric,
+        evaluator: `judge_${rubric}`,
+        rubric_version: '1+abcdef01',
+        golden_set: rubric,
+        golden_hash: '0123456789abcdef',
+        items: 40,
+        n: 40,
+        failed: 0,
+        raw_agreement: (kappa + 1) / 2,
+        kappa,
+        feedback_n: rubric === 'confirm_refusal' ? 12 : 0,
+        feedback_raw_agreement: rubric === 'confirm_refusal' ? 0.75 : null,
+        feedback_kappa: rubric === 'confirm_refusal' ? 0.5 : null,
+        position_bias: null,
+        input_tokens: 12_000,
+        output_tokens: 900,
+        cost_usd: 0.0024,
+      });
+  return rows;
+}
+
 export async function seedData(now: number): Promise<Seed> {
   const seed: Seed = {
     llm_calls: [],
     llm_scores: [],
     call_verdicts: [],
     conversation_scores: [],
+    judge_calibration: calibrationRows(now),
     alerts: alertRows(now),
     alert_deliveries: deliveryRows(now),
     pipeline_metrics: await metricRows(now),
