@@ -15,6 +15,7 @@ import { ADMIN_PASSWORD_FILE } from '../storage/embedded/credentials.ts';
 import { eventually } from '../test/helpers/assay.ts';
 import { startTestRedis } from '../test/helpers/redis.ts';
 import { buildBatch, stampBatch } from './batches.ts';
+import { compareJoinStores } from './ingest-join.ts';
 import { cpuSeconds, machine, peakRssMiB, percentile } from './proc.ts';
 
 const DURATION_MS = Number(process.env['BENCH_SECONDS'] ?? 20) * 1000;
@@ -99,6 +100,8 @@ const median = (xs: number[]): number => {
 };
 
 async function main(): Promise<void> {
+  // BENCH_JOIN_STORES=memory,redis: collector.join_store side by side instead (bench/ingest-join.ts).
+  if (process.env['BENCH_JOIN_STORES']) return compareJoinStores(dir, children);
   const templates = Array.from({ length: 8 }, () => buildBatch(BATCH, 0.1));
   // Floor rounds before the load (nothing else running yet) and after it (below).
   const floorBefore = decodeFloor(templates, 6);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { LogContent } from '../conventions/index.ts';
-import { SpanKind } from '../span.ts';
 import type { Inherited, SpanNode } from './trace-index.ts';
 
 /**
@@ -19,19 +18,6 @@ export interface SharedLog {
   spanId: string;
   key: string;
   parts: LogContent;
-}
-
-/** Whether a span is worth publishing whether or not a call waits in its trace (as the memory index keeps it). */
-export function isHint(node: SpanNode): boolean {
-  const h = node.inherited;
-  return (
-    node.parentSpanId === '' ||
-    (node.kind === SpanKind.SERVER && node.endpoint !== '') ||
-    node.label !== '' ||
-    h.agent_name !== undefined ||
-    h.conversation_id !== undefined ||
-    h.user_id !== undefined
-  );
 }
 
 export function encodeNode(n: SpanNode): string {

@@ -1,8 +1,9 @@
 import { counter } from '../../core/metrics.ts';
 import type { Span } from '../span.ts';
-import { decodeEntry, encodeLog, encodeNode, isHint, type SharedLog } from './join-entries.ts';
+import { SpanKind } from '../span.ts';
+import { decodeEntry, encodeLog, encodeNode, type SharedLog } from './join-entries.ts';
 import type { ExchangeRequest, ExchangeResult, JoinStore, TracePush } from './redis-join-store.ts';
-import { toNode, type SpanNode } from './trace-index.ts';
+import { INHERITED_KEYS, endpointOf, labelOf, toNode, type SpanNode } from './trace-index.ts';
 import type { LogContent } from '../conventions/index.ts';
 
 /** What the pipeline does with what other collectors published (collector/pipeline.ts). */
@@ -85,14 +86,13 @@ export class SharedJoin {
   /** After a span request: hints published, plain spans for traces others wait in, new waits read. */
   spans(spans: readonly Span[], waits: readonly Wait[]): void {
     const push = new Map<string, TracePush>();
-    const plain = new Map<string, SpanNode[]>();
+    const plain = new Map<string, Span[]>();
     for (const span of spans) {
-      const node = toNode(span, this.o.routeKeys);
-      if (isHint(node)) this.entry(push, span.traceId, encodeNode(node));
+      if (this.isHint(span)) this.entry(push, span.traceId, encodeNode(toNode(span, this.o.routeKeys)));
       else {
         this.entry(push, span.traceId, undefined);
         const list = plain.get(span.traceId) ?? [];
-        list.push(node);
+        list.push(span);
         plain.set(span.traceId, list);
       }
     }
@@ -104,7 +104,10 @@ export class SharedJoin {
         const hints = push.get(traceId)?.entries ?? [];
         const nodes = plain.get(traceId) ?? [];
         const room = Math.max(0, this.o.maxEntriesPerTrace - hints.length);
-        const entries = [...hints, ...nodes.slice(0, room).map(encodeNode)];
+        const entries = [
+          ...hints,
+          ...nodes.slice(0, room).map((s) => encodeNode(toNode(s, this.o.routeKeys))),
+        ];
         if (nodes.length > room) metrics.dropped.inc({ reason: 'trace_full' }, nodes.length - room);
         if (entries.length > 0) more.push({ traceId, entries });
       }
@@ -173,6 +176,19 @@ export class SharedJoin {
     if (this.closed) return;
     this.closed = true;
     await this.o.store.shutdown();
+  }
+
+  /**
+   * Whether a span is published whatever waits in its trace — the spans the memory index keeps
+   * for every trace (roots, SERVER spans with a route) and those naming a route, an agent, a
+   * conversation or a user — read off its attributes without building its node.
+   */
+  private isHint(span: Span): boolean {
+    if (span.parentSpanId === '' || (span.kind === SpanKind.SERVER && endpointOf(span.attributes) !== ''))
+      return true;
+    if (labelOf(span.attributes, this.o.routeKeys) !== '') return true;
+    for (const key of INHERITED_KEYS) if (typeof span.attributes[key] === 'string') return true;
+    return false;
   }
 
   private entry(push: Map<string, TracePush>, traceId: string, entry: string | undefined): void {
