@@ -1,6 +1,7 @@
 import type { Convention, LlmCall } from '../../core/llm-call.ts';
 import { StatusCode, type Attributes, type Span } from '../span.ts';
 import { str } from './attrs.ts';
+import { contentFilterOf } from './content-filter.ts';
 import { collectContent } from './convention.ts';
 import {
   FIELD_KEYS,
@@ -16,13 +17,7 @@ import { normaliseFinishReason } from './finish-reasons.ts';
 import type { Content, Message } from './messages.ts';
 import { FRAMEWORK_SYSTEMS, normaliseProvider, providerFromHost, providerFromModel } from './providers.ts';
 import { conventionById } from './registry.ts';
-import {
-  contentFilterOf,
-  toolCallsOf,
-  toolDefinitionsOf,
-  type ToolCall,
-  type ToolDefinition,
-} from './tool-details.ts';
+import { toolCallsOf, toolDefinitionsOf, type ToolCall, type ToolDefinition } from './tool-details.ts';
 
 /** Every `LlmCall` field that one span determines, plus its message content. */
 export interface NormalisedCall extends Omit<
@@ -173,6 +168,6 @@ export function normaliseSpan(
     temperature: param(a, keys('temperature')),
     max_tokens: maxTokens === null || maxTokens < 0 ? null : Math.round(maxTokens),
     top_p: param(a, keys('topP')),
-    content_filter: contentFilterOf(a, finishReason),
+    content_filter: contentFilterOf(a, finishReason, span.events),
   };
 }

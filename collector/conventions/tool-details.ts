@@ -124,19 +124,6 @@ export function toolDefinitionsOf(
 }
 
 /**
- * `filtered` when the answer was stopped by a content filter, else a guardrail's recorded
- * result (lower case), else ''.
- */
-export function contentFilterOf(attrs: Attributes, finishReason: string): string {
-  if (finishReason === 'content_filter') return 'filtered';
-  const g = firstOf(attrs, FIELD_KEYS.guardrailResult, (v) => {
-    const s = typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : '';
-    return s.trim() ? s.trim().toLowerCase() : undefined;
-  });
-  return g ?? '';
-}
-
-/**
  * The stored `tool_calls` column: a JSON array, '' when none. Arguments are content (the model
  * may repeat what the user wrote), so they go through `text` (redaction, truncation) and are
  * left out when content capture is off.

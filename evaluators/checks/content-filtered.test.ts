@@ -7,6 +7,7 @@ describe('content_filtered', () => {
     ['a normal answer', { finish_reason: 'stop', content_filter: '' }],
     ['a guardrail that let it through (Bedrock NONE)', { content_filter: 'none' }],
     ['a guardrail that passed', { content_filter: 'pass' }],
+    ['a Model Armor scan without a match', { content_filter: 'no_match_found' }],
     ['a tool call', { finish_reason: 'tool_call', response: '' }],
   ])('passes %s', (_name, over) => {
     expect(runCheck(contentFiltered, over)).toMatchObject({ passed: true, score: 1, confidence: 1 });
@@ -23,6 +24,16 @@ describe('content_filtered', () => {
       'a Bedrock guardrail intervention',
       { content_filter: 'guardrail_intervened' },
       'a guardrail intervened (result "guardrail_intervened")',
+    ],
+    [
+      "a prompt Azure's content filter stopped",
+      { content_filter: 'prompt_filtered' },
+      'content filter stopped the prompt',
+    ],
+    [
+      'a Model Armor match',
+      { content_filter: 'match_found' },
+      'a guardrail intervened (result "match_found")',
     ],
     [
       'a blocked guardrail result',

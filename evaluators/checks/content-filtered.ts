@@ -26,10 +26,24 @@ const INTERVENED = new Set([
   'anonymized',
   'tripwire_triggered',
   'triggered',
+  // Model Armor's filter_match_state; the collector's mark for a prompt Azure's filter stopped.
+  'match_found',
+  'prompt_filtered',
 ]);
 
 /** Guardrail results that mean it let the call through. */
-const ALLOWED = new Set(['none', 'pass', 'passed', 'allow', 'allowed', 'ok', 'safe', 'clean', 'success']);
+const ALLOWED = new Set([
+  'none',
+  'no_match_found',
+  'pass',
+  'passed',
+  'allow',
+  'allowed',
+  'ok',
+  'safe',
+  'clean',
+  'success',
+]);
 
 export const contentFilteredConfigSchema = z
   .object({
@@ -64,6 +78,8 @@ export const contentFiltered: CheckDefinition<ContentFilteredConfig> = {
       const outcome = (input.content_filter ?? '').trim().toLowerCase();
       if (input.finish_reason === 'content_filter' || outcome === 'filtered')
         return fail(`the provider's content filter stopped the answer (finish reason content_filter)`);
+      if (outcome === 'prompt_filtered')
+        return fail(`the provider's content filter stopped the prompt (Azure prompt filter results)`);
       if (outcome === '' || allowed.has(outcome)) return pass('no content filter or guardrail intervened');
       if (intervened.has(outcome)) return fail(`a guardrail intervened (result "${outcome}")`);
       return fail(`unknown guardrail result "${outcome.slice(0, 60)}"`, 0.5, 0.5);
