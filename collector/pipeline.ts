@@ -425,7 +425,7 @@ export class CollectorPipeline {
     if (p.done) return;
     p.done = true;
     if (p.needsRoute) this.stopWaitingForRoute(p);
-    if (p.sharedWait) this.shared?.release(p.call.trace_id);
+    if (p.sharedWait) this.shared?.release(p.call.trace_id, p.key);
     this.pending.delete(p.key);
     this.recent.add(p.key);
     if (p.logs.length) mergeLogContent(p.call, p.logs);

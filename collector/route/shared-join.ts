@@ -77,6 +77,11 @@ class Timeout extends Error {}
 export class SharedJoin {
   private readonly traces = new Map<string, TraceState>();
   private leave = new Set<string>();
+  /** Keys of the calls counted in their trace's `waiting`. */
+  private readonly registered = new Set<string>();
+  /** Traces with `waiting` > 0. */
+  private waitingTraces = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
   private inFlight = 0;
   private polling = false;
   private closed = false;
@@ -128,12 +133,16 @@ export class SharedJoin {
   }
 
   /** A call stopped waiting (finished). */
-  release(traceId: string): void {
+  release(traceId: string, key: string): void {
+    if (!this.registered.delete(key)) return;
     const t = this.traces.get(traceId);
     if (!t || t.waiting === 0) return;
     t.waiting--;
     t.at = this.o.now();
-    if (t.waiting === 0) this.leave.add(traceId);
+    if (t.waiting === 0) {
+      this.waitingTraces--;
+      this.leave.add(traceId);
+    }
   }
 
   /** Reads what others published since the last read, for the traces of calls about to be finished. */
@@ -151,11 +160,15 @@ export class SharedJoin {
   /** Every pipeline tick: news from the inbox, waits given up, old traces forgotten. */
   tick(): void {
     const now = this.o.now();
-    for (const [id, t] of this.traces) {
-      if (t.waiting === 0 && now - t.at > this.o.ttlMs) this.traces.delete(id);
+    // O(traces): at most ten times per TTL.
+    if (now - this.lastSweep > this.o.ttlMs / 10) {
+      this.lastSweep = now;
+      for (const [id, t] of this.traces) {
+        if (t.waiting === 0 && now - t.at > this.o.ttlMs) this.traces.delete(id);
+      }
     }
     if (this.polling || this.closed) return;
-    const waiting = [...this.traces.values()].some((t) => t.waiting > 0);
+    const waiting = this.waitingTraces > 0;
     if (!waiting && this.leave.size === 0) return;
     this.polling = true;
     void (async () => {
@@ -225,7 +238,9 @@ export class SharedJoin {
         }
         this.traces.set(w.traceId, (t = { offset: 0, waiting: 0, logs: new Map(), at: now }));
       }
+      this.registered.add(w.key);
       if (t.waiting++ === 0) {
+        this.waitingTraces++;
         join.push(w.traceId);
         this.leave.delete(w.traceId);
       }
