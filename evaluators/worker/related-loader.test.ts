@@ -67,7 +67,7 @@ describe('createRelatedLoader', () => {
     );
     expect(queries).toHaveLength(2);
     expect(queries[1]?.query_params).toMatchObject({
-      pairs: [['shop', 'c-1']],
+      pairs: [expect.objectContaining({ values: ['shop', 'c-1'] })],
       services: ['shop'],
       limit: 3,
     });

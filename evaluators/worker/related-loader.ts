@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
 import type { EvalJob } from '../../core/eval-job.ts';
 import type { RelatedCall, RelatedCalls } from '../checks/index.ts';
 import type { StoredCall } from './call-loader.ts';
@@ -101,7 +101,12 @@ async function fetchBatch(opts: RelatedLoaderOptions, batch: Pending[]): Promise
               WHERE ${range} AND service IN {services:Array(String)}
                 AND (service, conversation_id) IN {pairs:Array(Tuple(String, String))}
               ORDER BY ts LIMIT {limit:UInt32} BY service, conversation_id`,
-            { ...params, services: [...new Set(conversations.map((c) => c[0]))], pairs: conversations },
+            {
+              ...params,
+              services: [...new Set(conversations.map((c) => c[0]))],
+              // A JS array is sent as an Array literal, which ClickHouse will not read as a Tuple.
+              pairs: conversations.map((c) => new TupleParam(c)),
+            },
           )
         : Promise.resolve([]),
     ]);
