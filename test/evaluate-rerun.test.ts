@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, parseConfig } from '../cli/config.ts';
@@ -16,6 +16,8 @@ import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';
 import { eventually, insertCalls, makeCall } from './fixtures/eval-calls.ts';
 import { startTestRedis } from './helpers/redis.ts';
+import { ALL, expandMacros } from './support/grafana-macros.ts';
+import { buildDashboards } from '../dashboards/build/index.ts';
 
 // `assay evaluate` re-scores stored calls with a new evaluator version through the real queue:
 // a worker (here, in this process) scores the jobs; the command is a child process, killed with
@@ -34,6 +36,8 @@ let client: ClickHouseClient;
 let redisUrl = '';
 let worker: EvaluationWorker;
 let applicable = 0;
+let chUrl = '';
+let chPassword = '';
 
 beforeAll(async () => {
   const redis = await startTestRedis();
@@ -46,6 +50,8 @@ beforeAll(async () => {
     logger: silentLogger,
   });
   stops.push(() => ch.shutdown());
+  chUrl = ch.url;
+  chPassword = ch.admin.password;
   const input = {
     data_dir: dir,
     log_level: 'silent',
@@ -158,6 +164,26 @@ async function text(query: string): Promise<string> {
   return String(row?.v);
 }
 
+/** The "Newest vs previous version" panel's SQL, macros expanded as Grafana would, on the test's database. */
+async function versionsPanel(): Promise<Array<Record<string, unknown>>> {
+  const panel = buildDashboards()['evaluator-versions']?.panels.find((p) =>
+    p.title.startsWith('Newest vs previous'),
+  );
+  const raw = panel?.targets?.[0]?.rawSql ?? '';
+  const sql = expandMacros(raw, {
+    from: new Date(Date.now() - 3_600_000),
+    to: new Date(Date.now() + 60_000),
+    intervalSeconds: 60,
+    variables: { service: ALL, provider: ALL, route: ALL, model: ALL, evaluator: ['refusal'] },
+  });
+  const db = createClient({ url: chUrl, password: chPassword, database: DB });
+  try {
+    return await (await db.query({ query: sql, format: 'JSONEachRow' })).json();
+  } finally {
+    await db.close();
+  }
+}
+
 const newRows = () => scalar(`SELECT count() FROM ${DB}.llm_scores WHERE evaluator_version = '${NEW}'`);
 
 describe('assay evaluate', () => {
@@ -209,6 +235,13 @@ describe('assay evaluate', () => {
     expect(newPasses).toBeLessThan(applicable);
     const expected = `${N}/${newPasses + (N - applicable)}`;
     expect(await text(rollup)).toBe(expected);
+    // The Evaluator versions dashboard puts the two side by side on the same calls.
+    const [row] = await versionsPanel();
+    expect(row).toMatchObject({ newest_version: NEW, previous_version: 'old' });
+    expect(Number(row?.['same_calls'])).toBe(applicable);
+    // The old version passed every call: the versions agree where the new one passes.
+    expect(Number(row?.['agreement'])).toBeCloseTo(newPasses / applicable, 9);
+    expect(Number(row?.['previous_pass_rate'])).toBe(1);
 
     // Third run over the same calls, from scratch, with the finished jobs gone from the queue so
     // every call is really scored again: the score writer's (call, evaluator, version) key drops it all.

@@ -13,6 +13,7 @@ import type { Dashboard } from './model.ts';
 import { overview } from './overview.ts';
 import { pipelineHealth } from './pipeline-health.ts';
 import { providerRoute } from './provider-route.ts';
+import { evaluatorVersions } from './versions.ts';
 
 /** File name (without `.json`) → dashboard. */
 export function buildDashboards(): Record<string, Dashboard> {
@@ -23,6 +24,7 @@ export function buildDashboards(): Record<string, Dashboard> {
     alerts: alerts(),
     'pipeline-health': pipelineHealth(),
     agents: agents(),
+    'evaluator-versions': evaluatorVersions(),
   };
 }
 
