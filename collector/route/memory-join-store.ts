@@ -24,8 +24,13 @@ export class MemoryJoinHub {
     };
   }
 
+  /** In the script's order: joins and leaves, reads, then pushes (a collector does not read back its own). */
   private exchange(self: string, req: ExchangeRequest): ExchangeResult {
     const result: ExchangeResult = { othersWaiting: new Set(), dropped: 0, read: new Map() };
+    for (const t of req.join) this.waiters.set(t, (this.waiters.get(t) ?? new Set()).add(self));
+    for (const t of req.leave) this.waiters.get(t)?.delete(self);
+    for (const r of req.read)
+      result.read.set(r.traceId, { from: r.from, entries: (this.lists.get(r.traceId) ?? []).slice(r.from) });
     for (const p of req.push) {
       const others = [...(this.waiters.get(p.traceId) ?? [])].filter((w) => w !== self);
       if (others.length > 0) result.othersWaiting.add(p.traceId);
@@ -38,10 +43,6 @@ export class MemoryJoinHub {
       if (push.length > 0)
         for (const w of others) this.inboxes.set(w, (this.inboxes.get(w) ?? new Set()).add(p.traceId));
     }
-    for (const t of req.join) this.waiters.set(t, (this.waiters.get(t) ?? new Set()).add(self));
-    for (const t of req.leave) this.waiters.get(t)?.delete(self);
-    for (const r of req.read)
-      result.read.set(r.traceId, { from: r.from, entries: (this.lists.get(r.traceId) ?? []).slice(r.from) });
     return result;
   }
 }

@@ -57,28 +57,39 @@ export interface RedisJoinStoreOptions {
 }
 
 /**
- * Appends a trace's entries up to its cap (a full trace drops the rest: returned), refreshes the
- * trace's TTL, and tells every other collector waiting in the trace (its `waiters` set) through
- * its inbox. Atomic, so a waiter that joins before reading never misses an entry: either the
- * entry is in what it reads or the trace is in its inbox. With `defer`, a trace others wait in
- * gets nothing (the caller sends it again with more).
+ * Everything one exchange does to a trace, atomically and in this order: joins or leaves its
+ * waiter set, reads its entries from a position, appends entries up to its cap (a full trace
+ * drops the rest: returned), refreshes its TTL, and puts it in the inbox of every other collector
+ * waiting in it. Join before read and atomic pushes: a waiter never misses an entry (it is in what
+ * it reads, or the trace is in its inbox); read before push: a collector does not read back what it
+ * appends. With `defer`, a trace others wait in gets nothing (the caller sends it again with more).
  * KEYS: per trace its entry list and its waiter set. ARGV: ttl, cap, self, inbox prefix, defer,
- * then per trace its id, its entry count and the entries.
+ * then per trace its id, its op (1 join, 2 leave, 0 neither), the read position (-1: no read),
+ * its entry count and the entries. Returns per trace: others waiting (0/1), dropped, entries read.
  */
-const PUSH_LUA = `
+const EXCHANGE_LUA = `
 local ttl, cap, self, inbox, defer = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5] == '1'
 local a, out = 6, {}
 for k = 1, #KEYS, 2 do
-  local trace, n = ARGV[a], tonumber(ARGV[a + 1])
-  local first = a + 2
+  local trace, op, from, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local first = a + 4
   a = first + n
+  if op == '1' then
+    redis.call('SADD', KEYS[k + 1], self)
+    redis.call('PEXPIRE', KEYS[k + 1], ttl)
+  elseif op == '2' then
+    redis.call('SREM', KEYS[k + 1], self)
+  end
+  local read = {}
+  if from >= 0 then read = redis.call('LRANGE', KEYS[k], from, -1) end
   local others = {}
   for _, w in ipairs(redis.call('SMEMBERS', KEYS[k + 1])) do
     if w ~= self then others[#others + 1] = w end
   end
-  local push = 0
+  local push, dropped = 0, 0
   if n > 0 and not (defer and #others > 0) then
     push = math.max(0, math.min(n, cap - redis.call('LLEN', KEYS[k])))
+    dropped = n - push
     if push > 0 then
       redis.call('RPUSH', KEYS[k], unpack(ARGV, first, first + push - 1))
       redis.call('PEXPIRE', KEYS[k], ttl)
@@ -88,8 +99,7 @@ for k = 1, #KEYS, 2 do
       end
     end
   end
-  out[#out + 1] = #others > 0 and 1 or 0
-  if defer and #others > 0 then out[#out + 1] = 0 else out[#out + 1] = n - push end
+  out[#out + 1] = {#others > 0 and 1 or 0, dropped, read}
 end
 return out
 `;
@@ -97,36 +107,67 @@ return out
 /** Arguments per script call at most (Lua's C stack takes about 8000 for `unpack`). */
 const MAX_ARGS = 4000;
 
-/** The pushes in groups of at most {@link MAX_ARGS} entries (one trace's entries never split). */
-function chunked(push: TracePush[]): TracePush[][] {
-  const out: TracePush[][] = [];
-  let cur: TracePush[] = [];
+/** What one exchange does to one trace. */
+interface TraceOp {
+  traceId: string;
+  /** 1 join, 2 leave, 0 neither. */
+  op: 0 | 1 | 2;
+  /** Read position, -1: no read. */
+  from: number;
+  entries: string[];
+  /** Asked whether others wait (a push, even of nothing). */
+  pushed: boolean;
+}
+
+function traceOps(req: ExchangeRequest): TraceOp[] {
+  const ops = new Map<string, TraceOp>();
+  const get = (traceId: string): TraceOp => {
+    let o = ops.get(traceId);
+    if (!o) ops.set(traceId, (o = { traceId, op: 0, from: -1, entries: [], pushed: false }));
+    return o;
+  };
+  for (const t of req.join) get(t).op = 1;
+  for (const t of req.leave) get(t).op = 2;
+  for (const r of req.read) get(r.traceId).from = r.from;
+  for (const p of req.push) {
+    const o = get(p.traceId);
+    o.pushed = true;
+    o.entries.push(...p.entries);
+  }
+  return [...ops.values()];
+}
+
+/** The traces in groups of at most {@link MAX_ARGS} arguments (one trace's entries never split). */
+function chunked(ops: TraceOp[]): TraceOp[][] {
+  const out: TraceOp[][] = [];
+  let cur: TraceOp[] = [];
   let n = 0;
-  for (const p of push) {
-    if (cur.length > 0 && n + p.entries.length + 2 > MAX_ARGS) {
+  for (const o of ops) {
+    if (cur.length > 0 && n + o.entries.length + 4 > MAX_ARGS) {
       out.push(cur);
       cur = [];
       n = 0;
     }
-    cur.push(p);
-    n += p.entries.length + 2;
+    cur.push(o);
+    n += o.entries.length + 4;
   }
   if (cur.length > 0) out.push(cur);
   return out;
 }
 
-type WithPush = { assayJoinPush(numKeys: number, ...args: Array<string | number>): unknown };
+type WithExchange = { assayJoinExchange(numKeys: number, ...args: Array<string | number>): unknown };
+type TraceReply = [number, number, string[]];
 
 /**
  * The shared join store on the queue's Redis (or Redis Cluster): per trace a list of entries and
- * a set of the collectors waiting in it, per collector an inbox of traces with news. Every call
- * is one pipeline: one round trip.
+ * a set of the collectors waiting in it, per collector an inbox of traces with news. An exchange
+ * is one script call (more only past {@link MAX_ARGS}), in one pipeline: one round trip.
  */
 export class RedisJoinStore implements JoinStore {
   private closed = false;
 
   constructor(private readonly o: RedisJoinStoreOptions) {
-    o.client.defineCommand('assayJoinPush', { lua: PUSH_LUA });
+    o.client.defineCommand('assayJoinExchange', { lua: EXCHANGE_LUA });
   }
 
   private entriesKey = (traceId: string): string => `${this.o.prefix}:join:t:${traceId}`;
@@ -134,31 +175,21 @@ export class RedisJoinStore implements JoinStore {
   private readonly inboxKey = (): string => `${this.o.prefix}:join:inbox:${this.o.self}`;
 
   async exchange(req: ExchangeRequest): Promise<ExchangeResult> {
+    const chunks = chunked(traceOps(req));
     const pipe = this.o.client.pipeline();
-    const chunks = chunked(req.push);
-    for (const chunk of chunks) this.addPush(pipe, chunk, req.deferWaited === true);
-    for (const t of req.join) {
-      pipe.sadd(this.waitersKey(t), this.o.self);
-      pipe.pexpire(this.waitersKey(t), this.o.ttlMs);
-    }
-    for (const t of req.leave) pipe.srem(this.waitersKey(t), this.o.self);
-    for (const r of req.read) pipe.lrange(this.entriesKey(r.traceId), r.from, -1);
+    for (const chunk of chunks) this.addExchange(pipe, chunk, req.deferWaited === true);
     const replies = (await pipe.exec()) ?? [];
     for (const [err] of replies) if (err) throw err;
     const result: ExchangeResult = { othersWaiting: new Set(), dropped: 0, read: new Map() };
-    let i = 0;
-    for (const chunk of chunks) {
-      const flags = (replies[i++]?.[1] ?? []) as number[];
-      chunk.forEach((p, j) => {
-        if (flags[2 * j] === 1) result.othersWaiting.add(p.traceId);
-        result.dropped += flags[2 * j + 1] ?? 0;
+    chunks.forEach((chunk, i) => {
+      const perTrace = (replies[i]?.[1] ?? []) as TraceReply[];
+      chunk.forEach((o, j) => {
+        const [others, dropped, read] = perTrace[j] ?? [0, 0, []];
+        if (o.pushed && others === 1) result.othersWaiting.add(o.traceId);
+        result.dropped += dropped;
+        if (o.from >= 0) result.read.set(o.traceId, { from: o.from, entries: read });
       });
-    }
-    i += req.join.length * 2 + req.leave.length;
-    for (const r of req.read) {
-      const entries = (replies[i++]?.[1] ?? []) as string[];
-      result.read.set(r.traceId, { from: r.from, entries });
-    }
+    });
     return result;
   }
 
@@ -172,7 +203,7 @@ export class RedisJoinStore implements JoinStore {
     await this.o.client.quit().catch(() => this.o.client.disconnect());
   }
 
-  private addPush(pipe: ChainableCommander, push: TracePush[], defer: boolean): void {
+  private addExchange(pipe: ChainableCommander, ops: TraceOp[], defer: boolean): void {
     const keys: string[] = [];
     const args: Array<string | number> = [
       this.o.ttlMs,
@@ -181,11 +212,12 @@ export class RedisJoinStore implements JoinStore {
       `${this.o.prefix}:join:inbox:`,
       defer ? 1 : 0,
     ];
-    for (const p of push) {
-      keys.push(this.entriesKey(p.traceId), this.waitersKey(p.traceId));
-      args.push(p.traceId, p.entries.length, ...p.entries);
+    for (const o of ops) {
+      keys.push(this.entriesKey(o.traceId), this.waitersKey(o.traceId));
+      args.push(o.traceId, o.op, o.from, o.entries.length);
+      for (const e of o.entries) args.push(e);
     }
-    (pipe as unknown as WithPush).assayJoinPush(keys.length, ...keys, ...args);
+    (pipe as unknown as WithExchange).assayJoinExchange(keys.length, ...keys, ...args);
   }
 }
 

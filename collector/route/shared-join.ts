@@ -3,7 +3,7 @@ import type { Span } from '../span.ts';
 import { SpanKind } from '../span.ts';
 import { decodeEntry, encodeLog, encodeNode, type SharedLog } from './join-entries.ts';
 import type { ExchangeRequest, ExchangeResult, JoinStore, TracePush } from './redis-join-store.ts';
-import { INHERITED_KEYS, endpointOf, labelOf, toNode, type SpanNode } from './trace-index.ts';
+import { INHERITED_KEYS, endpointOf, toNode, type SpanNode } from './trace-index.ts';
 import type { LogContent } from '../conventions/index.ts';
 
 /** What the pipeline does with what other collectors published (collector/pipeline.ts). */
@@ -86,7 +86,12 @@ export class SharedJoin {
   private polling = false;
   private closed = false;
 
-  constructor(private readonly o: SharedJoinOptions) {}
+  /** Keys that make any span a hint: route labels, agent, conversation, user. */
+  private readonly hintKeys: ReadonlySet<string>;
+
+  constructor(private readonly o: SharedJoinOptions) {
+    this.hintKeys = new Set([...o.routeKeys, ...INHERITED_KEYS]);
+  }
 
   /** After a span request: hints published, plain spans for traces others wait in, new waits read. */
   spans(spans: readonly Span[], waits: readonly Wait[]): void {
@@ -199,8 +204,11 @@ export class SharedJoin {
   private isHint(span: Span): boolean {
     if (span.parentSpanId === '' || (span.kind === SpanKind.SERVER && endpointOf(span.attributes) !== ''))
       return true;
-    if (labelOf(span.attributes, this.o.routeKeys) !== '') return true;
-    for (const key of INHERITED_KEYS) if (typeof span.attributes[key] === 'string') return true;
+    // A span that is not a call keeps few attributes (the decoder's selection): scan those.
+    for (const key in span.attributes) {
+      if (this.hintKeys.has(key) && typeof span.attributes[key] === 'string' && span.attributes[key] !== '')
+        return true;
+    }
     return false;
   }
 
