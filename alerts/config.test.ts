@@ -2,10 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
 
 describe('alerts config', () => {
-  it('defaults: 30s interval and the semantic-failure regression rule by provider and route', () => {
+  it('defaults: 30s interval, the semantic-failure regression rule by provider and route, judge drift', () => {
     const { alerts } = parseConfig({});
     expect(alerts.interval).toBe(30_000);
-    expect(alerts.rules).toHaveLength(1);
+    expect(alerts.rules).toHaveLength(2);
+    expect(alerts.rules[1]).toMatchObject({
+      name: 'judge_drift',
+      metric: 'judge_kappa',
+      threshold: { op: '<', value: 0.6 },
+      min_effect: { absolute: 0.2 },
+      for: 1,
+      resolve_after: 1,
+    });
     expect(alerts.rules[0]).toMatchObject({
       kind: 'regression',
       metric: 'semantic_failure_rate',

@@ -12,6 +12,7 @@ export const METRICS = [
   'latency_p95',
   'cost_per_call',
   'tokens_per_call',
+  'judge_kappa',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -123,6 +124,24 @@ export const ruleConfigSchema = z
 export type RuleConfig = z.output<typeof ruleConfigSchema>;
 export type RuleConfigInput = z.input<typeof ruleConfigSchema>;
 
+/**
+ * Also used when `alerts.rules` is empty: judge drift. A judge model's Cohen's kappa against its
+ * golden set (`judge_calibration`) below 0.6, or 0.2 lower than at its previous calibration run.
+ */
+export const JUDGE_DRIFT_RULE: RuleConfigInput = {
+  name: 'judge_drift',
+  kind: 'threshold',
+  metric: 'judge_kappa',
+  threshold: { op: '<', value: 0.6 },
+  min_effect: { absolute: 0.2 },
+  window: '48h',
+  baseline: '30d',
+  min_samples: 20,
+  for: 1,
+  resolve_after: 1,
+  severity: 'warning',
+};
+
 /** Used when `alerts.rules` is empty: semantic failure rate by provider and route, to every channel. */
 export const DEFAULT_RULE: RuleConfigInput = {
   name: 'semantic_failure_regression',
@@ -144,12 +163,14 @@ export const alertsConfigSchema = z
     fdr: z.number().gt(0).lt(1).default(0.001),
     /** Notification targets. Default []. */
     channels: z.array(channelConfigSchema).default([]),
-    /** Rules; empty → {@link DEFAULT_RULE}. */
+    /** Rules; empty → {@link DEFAULT_RULE} and {@link JUDGE_DRIFT_RULE}. */
     rules: z.array(ruleConfigSchema).default([]),
   })
   .strict()
   .transform((cfg, ctx) => {
-    const rules = cfg.rules.length ? cfg.rules : [ruleConfigSchema.parse(DEFAULT_RULE)];
+    const rules = cfg.rules.length
+      ? cfg.rules
+      : [ruleConfigSchema.parse(DEFAULT_RULE), ruleConfigSchema.parse(JUDGE_DRIFT_RULE)];
     const names = new Set(cfg.channels.map((c) => c.name));
     if (names.size !== cfg.channels.length)
       ctx.addIssue({ code: 'custom', path: ['channels'], message: 'duplicate channel name' });

@@ -12,7 +12,9 @@ export type SeriesLabels = Partial<Record<Dimension, string>>;
 export type WindowAgg =
   | { kind: 'proportion'; n: number; k: number }
   | { kind: 'mean'; n: number; sum: number; sumsq: number }
-  | { kind: 'quantile'; n: number; value: number; exceed: number };
+  | { kind: 'quantile'; n: number; value: number; exceed: number }
+  /** One measured value, not a sample (a calibration run's kappa over `n` golden items). */
+  | { kind: 'point'; n: number; value: number };
 
 /** One series of one rule at one tick: its current window(s) and its baseline. */
 export interface SeriesSnapshot {

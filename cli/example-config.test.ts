@@ -21,6 +21,7 @@ describe('assay.example.yaml and the README example', () => {
       'semantic-failure-regression',
       'refusal-pass-rate',
       'latency',
+      'judge-drift',
     ]);
     expect(config.sampling.strata[0]).toMatchObject({ rate: 0.1, floor_per_minute: 20 });
     expect(() => createCheckPlan(config.evaluators, {})).not.toThrow();

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../core/duration.ts';
 import type { RuleConfig } from '../config.ts';
 import type { AlertContext } from '../series/context.ts';
+import { driftDescription, driftSummary } from '../rules/drift.ts';
 import { METRIC_DEFS } from '../rules/metrics.ts';
 import { twoProportionTest } from '../stats/proportion.ts';
 import type { Evaluation, SeriesLabels } from '../types.ts';
@@ -54,6 +55,7 @@ function where(labels: SeriesLabels): string {
 
 /** "refusal pass rate on openai /api/refunds fell from 98.1% to 61.0% (n=412, p<0.001)". */
 export function summaryOf(rule: RuleConfig, ev: Evaluation): string {
+  if (rule.metric === 'judge_kappa') return driftSummary(rule, ev);
   const def = METRIC_DEFS[rule.metric];
   const name = `${ev.labels.evaluator ? `${ev.labels.evaluator} ` : ''}${def.title}`;
   if (rule.kind === 'threshold' && rule.threshold) {
@@ -64,6 +66,7 @@ export function summaryOf(rule: RuleConfig, ev: Evaluation): string {
 }
 
 function descriptionOf(rule: RuleConfig, ev: Evaluation): string {
+  if (rule.metric === 'judge_kappa') return driftDescription(rule, ev);
   const def = METRIC_DEFS[rule.metric];
   const win = formatDuration(ev.window === 'short' ? rule.short_window : rule.window);
   const ci =

@@ -1,4 +1,5 @@
 import { hasShortWindow, type RuleConfig } from '../config.ts';
+import { driftEval } from './drift.ts';
 import { METRIC_DEFS, effectOf, valueOf, type MetricDef } from './metrics.ts';
 import { bhAdjust } from '../stats/bh.ts';
 import {
@@ -46,6 +47,7 @@ export function detect(inputs: readonly RuleInput[], fdr: number): Evaluation[] 
   const candidates: Candidate[] = [];
   const out: Evaluation[][] = inputs.map(({ rule, series }, ruleIdx) =>
     series.map((s, seriesIdx) => {
+      if (rule.metric === 'judge_kappa') return driftEval(rule, s);
       if (rule.kind === 'threshold') return thresholdEval(rule, s);
       for (const window of ['long', 'short'] as const) {
         const agg = window === 'long' ? s.current : hasShortWindow(rule) ? s.short : undefined;
@@ -137,6 +139,7 @@ function intervalOf(def: MetricDef, agg: WindowAgg): [number, number] {
     case 'mean':
       return meanInterval(agg);
     case 'quantile':
+    case 'point':
       return [agg.value, agg.value];
   }
 }

@@ -23,6 +23,15 @@ const RATE_EFFECT = { absolute: 0.02, relative: 0.25 };
 const MEAN_EFFECT = { absolute: 0, relative: 0.2 };
 
 export const METRIC_DEFS: Record<MetricName, MetricDef> = {
+  judge_kappa: {
+    kind: 'point',
+    worse: 'down',
+    unit: false,
+    goodShare: false,
+    title: "judge's Cohen's kappa on its golden set",
+    format: (v) => v.toFixed(2),
+    minEffect: { absolute: 0.2, relative: 0 },
+  },
   pass_rate: {
     kind: 'proportion',
     worse: 'down',
@@ -97,6 +106,7 @@ export function valueOf(def: MetricDef, agg: WindowAgg): number {
     case 'mean':
       return agg.sum / agg.n;
     case 'quantile':
+    case 'point':
       return agg.value;
   }
 }

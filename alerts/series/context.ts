@@ -18,7 +18,10 @@ export interface AlertContext {
 }
 
 /** Example-call queries per metric: which calls illustrate the regression. */
-const EXAMPLES: Record<RuleConfig['metric'], { table: string; where: string; order: string }> = {
+const EXAMPLES: Record<
+  Exclude<RuleConfig['metric'], 'judge_kappa'>,
+  { table: string; where: string; order: string }
+> = {
   semantic_failure_rate: {
     table: 'call_verdicts',
     where: "status = 'ok' AND failed = 1",
@@ -60,7 +63,8 @@ export async function readContext(
   const t = timeParams(windowsFor(rule, now));
   const withEval = seriesFilter(labels, true);
   const noEval = seriesFilter(labels, false);
-  const ex = EXAMPLES[rule.metric];
+  // Judge drift has no example calls (its source never asks); the calls a judge scored stand in.
+  const ex = EXAMPLES[rule.metric === 'judge_kappa' ? 'mean_score' : rule.metric];
   const exFilter = ex.table === 'llm_scores' ? withEval : noEval;
   // A rule on one kind of score (feedback, external) shows examples of that kind only.
   const kindSql = ex.table === 'llm_scores' && rule.evaluator_kind ? 'AND kind = {ex_kind:String}' : '';

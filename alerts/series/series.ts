@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { hasShortWindow, type Dimension, type MetricName, type RuleConfig } from '../config.ts';
 import type { SeriesLabels, SeriesSnapshot, WindowAgg } from '../types.ts';
+import { readJudgeKappa } from './judge-kappa.ts';
 
 /** The time ranges of one tick: baseline [baselineStart, currentStart), current [currentStart, end]. */
 export interface WindowBounds {
@@ -45,7 +46,7 @@ interface Source {
   sumsq?: string;
 }
 
-const SOURCES: Record<Exclude<MetricName, 'latency_p95'>, Source> = {
+const SOURCES: Record<Exclude<MetricName, 'latency_p95' | 'judge_kappa'>, Source> = {
   semantic_failure_rate: { table: 'call_verdicts_1m', n: 'scored', k: 'failed' },
   error_rate: { table: 'llm_calls_1m', n: 'calls', k: 'errors' },
   pass_rate: { table: 'llm_scores_1m', n: 'n', k: 'n - passes' },
@@ -93,6 +94,7 @@ export async function readSeries(
 ): Promise<SeriesSnapshot[]> {
   const w = windowsFor(rule, now);
   if (rule.metric === 'latency_p95') return readLatency(client, database, rule, w);
+  if (rule.metric === 'judge_kappa') return readJudgeKappa(client, database, rule, now);
   const src = SOURCES[rule.metric];
   const dims = dimsOf(rule);
   const cols = src.k ? { n: src.n, k: src.k } : { n: src.n, sum: src.sum ?? '0', sumsq: src.sumsq ?? '0' };

@@ -14,6 +14,8 @@ export interface SeriesSource {
 export function createClickhouseSource(client: ClickHouseClient, database: string): SeriesSource {
   return {
     read: (rule, now) => readSeries(client, database, rule, now),
-    context: (rule, labels, now) => readContext(client, database, rule, labels, now),
+    // Judge drift has no example calls: its evidence is the golden set's calibration rows.
+    context: async (rule, labels, now) =>
+      rule.metric === 'judge_kappa' ? undefined : readContext(client, database, rule, labels, now),
   };
 }

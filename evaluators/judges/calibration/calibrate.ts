@@ -6,7 +6,7 @@ import { goldenPrompt, type GoldenItem, type GoldenSet } from './golden.ts';
 import type { CalibrationTarget } from './types.ts';
 
 /** Why a calibration run is happening; stored as `judge_calibration.trigger`. */
-export type CalibrationTrigger = 'config_change' | 'schedule' | 'manual';
+export type CalibrationTrigger = 'config_change' | 'schedule';
 
 /** One `judge_calibration` row: one judge model on one rubric's golden set. */
 export interface CalibrationRow {
