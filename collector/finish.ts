@@ -76,6 +76,7 @@ export function finishCall(
     top_p: call.top_p,
     content_filter: call.content_filter,
     tokens_estimated: tokens.estimated ? 1 : 0,
+    response_id: call.response_id,
   };
   if (deps.sample?.(record)) record.sampled = 1;
   return record;

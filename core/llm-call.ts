@@ -81,6 +81,8 @@ export interface LlmCall {
   content_filter: string;
   /** 1 when `input_tokens`/`output_tokens` (and so `cost_usd`) were estimated, not reported. */
   tokens_estimated: 0 | 1;
+  /** The provider's id of the response (`gen_ai.response.id`: `chatcmpl-…`, `msg_…`), else '' (migration 0012). */
+  response_id: string;
 }
 
 export type RouteSource = 'attribute' | 'server_span' | 'root_span' | 'fallback';
@@ -108,4 +110,5 @@ export const NO_CALL_DETAILS = {
   top_p: null,
   content_filter: '',
   tokens_estimated: 0,
+  response_id: '',
 } as const satisfies Partial<LlmCall>;

@@ -11,6 +11,13 @@ export interface RowFormat<T> {
   name: 'JSONEachRow' | 'RowBinary';
   /** Explicit column list for the INSERT (RowBinary carries no names). */
   columns?: readonly string[];
+  /**
+   * The same format for a payload written with fewer of these columns (a batch spooled by an
+   * earlier version): the INSERT names only those, and decoded rows get the others' defaults.
+   */
+  withColumns?(columns: readonly string[]): RowFormat<T>;
+  /** The columns of payloads spooled before spool files recorded them (RowBinary only). */
+  unrecordedColumns?: readonly string[];
   encode(rows: readonly T[]): Buffer;
   decode(payload: Buffer): T[];
 }

@@ -1,12 +1,12 @@
 import type { LlmCall } from '../core/llm-call.ts';
-import { rowBinary } from './row-binary.ts';
+import { rowBinary, type RowBinaryColumn } from './row-binary.ts';
 
 /**
- * `assay.llm_calls` rows as RowBinary, columns in table order (migration 0001, then 0006). The collector
+ * `assay.llm_calls` rows as RowBinary, columns in table order (migration 0001, then 0006 and 0012). The collector
  * writes every call this way: most of a row is prompt and answer text, which RowBinary copies
  * as bytes where JSONEachRow would escape it. A test compares this list with the table.
  */
-export const llmCallsFormat = rowBinary<LlmCall>([
+const COLUMNS: RowBinaryColumn<LlmCall>[] = [
   ['timestamp', 'DateTime64(3)'],
   ['trace_id', 'String'],
   ['span_id', 'String'],
@@ -44,4 +44,14 @@ export const llmCallsFormat = rowBinary<LlmCall>([
   ['top_p', 'Nullable(Float64)'],
   ['content_filter', 'String'],
   ['tokens_estimated', 'UInt8'],
-]);
+  ['response_id', 'String'],
+];
+
+/**
+ * The RowBinary format of `llm_calls`. Batches spooled before spool files recorded their column
+ * list were written with every column up to migration 0012: their replay inserts those and lets
+ * `response_id` default.
+ */
+export const llmCallsFormat = rowBinary<LlmCall>(COLUMNS, {
+  unrecordedColumns: COLUMNS.slice(0, -1).map(([name]) => name),
+});

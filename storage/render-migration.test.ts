@@ -94,3 +94,29 @@ describe('renderMigration with a cluster', () => {
     expect(createDatabaseSql('obs')).toBe('CREATE DATABASE IF NOT EXISTS obs');
   });
 });
+
+describe('renderMigration of index and sort-key changes on a cluster', () => {
+  const m = readMigrations().find((x) => x.name === 'response_id');
+  if (!m) throw new Error('0012_response_id.sql missing');
+  const statements = renderMigration(m.sql, { database: 'obs', ttlDays: 30, cluster: 'prod' });
+
+  it('adds columns to both tables, an index only where the data is', () => {
+    expect(statements).toEqual([
+      expect.stringMatching(
+        /^ALTER TABLE obs\.llm_calls_local ON CLUSTER prod ADD COLUMN IF NOT EXISTS response_id/,
+      ),
+      expect.stringMatching(
+        /^ALTER TABLE obs\.llm_calls ON CLUSTER prod ADD COLUMN IF NOT EXISTS response_id/,
+      ),
+      expect.stringMatching(
+        /^ALTER TABLE obs\.llm_calls_local ON CLUSTER prod ADD INDEX IF NOT EXISTS idx_response_id/,
+      ),
+      expect.stringMatching(
+        /^ALTER TABLE obs\.score_inbox_local ON CLUSTER prod ADD COLUMN .*MODIFY ORDER BY \(.*response_id\)$/s,
+      ),
+      expect.stringMatching(
+        /^ALTER TABLE obs\.score_inbox ON CLUSTER prod ADD COLUMN IF NOT EXISTS response_id String CODEC\(ZSTD\(1\)\)$/,
+      ),
+    ]);
+  });
+});

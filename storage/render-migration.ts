@@ -58,6 +58,9 @@ export function createDatabaseSql(database: string, cluster?: string): string {
 
 const CREATE_TABLE = /^CREATE TABLE (IF NOT EXISTS )?(\w+)\.(\w+)\s*/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\.(\w+)\s+/;
+const LOCAL_ONLY_ALTER = /^(?:ADD|DROP|MATERIALIZE) INDEX\b/;
+/** A sort-key change beside new columns (one ALTER, as ClickHouse requires): the Distributed table has no sort key. */
+const SORT_KEY_CLAUSE = /,\s*MODIFY ORDER BY \([^)]*\)\s*$/;
 const DROP_VIEW = /^DROP VIEW (IF EXISTS )?(\w+)\.(\w+)$/;
 const CREATE_MV = /^CREATE MATERIALIZED VIEW (IF NOT EXISTS )?(\w+)\.(\w+) TO (\w+)\.(\w+)/;
 
@@ -82,11 +85,14 @@ function clusterStatement(s: string, db: string, cluster: string): string[] {
   }
   const alter = ALTER_TABLE.exec(s);
   if (alter?.[2]) {
-    // Columns change on the shards' local tables and on the Distributed table over them.
+    // Columns change on the shards' local tables and on the Distributed table over them;
+    // indexes and sort keys exist only where the data is.
     const rest = s.slice(alter[0].length);
+    if (LOCAL_ONLY_ALTER.test(rest))
+      return [`ALTER TABLE ${db}.${alter[2]}_local ON CLUSTER ${cluster} ${rest}`];
     return [
       `ALTER TABLE ${db}.${alter[2]}_local ON CLUSTER ${cluster} ${rest}`,
-      `ALTER TABLE ${db}.${alter[2]} ON CLUSTER ${cluster} ${rest}`,
+      `ALTER TABLE ${db}.${alter[2]} ON CLUSTER ${cluster} ${rest.replace(SORT_KEY_CLAUSE, '')}`,
     ];
   }
   const drop = DROP_VIEW.exec(s);

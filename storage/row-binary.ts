@@ -149,8 +149,35 @@ class In {
 const clampUint = (v: number, max: number): number =>
   Number.isFinite(v) ? Math.min(max, Math.max(0, Math.trunc(v))) : 0;
 
-/** Rows of `T` as RowBinary with a fixed column list (sent as the INSERT's column list). */
-export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>[]): RowFormat<T> {
+/** What a column holds when a payload did not carry it (the tables' defaults). */
+const DEFAULTS: Readonly<Record<RowBinaryType, unknown>> = {
+  String: '',
+  UInt8: 0,
+  UInt32: 0,
+  Float64: 0,
+  'Nullable(Float64)': null,
+  'Nullable(UInt32)': null,
+  'DateTime64(3)': 0,
+};
+
+/**
+ * Rows of `T` as RowBinary with a fixed column list (sent as the INSERT's column list).
+ * `unrecordedColumns`: the list of payloads spooled before spool files recorded theirs.
+ */
+export function rowBinary<T extends object>(
+  columns: readonly RowBinaryColumn<T>[],
+  opts: { unrecordedColumns?: readonly string[] } = {},
+): RowFormat<T> {
+  const format = rowBinaryOf(columns, columns);
+  return opts.unrecordedColumns ? { ...format, unrecordedColumns: opts.unrecordedColumns } : format;
+}
+
+/** RowBinary of `columns`; decoded rows also get `all`'s other columns at their defaults. */
+function rowBinaryOf<T extends object>(
+  columns: readonly RowBinaryColumn<T>[],
+  all: readonly RowBinaryColumn<T>[],
+): RowFormat<T> {
+  const missing = all.filter(([name]) => !columns.some(([n]) => n === name));
   const writeValue = (out: Out, type: RowBinaryType, v: unknown): void => {
     switch (type) {
       case 'String':
@@ -221,9 +248,18 @@ export function rowBinary<T extends object>(columns: readonly RowBinaryColumn<T>
       while (!inp.done) {
         const row: Record<string, unknown> = {};
         for (const [name, type] of columns) row[name] = readValue(inp, type);
+        for (const [name, type] of missing) row[name] = DEFAULTS[type];
         rows.push(row as T);
       }
       return rows;
+    },
+    withColumns: (names) => {
+      const subset = names.map((name) => {
+        const column = all.find(([n]) => n === name);
+        if (!column) throw new Error(`column ${name} is not one of this format's`);
+        return column;
+      });
+      return rowBinaryOf(subset, all);
     },
   };
 }

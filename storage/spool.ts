@@ -8,6 +8,8 @@ export interface SpooledBatch {
   rows: number;
   /** ClickHouse input format of `payload` (files written before formats were recorded: JSONEachRow). */
   format: string;
+  /** The payload's columns, in order (RowBinary; files written before columns were recorded: none). */
+  columns?: readonly string[];
   payload: Buffer;
 }
 
@@ -21,7 +23,7 @@ const FILE = /^(\d{12})-[^/]+\.batch$/;
 
 /**
  * A directory of batch files, replayed oldest first. Each file holds one batch: a JSON header
- * line (`token`, `rows`, `format`) and then the payload exactly as it was (or would have been)
+ * line (`token`, `rows`, `format`, and a RowBinary payload's `columns`) and then the payload exactly as it was (or would have been)
  * sent, so a replay repeats the same insert with the same dedup token and the same bytes. Files are
  * written atomically (tmp file, fsync, rename, fsync of the directory), so a crash leaves
  * either the whole batch or nothing. Names carry a sequence number that keeps order across
@@ -94,11 +96,13 @@ export class Spool {
       token: string;
       rows: number;
       format?: string;
+      columns?: string[];
     };
     return {
       token: head.token,
       rows: head.rows,
       format: head.format ?? 'JSONEachRow',
+      ...(head.columns ? { columns: head.columns } : {}),
       payload: data.subarray(nl + 1),
     };
   }
@@ -150,7 +154,8 @@ export class Spool {
 }
 
 function header(batch: SpooledBatch): string {
-  return `${JSON.stringify({ token: batch.token, rows: batch.rows, format: batch.format })}\n`;
+  const { token, rows, format, columns } = batch;
+  return `${JSON.stringify({ token, rows, format, ...(columns ? { columns } : {}) })}\n`;
 }
 
 /** fsync of the directory makes the rename itself durable. */

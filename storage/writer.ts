@@ -352,13 +352,28 @@ export class BatchWriter<T extends object> {
 
   /** A batch as the spool stores it. */
   private spoolable(b: Batch<T>): SpooledBatch {
-    return { token: b.token, rows: b.rowCount, format: b.format.name, payload: b.payload };
+    const { name, columns } = b.format;
+    return {
+      token: b.token,
+      rows: b.rowCount,
+      format: name,
+      ...(columns ? { columns } : {}),
+      payload: b.payload,
+    };
   }
 
   /** The codec of a spooled batch: this writer's, or JSONEachRow for batches spooled before it changed. */
-  private formatOf(name: string): RowFormat<T> | undefined {
-    if (name === this.format.name) return this.format;
-    return name === 'JSONEachRow' ? jsonEachRow<T>() : undefined;
+  /**
+   * The format a spooled batch was written in: this writer's, or the same with the fewer columns
+   * an earlier version wrote (recorded in the file, or the format's list from before files
+   * recorded one), so a batch spooled before an upgrade is still replayed as it was sent.
+   */
+  private formatOf(name: string, columns?: readonly string[]): RowFormat<T> | undefined {
+    if (name !== this.format.name) return name === 'JSONEachRow' ? jsonEachRow<T>() : undefined;
+    const written = columns ?? this.format.unrecordedColumns;
+    const current = this.format.columns;
+    if (!written || !current || sameList(written, current) || !this.format.withColumns) return this.format;
+    return this.format.withColumns(written);
   }
 
   /**
@@ -371,7 +386,7 @@ export class BatchWriter<T extends object> {
     let batch: Batch<T>;
     try {
       const spooled = await this.spool.read(entry);
-      const format = this.formatOf(spooled.format);
+      const format = this.formatOf(spooled.format, spooled.columns);
       if (!format) throw new Error(`unknown spooled batch format ${JSON.stringify(spooled.format)}`);
       const rows = this.opts.beforeInsert || this.opts.onWritten ? format.decode(spooled.payload) : [];
       batch = { token: spooled.token, rows, rowCount: spooled.rows, payload: spooled.payload, format };
@@ -518,3 +533,6 @@ export class BatchWriter<T extends object> {
     m.spoolBytes.set(this.labels, this.spool.bytes);
   }
 }
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,7 +112,12 @@ describe('llm_calls as RowBinary', () => {
     expect(described.map((c) => c.name)).toEqual(llmCallsFormat.columns);
     const base = calls('rowbinary', 0, 1)[0] as LlmCall;
     const rows: LlmCall[] = [
-      { ...base, prompt: 'user: ¿Dónde está mi pedido? 🙂\n\n"quoted"\ttab', cost_usd: null },
+      {
+        ...base,
+        prompt: 'user: ¿Dónde está mi pedido? 🙂\n\n"quoted"\ttab',
+        cost_usd: null,
+        response_id: 'chatcmpl-AugxBIoQzz2zFMWFoiyS3Vmm1OuQI',
+      },
       {
         ...base,
         span_id: 'b'.repeat(16),
@@ -136,6 +141,40 @@ describe('llm_calls as RowBinary', () => {
       })
     ).json<LlmCall>();
     expect(back).toEqual(rows.map((r) => ({ ...r })).sort((a, b) => a.span_id.localeCompare(b.span_id)));
+  });
+});
+
+describe('a batch spooled before an upgrade added columns', () => {
+  it('is replayed with the columns it was written with; the new ones take their defaults', async () => {
+    // What a collector before migration 0012 left in its spool: RowBinary of the 37 columns it
+    // knew, and a header without a column list.
+    const legacy = llmCallsFormat.unrecordedColumns ?? [];
+    expect(legacy).not.toContain('response_id');
+    const old = calls('legacy', 0, 3).map((c) => ({ ...c, response_id: 'never-written' }));
+    const payload = llmCallsFormat.withColumns?.(legacy).encode(old);
+    if (!payload) throw new Error('llm_calls format cannot write a column subset');
+    const spoolDir = join(dir, 'spool', 'legacy');
+    mkdirSync(spoolDir, { recursive: true });
+    const head = JSON.stringify({ token: 'legacy-batch-1', rows: old.length, format: 'RowBinary' });
+    writeFileSync(
+      join(spoolDir, '000000000001-legacy-batch-1.batch'),
+      Buffer.concat([Buffer.from(`${head}\n`), payload]),
+    );
+    const w = writer('legacy', { spoolDir });
+    await until(() => w.startupSpoolReplayed(), 'the legacy batch replayed');
+    await w.shutdown();
+    const back = await (
+      await client.query({
+        query: `SELECT span_id, response_id, prompt FROM ${DB}.llm_calls WHERE service = 'legacy' ORDER BY span_id`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ span_id: string; response_id: string; prompt: string }>();
+    expect(back).toEqual(
+      old
+        .map((c) => ({ span_id: c.span_id, response_id: '', prompt: c.prompt }))
+        .sort((a, b) => a.span_id.localeCompare(b.span_id)),
+    );
+    expect(readdirSync(join(spoolDir, 'dead'))).toEqual([]);
   });
 });
 

@@ -99,6 +99,8 @@ export const FIELD_KEYS = {
     'gen_ai.request.user',
     'llm.user',
   ],
+  /** The provider's id of the response: OTel (also OpenLLMetry, Logfire), the AI SDK. */
+  responseId: ['gen_ai.response.id', 'ai.response.id'],
   /** OTel agents, OpenInference `agent.name`, the OpenAI Agents SDK via Logfire (`agent_name`). */
   agentName: ['gen_ai.agent.name', 'agent.name', 'agent_name'],
   temperature: [

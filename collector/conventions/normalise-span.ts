@@ -114,6 +114,9 @@ function providerOf(a: Attributes, requestModel: string): string {
   return providerFromModel(requestModel) ?? '';
 }
 
+/** Longest response id kept: providers' ids are 30-60 characters; a longer value is not one. */
+const MAX_RESPONSE_ID_CHARS = 256;
+
 /** Reads one LLM-call span (already classified) into the canonical fields. */
 export function normaliseSpan(
   span: Span,
@@ -159,6 +162,7 @@ export function normaliseSpan(
     conversation_id: firstString(a, keys('conversationId')) ?? '',
     user_id: firstString(a, FIELD_KEYS.userId) ?? '',
     agent_name: firstString(a, FIELD_KEYS.agentName) ?? '',
+    response_id: (firstString(a, FIELD_KEYS.responseId) ?? '').slice(0, MAX_RESPONSE_ID_CHARS),
     toolCalls: toolCallsOf(output),
     toolDefinitions: toolDefinitionsOf(a, keys('toolDefinitions')),
     cached_input_tokens: cached,

@@ -119,6 +119,7 @@ describe('finishCall token estimation', () => {
     max_tokens: null,
     top_p: null,
     content_filter: '',
+    response_id: '',
   } satisfies NormalisedCall;
   const route = { route: '/', source: 'fallback' as const };
 
