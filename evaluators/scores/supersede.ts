@@ -90,8 +90,8 @@ async function supersedeChunk(client: ClickHouseClient, db: string, rows: ScoreR
     if (!prev || r.scored_at > prev.scored_at) byVersion.set(r.evaluator_version, r);
     versions.set(k, byVersion);
   };
-  for (const { call_ms, scored_ms, ...r } of stored)
-    put({ ...r, timestamp: Number(call_ms), scored_at: Number(scored_ms) });
+  for (const r of stored)
+    put(storedOf({ ...r, timestamp: Number(r.call_ms), scored_at: Number(r.scored_ms) }));
   for (const r of rows) put(storedOf(r));
   const due: SupersededRow[] = [];
   for (const byVersion of versions.values()) {
@@ -135,8 +135,10 @@ async function supersedeChunk(client: ClickHouseClient, db: string, rows: ScoreR
   superseded.inc(fresh.length);
 }
 
-/** The columns a copy keeps, from a row of the batch. */
-const storedOf = (r: ScoreRow): Stored => ({
+/** The columns a copy keeps (and only those: the insert names no other column). */
+const storedOf = (
+  r: Omit<Stored, 'agent_name' | 'tool'> & { agent_name?: string; tool?: string },
+): Stored => ({
   timestamp: r.timestamp,
   trace_id: r.trace_id,
   span_id: r.span_id,
