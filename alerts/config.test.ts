@@ -90,4 +90,34 @@ describe('alerts config', () => {
       /latency_p95 cannot be split by agent_name/,
     );
   });
+
+  it('reads conversation scores per conversation rubric, by provider, route and agent, never by tool or kind', () => {
+    const rule = (r: Record<string, unknown>) => ({ alerts: { rules: [{ name: 'r', ...r }] } });
+    expect(
+      parseConfig(
+        rule({
+          metric: 'conversation_pass_rate',
+          evaluator: 'conversation_goal_reached',
+          by: ['provider', 'route', 'agent_name'],
+        }),
+      ).alerts.rules[0]?.by,
+    ).toEqual(['provider', 'route', 'agent_name']);
+    expect(() => parseConfig(rule({ metric: 'conversation_score' }))).toThrow(
+      /conversation_score needs an evaluator or by: evaluator/,
+    );
+    expect(() =>
+      parseConfig(
+        rule({ metric: 'conversation_pass_rate', evaluator: 'conversation_gave_up', by: ['tool'] }),
+      ),
+    ).toThrow(/conversation_pass_rate cannot be split by tool/);
+    expect(() =>
+      parseConfig(
+        rule({
+          metric: 'conversation_pass_rate',
+          evaluator: 'conversation_gave_up',
+          evaluator_kind: 'feedback',
+        }),
+      ),
+    ).toThrow(/conversation_pass_rate reads judges only/);
+  });
 });

@@ -13,6 +13,8 @@ export const METRICS = [
   'cost_per_call',
   'tokens_per_call',
   'judge_kappa',
+  'conversation_pass_rate',
+  'conversation_score',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -35,8 +37,11 @@ export type Dimension = (typeof DIMENSIONS)[number];
 /** The `kind` of a score row: Assay's checks and judges, other evaluators' scores, end-user feedback. */
 export const SCORE_KINDS = ['check', 'judge', 'external', 'feedback'] as const;
 
-/** Metrics read from `llm_scores_1m`: they are per evaluator. */
-export const SCORE_METRICS: readonly MetricName[] = ['pass_rate', 'mean_score'];
+/** Metrics read from `conversation_scores_1m` (closed conversations judged as a whole, migration 0011): per evaluator (`conversation_<rubric>`), splittable by agent_name. */
+export const CONVERSATION_METRICS: readonly MetricName[] = ['conversation_pass_rate', 'conversation_score'];
+
+/** Metrics that are per evaluator: `llm_scores_1m`'s and the conversation ones. */
+export const SCORE_METRICS: readonly MetricName[] = ['pass_rate', 'mean_score', ...CONVERSATION_METRICS];
 
 export {
   CHANNEL_TYPES,
@@ -114,7 +119,10 @@ export const ruleConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['evaluator'], message: `${r.metric} is not per evaluator` });
     if (!isScore && r.evaluator_kind)
       ctx.addIssue({ code: 'custom', path: ['evaluator_kind'], message: `${r.metric} is not per evaluator` });
-    if (r.by.includes('tool') && !isScore)
+    const isConversation = CONVERSATION_METRICS.includes(r.metric);
+    if (isConversation && r.evaluator_kind)
+      ctx.addIssue({ code: 'custom', path: ['evaluator_kind'], message: `${r.metric} reads judges only` });
+    if (r.by.includes('tool') && (!isScore || isConversation))
       ctx.addIssue({ code: 'custom', path: ['by'], message: `${r.metric} cannot be split by tool` });
     if (r.by.includes('agent_name') && !isScore && r.metric !== 'semantic_failure_rate')
       ctx.addIssue({ code: 'custom', path: ['by'], message: `${r.metric} cannot be split by agent_name` });

@@ -95,6 +95,24 @@ export const METRIC_DEFS: Record<MetricName, MetricDef> = {
     format: (v) => v.toFixed(0),
     minEffect: MEAN_EFFECT,
   },
+  conversation_pass_rate: {
+    kind: 'proportion',
+    worse: 'down',
+    unit: true,
+    goodShare: true,
+    title: 'conversation pass rate',
+    format: pct,
+    minEffect: RATE_EFFECT,
+  },
+  conversation_score: {
+    kind: 'mean',
+    worse: 'down',
+    unit: true,
+    goodShare: false,
+    title: 'mean conversation score',
+    format: (v) => v.toFixed(3),
+    minEffect: RATE_EFFECT,
+  },
 };
 
 /** The metric's value for a window (pass rate = 1 − failures/n). */

@@ -33,6 +33,17 @@ const EXAMPLES: Record<
   latency_p95: { table: 'llm_calls', where: '1', order: 'duration_ms DESC' },
   cost_per_call: { table: 'llm_calls', where: 'cost_usd IS NOT NULL', order: 'cost_usd DESC' },
   tokens_per_call: { table: 'llm_calls', where: '1', order: 'input_tokens + output_tokens DESC' },
+  // A conversation row's trace_id is its last call's.
+  conversation_pass_rate: {
+    table: 'conversation_scores',
+    where: "outcome = 'fail'",
+    order: 'timestamp DESC',
+  },
+  conversation_score: {
+    table: 'conversation_scores',
+    where: "outcome IN ('pass', 'fail')",
+    order: 'score ASC, timestamp DESC',
+  },
 };
 
 /** Filters on the series' labels, as bound parameters (`{d_route:String}`), never spliced values. */
@@ -65,7 +76,7 @@ export async function readContext(
   const noEval = seriesFilter(labels, false);
   // Judge drift has no example calls (its source never asks); the calls a judge scored stand in.
   const ex = EXAMPLES[rule.metric === 'judge_kappa' ? 'mean_score' : rule.metric];
-  const exFilter = ex.table === 'llm_scores' ? withEval : noEval;
+  const exFilter = ex.table === 'llm_scores' || ex.table === 'conversation_scores' ? withEval : noEval;
   // A rule on one kind of score (feedback, external) shows examples of that kind only.
   const kindSql = ex.table === 'llm_scores' && rule.evaluator_kind ? 'AND kind = {ex_kind:String}' : '';
   const cur = "{cur:DateTime('UTC')}";

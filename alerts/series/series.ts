@@ -37,7 +37,12 @@ export function chTime(ms: number): string {
 /** Where each metric lives in the rollups; every expression is a constant, never user data. */
 interface Source {
   table:
-    'llm_calls_1m' | 'llm_scores_1m' | 'call_verdicts_1m' | 'llm_scores_agent_1m' | 'call_verdicts_agent_1m';
+    | 'llm_calls_1m'
+    | 'llm_scores_1m'
+    | 'call_verdicts_1m'
+    | 'llm_scores_agent_1m'
+    | 'call_verdicts_agent_1m'
+    | 'conversation_scores_1m';
   n: string;
   /** Proportion: bad outcomes. */
   k?: string;
@@ -58,6 +63,9 @@ const SOURCES: Record<Exclude<MetricName, 'latency_p95' | 'judge_kappa'>, Source
     sum: 'input_tokens + output_tokens',
     sumsq: 'tokens_sq',
   },
+  // Closed conversations judged as a whole (migration 0011); the table has agent_name itself.
+  conversation_pass_rate: { table: 'conversation_scores_1m', n: 'n', k: 'n - passes' },
+  conversation_score: { table: 'conversation_scores_1m', n: 'n', sum: 'score_sum', sumsq: 'score_sq' },
 };
 
 /** Identifiers come from this whitelist only (the config schema restricts `by` to it too). */

@@ -14,6 +14,7 @@ import {
 } from '../../evaluators/judges/index.ts';
 import { createScoreExporter, type ScoreExporter } from '../../evaluators/export/score-exporter.ts';
 import { createEvaluationWorker } from '../../evaluators/worker/index.ts';
+import { createConversationJudge, type ConversationJudge } from '../../evaluators/conversations/index.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Role } from './role.ts';
 
@@ -25,14 +26,16 @@ export async function startWorker(rt: Runtime): Promise<Role> {
   const redis = createRedisClient(rt.redis, { maxRetriesPerRequest: 3 });
   let judges: JudgeRunner | null = null;
   let calibration: CalibrationScheduler | undefined;
+  let conversationJudge: ConversationJudge | null = null;
   if (config.judges.endpoints.length > 0) {
-    const runner = createJudgeRunner(config.judges, {
+    const judgeDeps = {
       logger,
       spend: createRedisSpendLedger(redis, config.redis.prefix),
       cache: createRedisJudgeCache(redis, config.redis.prefix),
       rateLimiters: redisRateLimiters(redis, config.redis.prefix),
       redact: createRedactor(config.collector.redaction),
-    });
+    };
+    const runner = createJudgeRunner(config.judges, judgeDeps);
     judges = runner;
     // Judges that are checked: golden sets judged again on a judge config change and every interval.
     const cal = config.judges.calibration;
@@ -49,6 +52,8 @@ export async function startWorker(rt: Runtime): Promise<Role> {
         logger,
         now: rt.now,
       });
+    if (config.worker.conversations.enabled)
+      conversationJudge = createConversationJudge(config.judges, judgeDeps);
   }
   // Every score written, also sent out as an OTel evaluation event (score_export).
   const exp = config.score_export;
@@ -64,6 +69,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
     logger,
     checks: (deps) => createCheckPlan(config.evaluators, deps),
     judges,
+    conversationJudge,
     spoolDir: join(rt.dataDir, 'spool', 'llm_scores'),
     onScoresWritten: exporter ? (rows) => exporter.add(rows) : undefined,
   });
