@@ -321,11 +321,10 @@ export class CollectorPipeline {
     }
     if (this.shared) {
       for (const l of this.shared.logsFor(call.trace_id, call.span_id)) this.addLog(p, l.parts, l.key);
-      if (!(p.route && !p.needsLogs && call.agent_name && call.conversation_id && call.user_id)) {
-        // What other collectors published may decide the call (an ancestor's route or names, its
-        // content): nothing is decided before the store's first read (or its failure).
-        return this.wait(p, now, true);
-      }
+      // What other collectors published may decide the call (an ancestor's route or names, its
+      // content): nothing is decided before the store's first read (or its failure), unless what
+      // is known here already decides it (the whole trace came in one request, the common case).
+      if (p.needsLogs || !this.decidedHere(p)) return this.wait(p, now, true);
     }
     // The common case: the route is known now (an attribute, or the SERVER ancestor already
     // seen) and no content is due in log records: finished without waiting.
@@ -340,6 +339,14 @@ export class CollectorPipeline {
     this.wait(p, now, false);
     if (p.needsRoute) this.tryResolveRoute(p);
     else this.maybeFinish(p);
+  }
+
+  /** Whether nothing another collector knows could change the call (its content is in hand). */
+  private decidedHere(p: Pending): boolean {
+    const c = p.call;
+    const chain = this.index.chainKnown(c.trace_id, c.parent_span_id);
+    if (p.route) return chain.toRoot || Boolean(c.agent_name && c.conversation_id && c.user_id);
+    return chain.toRoot && chain.routed;
   }
 
   private wait(p: Pending, now: number, shared: boolean): void {

@@ -138,6 +138,24 @@ describe('the shared join store', () => {
     expect(a.stored).toEqual([]);
   });
 
+  it('stores a call at once when its request holds its whole ancestry, whatever the store does', () => {
+    const hanging: JoinStore = {
+      exchange: () => new Promise(() => undefined),
+      inbox: () => new Promise(() => undefined),
+      shutdown: () => Promise.resolve(),
+    };
+    const { p, stored } = setup(hanging);
+    const withContent = call('b000000000000001', 'a000000000000001');
+    withContent.attributes['gen_ai.input.messages'] = JSON.stringify([
+      { role: 'user', parts: [{ type: 'text', content: 'Hi?' }] },
+    ]);
+    withContent.attributes['gen_ai.output.messages'] = JSON.stringify([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello.' }], finish_reason: 'stop' },
+    ]);
+    p.acceptSpans([withContent, ancestors()[2] as Span]);
+    expect(stored.map(row)).toEqual([['/api/refunds', 'server_span', '', 'user: Hi?', 'Hello.']]);
+  });
+
   it('keeps every call when Redis fails or hangs: what this collector knows decides, counted', async () => {
     const failing: JoinStore = {
       exchange: () => Promise.reject(new Error('connection refused')),

@@ -185,6 +185,25 @@ export class TraceIndex {
     return inherited;
   }
 
+  /**
+   * How much of a span's ancestry is known here: `toRoot`, every ancestor up to the root;
+   * `routed`, one of them names a route. Both: nothing another collector saw could change the
+   * route, agent, conversation or user of a call below it (the shared join store skips its read).
+   */
+  chainKnown(traceId: string, parentSpanId: string): { toRoot: boolean; routed: boolean } {
+    const entry = this.traces.get(traceId);
+    let routed = false;
+    let id = parentSpanId;
+    for (let hops = 0; entry && id && hops < 64; hops++) {
+      const node = entry.nodes?.get(id) ?? entry.servers.find((s) => s.spanId === id);
+      if (!node) break;
+      if (node.label || node.endpoint) routed = true;
+      if (node.parentSpanId === '') return { toRoot: true, routed };
+      id = node.parentSpanId;
+    }
+    return { toRoot: false, routed };
+  }
+
   rootName(traceId: string): string {
     return this.traces.get(traceId)?.rootName ?? '';
   }
