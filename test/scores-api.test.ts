@@ -404,14 +404,10 @@ describe('gen_ai.evaluation.result on /v1/logs', () => {
       context: ctx,
       attributes: { 'gen_ai.evaluation.name': 'toxicity', 'gen_ai.evaluation.score.label': 'pass' },
     });
-    // No span to join to: refused (response ids are not stored with calls).
+    // Neither a span to join to nor a response id: refused.
     logger.emit({
       eventName: 'gen_ai.evaluation.result',
-      attributes: {
-        'gen_ai.evaluation.name': 'orphan',
-        'gen_ai.evaluation.score.value': 1,
-        'gen_ai.response.id': 'chatcmpl-1',
-      },
+      attributes: { 'gen_ai.evaluation.name': 'orphan', 'gen_ai.evaluation.score.value': 1 },
     });
     await provider.forceFlush();
     const rows = await eventually(async () => {
@@ -440,5 +436,77 @@ describe('gen_ai.evaluation.result on /v1/logs', () => {
     expect(await metric('assay_external_scores_rejected_total', { via: 'otel', reason: 'no_span' })).toBe(
       rejectedBefore + 1,
     );
+  });
+
+  it('joins an event without span context to the call that answered with its gen_ai.response.id', async () => {
+    const responseId = `chatcmpl-${hex(12)}`;
+    const [call] = await storeCalls([
+      { route: '/api/offline', provider: 'openai', model: 'gpt-4.1', responseId },
+    ]);
+    if (!call) throw new Error('call not stored');
+    const provider = new LoggerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'log-replay-evals' }),
+      processors: [
+        new SimpleLogRecordProcessor({
+          exporter: new OTLPLogExporter({
+            url: `${assay.collector.url}/v1/logs`,
+            headers: { authorization: `Bearer ${KEY}` },
+          }),
+        }),
+      ],
+    });
+    // An offline evaluator that read the provider's logs: it knows the response, not the trace.
+    provider.getLogger('faithfulness').emit({
+      eventName: 'gen_ai.evaluation.result',
+      attributes: {
+        'gen_ai.evaluation.name': 'faithfulness',
+        'gen_ai.evaluation.score.value': 0.2,
+        'gen_ai.response.id': responseId,
+      },
+    });
+    await provider.forceFlush();
+    await provider.shutdown();
+    const rows = await eventually(async () => {
+      const r = await assay.rows<Record<string, string | number>>(
+        `SELECT span_id, evaluator, outcome, route FROM assay.llm_scores WHERE trace_id = {t:String}`,
+        { t: call.traceId },
+      );
+      return r.length === 1 ? r : undefined;
+    });
+    expect(rows[0]).toMatchObject({
+      span_id: call.spanId,
+      evaluator: 'faithfulness',
+      outcome: 'fail',
+      route: '/api/offline',
+    });
+  });
+});
+
+describe('POST /v1/scores by response id', () => {
+  it('files a score that names only a response id once that call is stored, and only once', async () => {
+    const responseId = `msg_${hex(12)}`;
+    const item = { response_id: responseId, kind: 'feedback', thumbs: 'down', comment: 'wrong refund date' };
+    // Before the call: kept waiting; twice: the second is a duplicate of the first.
+    expect((await postScores([item, item])).json).toMatchObject({ stored: 0, waiting: 1, duplicates: 1 });
+    const [call] = await storeCalls([
+      { route: '/api/refunds', provider: 'anthropic', model: 'claude-sonnet-4', responseId },
+    ]);
+    if (!call) throw new Error('call not stored');
+    const rows = await eventually(async () => {
+      const r = await assay.rows<Record<string, string | number>>(
+        `SELECT span_id, evaluator, kind, label, provider FROM assay.llm_scores WHERE trace_id = {t:String}`,
+        { t: call.traceId },
+      );
+      return r.length === 1 ? r : undefined;
+    });
+    expect(rows[0]).toMatchObject({
+      span_id: call.spanId,
+      evaluator: 'user_feedback',
+      kind: 'feedback',
+      label: 'thumbs_down',
+      provider: 'anthropic',
+    });
+    // Posted again after it was filed: nothing new.
+    expect((await postScores([item])).json).toMatchObject({ stored: 0, duplicates: 1 });
   });
 });

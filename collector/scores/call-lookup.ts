@@ -14,6 +14,19 @@ export interface CallDims {
   agent_name: string;
 }
 
+type CallRow = Omit<CallDims, 'timestamp'> & { ts: string | number };
+
+const callOf = (r: CallRow): CallDims => ({
+  trace_id: r.trace_id,
+  span_id: r.span_id,
+  timestamp: Number(r.ts),
+  service: r.service,
+  provider: r.provider,
+  model: r.model,
+  route: r.route,
+  agent_name: r.agent_name,
+});
+
 /** Trace ids per query at most: they travel in the URL, which servers cap at a few KB to 1 MB. */
 export const TRACES_PER_QUERY = 200;
 
@@ -37,17 +50,8 @@ export async function lookupCalls(
       query_params: { traces: all.slice(i, i + TRACES_PER_QUERY) },
       format: 'JSONEachRow',
     });
-    for (const r of await rs.json<Omit<CallDims, 'timestamp'> & { ts: string | number }>()) {
-      const call: CallDims = {
-        trace_id: r.trace_id,
-        span_id: r.span_id,
-        timestamp: Number(r.ts),
-        service: r.service,
-        provider: r.provider,
-        model: r.model,
-        route: r.route,
-        agent_name: r.agent_name,
-      };
+    for (const r of await rs.json<CallRow>()) {
+      const call = callOf(r);
       bySpan.set(`${call.trace_id}-${call.span_id}`, call);
       const last = lastOfTrace.get(call.trace_id);
       if (
@@ -59,4 +63,32 @@ export async function lookupCalls(
     }
   }
   return { bySpan, lastOfTrace };
+}
+
+/**
+ * Finds the calls that answered with these provider response ids (`llm_calls.response_id`,
+ * migration 0012; its bloom filter skips most granules), one query per 200 ids. Two calls with one
+ * id (an export retried under new span ids) resolve to the later.
+ */
+export async function lookupCallsByResponse(
+  client: ClickHouseClient,
+  database: string,
+  responseIds: Iterable<string>,
+): Promise<Map<string, CallDims>> {
+  const byResponse = new Map<string, CallDims>();
+  const all = [...new Set(responseIds)].filter(Boolean);
+  for (let i = 0; i < all.length; i += TRACES_PER_QUERY) {
+    const rs = await client.query({
+      query: `SELECT response_id, trace_id, span_id, toUnixTimestamp64Milli(timestamp) AS ts, service, provider, model, route, agent_name
+        FROM ${database}.llm_calls WHERE response_id IN {ids:Array(String)}`,
+      query_params: { ids: all.slice(i, i + TRACES_PER_QUERY) },
+      format: 'JSONEachRow',
+    });
+    for (const r of await rs.json<CallRow & { response_id: string }>()) {
+      const call = callOf(r);
+      const seen = byResponse.get(r.response_id);
+      if (!seen || call.timestamp > seen.timestamp) byResponse.set(r.response_id, call);
+    }
+  }
+  return byResponse;
 }

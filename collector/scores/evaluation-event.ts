@@ -1,6 +1,6 @@
 import { EVALUATION_ATTRS, EVALUATION_EVENT } from '../../core/evaluation-event.ts';
 import type { AttrValue, LogRecord } from '../span.ts';
-import { finishScore, sourceName, type ExternalScore } from './item.ts';
+import { finishScore, responseIdSchema, sourceName, type ExternalScore } from './item.ts';
 
 /**
  * Reads the OpenTelemetry GenAI evaluation event (core/evaluation-event.ts): event name
@@ -20,8 +20,8 @@ const text = (v: AttrValue | undefined): string | undefined =>
 /**
  * Reads one evaluation event. Refused, with the reason: no evaluator name, an evaluation that
  * reports `error.type`, a score outside [0, 1] (Assay's scores are in [0, 1]; the convention
- * leaves the range open), a record without trace and span ids (a `gen_ai.response.id` alone
- * cannot be joined: `llm_calls` does not store response ids).
+ * leaves the range open), a record with neither trace and span ids nor a `gen_ai.response.id`
+ * (by which it is joined to the call that answered with that id, `llm_calls.response_id`).
  */
 export function fromEvaluationEvent(rec: LogRecord, redact: (text: string) => string): EventResult {
   const attrs = rec.attributes;
@@ -38,11 +38,16 @@ export function fromEvaluationEvent(rec: LogRecord, redact: (text: string) => st
       'evaluation_error',
       `${EVALUATION_EVENT} ${evaluator} reports error.type ${text(attrs[A.error])}`,
     );
-  if (!rec.traceId || !rec.spanId) {
+  const responseId = responseIdSchema.safeParse(text(attrs[A.responseId]));
+  if ((!rec.traceId || !rec.spanId) && !responseId.success) {
     const hint =
-      attrs[A.responseId] !== undefined ? ` (${A.responseId} alone cannot be joined to a call)` : '';
-    return refuse('no_span', `${EVALUATION_EVENT} ${evaluator} has no trace and span id${hint}`);
+      attrs[A.responseId] !== undefined ? ` (${A.responseId}: ${responseId.error?.issues[0]?.message})` : '';
+    return refuse(
+      'no_span',
+      `${EVALUATION_EVENT} ${evaluator} has no trace and span id and no ${A.responseId}${hint}`,
+    );
   }
+  const bySpan = Boolean(rec.traceId && rec.spanId);
   const raw = attrs[A.value];
   let score: number | undefined;
   if (raw !== undefined) {
@@ -58,8 +63,10 @@ export function fromEvaluationEvent(rec: LogRecord, redact: (text: string) => st
     ok: true,
     score: finishScore(
       {
-        trace_id: rec.traceId,
-        span_id: rec.spanId,
+        // The span the event is parented to names the call; the response id only when there is none.
+        trace_id: bySpan ? rec.traceId : '',
+        span_id: bySpan ? rec.spanId : '',
+        response_id: bySpan ? '' : (responseId.data ?? ''),
         evaluator,
         evaluator_version: '',
         kind: 'external',

@@ -75,6 +75,15 @@ describe('POST /v1/scores items', () => {
     expect(s.reason).toHaveLength(1000);
   });
 
+  it('names a call by its provider response id when the trace is not known', () => {
+    const s = parse({ response_id: 'chatcmpl-AugxBIoQzz2zFMWFoiyS3Vmm1OuQI', evaluator: 'e', score: 1 });
+    expect(s).toMatchObject({
+      trace_id: '',
+      span_id: '',
+      response_id: 'chatcmpl-AugxBIoQzz2zFMWFoiyS3Vmm1OuQI',
+    });
+  });
+
   it.each([
     [{ trace_id: '0'.repeat(32), evaluator: 'e', score: 1 }, ['trace_id: must not be all zeros']],
     [{ trace_id: T, span_id: 'zz', evaluator: 'e', score: 1 }, ['span_id: must be 16 hex characters']],
@@ -92,6 +101,9 @@ describe('POST /v1/scores items', () => {
       ['thumbs: give one of thumbs, rating, score'],
     ],
     [{ trace_id: T, kind: 'feedback', rating: 0 }, ['rating: must be between 1 and 5']],
+    [{ evaluator: 'e', score: 1 }, ['trace_id: give trace_id (and span_id), or response_id']],
+    [{ span_id: S, response_id: 'msg_1', evaluator: 'e', score: 1 }, ['span_id: needs trace_id']],
+    [{ response_id: 'chat cmpl', evaluator: 'e', score: 1 }, ['response_id: printable ASCII without spaces']],
   ])('refuses %j', (item, want) => {
     expect(issues(item)).toEqual(want);
   });
@@ -125,6 +137,7 @@ describe('gen_ai.evaluation.result records', () => {
       score: {
         trace_id: T,
         span_id: S,
+        response_id: '',
         evaluator: 'relevance',
         evaluator_version: '',
         kind: 'external',
@@ -148,10 +161,31 @@ describe('gen_ai.evaluation.result records', () => {
     ],
     [{ 'gen_ai.evaluation.name': 'e', 'gen_ai.evaluation.score.value': 4 }, undefined, 'score_out_of_range'],
     [{ 'gen_ai.evaluation.name': 'e' }, undefined, 'no_score'],
-    [{ 'gen_ai.evaluation.name': 'e', 'gen_ai.response.id': 'r1' }, { traceId: '', spanId: '' }, 'no_span'],
+    [
+      { 'gen_ai.evaluation.name': 'e', 'gen_ai.evaluation.score.value': 1 },
+      { traceId: '', spanId: '' },
+      'no_span',
+    ],
+    [
+      { 'gen_ai.evaluation.name': 'e', 'gen_ai.evaluation.score.value': 1, 'gen_ai.response.id': 'r 1' },
+      { traceId: '', spanId: '' },
+      'no_span',
+    ],
   ])('refuses %j', (attrs, ids, reason) => {
     const r = fromEvaluationEvent(record(attrs, ids), redact);
     expect(r.ok ? undefined : r.reason).toBe(reason);
+  });
+
+  it('joins by gen_ai.response.id when the record has no span context, by the span when it has', () => {
+    const attrs = {
+      'gen_ai.evaluation.name': 'e',
+      'gen_ai.evaluation.score.value': 1,
+      'gen_ai.response.id': 'msg_01',
+    };
+    const alone = fromEvaluationEvent(record(attrs, { traceId: '', spanId: '' }), redact);
+    expect(alone.ok && alone.score).toMatchObject({ trace_id: '', span_id: '', response_id: 'msg_01' });
+    const parented = fromEvaluationEvent(record(attrs), redact);
+    expect(parented.ok && parented.score).toMatchObject({ trace_id: T, span_id: S, response_id: '' });
   });
 
   it('makes any producer name a valid source', () => {

@@ -5,10 +5,12 @@ import { z } from 'zod';
  * `gen_ai.evaluation.result` log record both become before they are stored.
  */
 export interface ExternalScore {
-  /** 32 lower-case hex characters. */
+  /** 32 lower-case hex characters; '' when the score names its call by `response_id` alone. */
   trace_id: string;
   /** 16 lower-case hex characters; '' = the trace's last call. */
   span_id: string;
+  /** The provider's response id (`chatcmpl-…`): how a score without trace context finds its call; else ''. */
+  response_id: string;
   evaluator: string;
   evaluator_version: string;
   kind: 'external' | 'feedback';
@@ -44,12 +46,22 @@ const name = z
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : - only');
 
+/** A provider's response id as `llm_calls.response_id` keeps it (printable, at most 256). */
+export const responseIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
 /** One item of `POST /v1/scores` `{ "scores": [...] }`. */
 export const scoreItemSchema = z
   .object({
-    trace_id: hexId(32),
+    /** The call's trace; or `response_id` alone. */
+    trace_id: hexId(32).optional(),
     /** Omitted: the trace's last LLM call. */
     span_id: hexId(16).optional(),
+    /** The provider's response id (`gen_ai.response.id`) of the call, when its trace is not known. */
+    response_id: responseIdSchema.optional(),
     kind: z.enum(['external', 'feedback']).default('external'),
     /** Required for `external`; feedback defaults to `user_feedback`. */
     evaluator: name.optional(),
@@ -71,6 +83,8 @@ export const scoreItemSchema = z
   .strict()
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (!s.trace_id && !s.response_id) issue('trace_id', 'give trace_id (and span_id), or response_id');
+    if (s.span_id && !s.trace_id) issue('span_id', 'needs trace_id');
     if (s.kind === 'external') {
       if (!s.evaluator) issue('evaluator', 'required for kind external');
       for (const k of ['thumbs', 'rating', 'comment'] as const)
@@ -105,6 +119,7 @@ const FAIL_LABELS = new Set([
 export interface ScoreFacts {
   trace_id: string;
   span_id: string;
+  response_id: string;
   evaluator: string;
   evaluator_version: string;
   kind: ExternalScore['kind'];
@@ -127,6 +142,7 @@ export function finishScore(f: ScoreFacts, redact: (text: string) => string): Ex
   return {
     trace_id: f.trace_id,
     span_id: f.span_id,
+    response_id: f.response_id,
     evaluator: f.evaluator,
     evaluator_version: f.evaluator_version,
     kind: f.kind,
@@ -155,8 +171,9 @@ function labelVerdict(label: string): boolean | undefined {
  */
 export function fromApiItem(item: ScoreItem, redact: (text: string) => string): ExternalScore {
   const facts: ScoreFacts = {
-    trace_id: item.trace_id,
+    trace_id: item.trace_id ?? '',
     span_id: item.span_id ?? '',
+    response_id: item.response_id ?? '',
     evaluator: item.evaluator ?? DEFAULT_FEEDBACK_EVALUATOR,
     evaluator_version: item.version,
     kind: item.kind,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../core/logger.ts';
-import { TRACES_PER_QUERY, lookupCalls, type CallDims } from './call-lookup.ts';
+import { TRACES_PER_QUERY, lookupCalls, lookupCallsByResponse, type CallDims } from './call-lookup.ts';
 import type { ScoresConfig } from './config.ts';
 import type { ExternalScore } from './item.ts';
 import { scoreMetrics as m } from './metrics.ts';
@@ -29,6 +29,10 @@ const keyOf = (
   s: Pick<ExternalScore, 'trace_id' | 'span_id' | 'evaluator' | 'evaluator_version' | 'source'>,
 ) => `${s.trace_id}|${s.span_id}|${s.evaluator}|${s.evaluator_version}|${s.source}`;
 
+/** A score's key before its call is known: by trace and span, or by response id when that is all it has. */
+const requestKeyOf = (s: ExternalScore) =>
+  s.trace_id ? keyOf(s) : `response:${s.response_id}|${s.evaluator}|${s.evaluator_version}|${s.source}`;
+
 /** Slack around the calls' times when bounding the duplicate lookup (partition pruning). */
 const SLACK_MS = 1000;
 
@@ -52,7 +56,7 @@ export class ScoreStore {
 
   async accept(scores: ExternalScore[]): Promise<StoreResult> {
     const unique = new Map<string, ExternalScore>();
-    for (const s of scores) if (!unique.has(keyOf(s))) unique.set(keyOf(s), s);
+    for (const s of scores) if (!unique.has(requestKeyOf(s))) unique.set(requestKeyOf(s), s);
     let duplicates = scores.length - unique.size;
     const list = [...unique.values()];
     const { matched, unmatched } = await this.match(list);
@@ -89,10 +93,10 @@ export class ScoreStore {
   async resolvePending(): Promise<{ resolved: number; orphaned: number }> {
     const { client, database, config } = this.deps;
     const rs = await client.query({
-      query: `SELECT trace_id, span_id, evaluator, evaluator_version, kind, source, score, passed, outcome,
+      query: `SELECT trace_id, span_id, response_id, evaluator, evaluator_version, kind, source, score, passed, outcome,
           label, reason, toUnixTimestamp64Milli(received_at) AS received_at
         FROM ${database}.score_inbox FINAL WHERE state = 'pending'
-        ORDER BY received_at, trace_id, span_id, evaluator, evaluator_version, source LIMIT {n:UInt32}`,
+        ORDER BY received_at, trace_id, span_id, response_id, evaluator, evaluator_version, source LIMIT {n:UInt32}`,
       query_params: { n: config.resolve_batch },
       format: 'JSONEachRow',
     });
@@ -135,15 +139,30 @@ export class ScoreStore {
   private async match<S extends ExternalScore>(
     scores: S[],
   ): Promise<{ matched: { score: S; call: CallDims }[]; unmatched: S[] }> {
+    const { client, database } = this.deps;
+    const byTrace = scores.filter((s) => s.trace_id);
+    const byResponseId = scores.filter((s) => !s.trace_id);
     const { bySpan, lastOfTrace } = await lookupCalls(
-      this.deps.client,
-      this.deps.database,
-      scores.map((s) => s.trace_id),
+      client,
+      database,
+      byTrace.map((s) => s.trace_id),
     );
+    const byResponse =
+      byResponseId.length > 0
+        ? await lookupCallsByResponse(
+            client,
+            database,
+            byResponseId.map((s) => s.response_id),
+          )
+        : new Map<string, CallDims>();
     const matched: { score: S; call: CallDims }[] = [];
     const unmatched: S[] = [];
     for (const s of scores) {
-      const call = s.span_id ? bySpan.get(`${s.trace_id}-${s.span_id}`) : lastOfTrace.get(s.trace_id);
+      const call = !s.trace_id
+        ? byResponse.get(s.response_id)
+        : s.span_id
+          ? bySpan.get(`${s.trace_id}-${s.span_id}`)
+          : lastOfTrace.get(s.trace_id);
       if (call) matched.push({ score: s, call });
       else unmatched.push(s);
     }
@@ -240,6 +259,7 @@ function inboxRow(s: ExternalScore, receivedAt: number, state: string, version: 
     received_at: receivedAt,
     trace_id: s.trace_id,
     span_id: s.span_id,
+    response_id: s.response_id,
     evaluator: s.evaluator,
     evaluator_version: s.evaluator_version,
     kind: s.kind,

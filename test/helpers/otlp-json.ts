@@ -14,6 +14,8 @@ export interface SimCall {
   outputTokens?: number;
   /** `gen_ai.agent.name` on the LLM span. Default none. */
   agent?: string;
+  /** `gen_ai.response.id` on the LLM span. Default none. */
+  responseId?: string;
   /** Span start (ms since epoch). Default now. */
   startMs?: number;
   error?: boolean;
@@ -59,6 +61,7 @@ export function otlpJsonRequest(calls: SimCall[]): { body: string; spanIds: stri
           str('gen_ai.provider.name', c.provider ?? 'openai'),
           str('gen_ai.request.model', c.model ?? 'gpt-4o-mini'),
           ...(c.agent ? [str('gen_ai.agent.name', c.agent)] : []),
+          ...(c.responseId ? [str('gen_ai.response.id', c.responseId)] : []),
           str('gen_ai.response.model', c.model ?? 'gpt-4o-mini'),
           int('gen_ai.usage.input_tokens', c.inputTokens ?? 120),
           int('gen_ai.usage.output_tokens', c.outputTokens ?? 40),
