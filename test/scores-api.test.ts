@@ -57,6 +57,20 @@ async function storeCalls(calls: SimCall[]): Promise<{ traceId: string; spanId: 
   return ids;
 }
 
+/** The real OTel JS logs SDK exporting to the collector as a service named `service`. */
+const logsProvider = (service: string): LoggerProvider =>
+  new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    processors: [
+      new SimpleLogRecordProcessor({
+        exporter: new OTLPLogExporter({
+          url: `${assay.collector.url}/v1/logs`,
+          headers: { authorization: `Bearer ${KEY}` },
+        }),
+      }),
+    ],
+  });
+
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = registry.getSingleMetric(name);
   const values = m ? (await m.get()).values : [];
@@ -366,17 +380,7 @@ describe('gen_ai.evaluation.result on /v1/logs', () => {
   it('stores the events a real OTel JS logs exporter sends, joined to their call by span', async () => {
     const [call] = await storeCalls([{ route: '/api/evals', provider: 'openai', model: 'gpt-4.1' }]);
     if (!call) throw new Error('call not stored');
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'offline-evals' }),
-      processors: [
-        new SimpleLogRecordProcessor({
-          exporter: new OTLPLogExporter({
-            url: `${assay.collector.url}/v1/logs`,
-            headers: { authorization: `Bearer ${KEY}` },
-          }),
-        }),
-      ],
-    });
+    const provider = logsProvider('offline-evals');
     const ctx = trace.setSpanContext(ROOT_CONTEXT, {
       traceId: call.traceId,
       spanId: call.spanId,
@@ -444,17 +448,7 @@ describe('gen_ai.evaluation.result on /v1/logs', () => {
       { route: '/api/offline', provider: 'openai', model: 'gpt-4.1', responseId },
     ]);
     if (!call) throw new Error('call not stored');
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'log-replay-evals' }),
-      processors: [
-        new SimpleLogRecordProcessor({
-          exporter: new OTLPLogExporter({
-            url: `${assay.collector.url}/v1/logs`,
-            headers: { authorization: `Bearer ${KEY}` },
-          }),
-        }),
-      ],
-    });
+    const provider = logsProvider('log-replay-evals');
     // An offline evaluator that read the provider's logs: it knows the response, not the trace.
     provider.getLogger('faithfulness').emit({
       eventName: 'gen_ai.evaluation.result',
