@@ -209,7 +209,8 @@ describe('judge calibration', () => {
 
   it('runs once per judge config across restarts and workers: again on a change, on schedule, never beside another', async () => {
     const prefix = 'judge-calibration-schedule';
-    let t = Date.parse('2026-01-01T00:00:00Z');
+    // Real time: llm_scores keeps 30 days (TTL), so the feedback rows below must be recent.
+    let t = Date.now();
     const target: CalibrationTarget = {
       endpoints: [{ name: 'default', model: 'judge-model-b' }],
       rubrics: [{ id: 'confirm_refusal', evaluator: 'judge_confirm_refusal', version: '1+test' }],
@@ -252,23 +253,62 @@ describe('judge calibration', () => {
       await s.shutdown();
       return tick.kind === 'ran' ? `ran:${tick.trigger}` : tick.kind;
     };
+    // Live calls this judge scored, 8 of them with end-user feedback: 7 agree (one thumbs up on a
+    // judge fail). Judge passes 4/8, users 5/8: raw 0.875, chance 0.5, kappa 0.75. A feedback row
+    // on a call the judge never scored, and a judge row of another model, are not paired.
+    const at = t - 3_600_000;
+    const score = (i: number, kind: string, passed: boolean, model = '') => ({
+      timestamp: at,
+      scored_at: at + 1000,
+      trace_id: `t${i}`,
+      span_id: `s${i}`,
+      evaluator: kind === 'judge' ? 'judge_confirm_refusal' : 'user_feedback',
+      evaluator_version: kind === 'judge' ? '1+test' : '1',
+      kind,
+      score: passed ? 1 : 0,
+      passed: passed ? 1 : 0,
+      outcome: passed ? 'pass' : 'fail',
+      judge_model: model,
+    });
+    await assay.rt.clickhouse.insert({
+      table: 'assay.llm_scores',
+      format: 'JSONEachRow',
+      values: [
+        ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => score(i, 'judge', i < 4, 'judge-model-b')),
+        ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => score(i, 'feedback', i < 5)),
+        score(8, 'feedback', true),
+        score(9, 'judge', false, 'another-judge'),
+        score(9, 'feedback', true),
+      ],
+    });
     expect(await kinds([golden])).toBe('ran:config_change');
     // A restart with the same config, or another worker: nothing is due yet.
     expect(await kinds([golden])).toBe('not_due');
     t += 86_400_000;
     expect(await kinds([golden])).toBe('ran:schedule');
+    t += 60_000;
     const smaller = { ...golden, hash: 'other-hash', items: golden.items.slice(0, 30) };
     expect(await kinds([smaller])).toBe('ran:config_change');
     // Another worker holds the lock: this one stands by, even with a new config.
     await redis.set(`${prefix}:judge-calibration:lock`, 'another-worker', 'PX', 10_000);
     expect(await kinds([golden])).toBe('standby');
-    const stored = await assay.rows<{ trigger: string; n: number; kappa: number }>(
-      `SELECT trigger, n, kappa FROM assay.judge_calibration WHERE judge_model = 'judge-model-b' ORDER BY run_at`,
+    const stored = await assay.rows<{
+      trigger: string;
+      n: number;
+      kappa: number;
+      feedback_n: number;
+      feedback_raw_agreement: number;
+      feedback_kappa: number;
+    }>(
+      `SELECT trigger, n, kappa, feedback_n, feedback_raw_agreement, feedback_kappa
+        FROM assay.judge_calibration WHERE judge_model = 'judge-model-b' ORDER BY run_at`,
     );
     expect(stored.map((r) => [r.trigger, Number(r.n), r.kappa])).toEqual([
       ['config_change', 40, 1],
       ['schedule', 40, 1],
       ['config_change', 30, 1],
     ]);
+    expect(stored[0]).toMatchObject({ feedback_n: 8, feedback_raw_agreement: 0.875 });
+    expect(stored[0]?.feedback_kappa).toBeCloseTo(0.75, 12);
   });
 });

@@ -110,6 +110,8 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
           },
         ],
         rules: [{ match: { route: '/api/search' }, rubrics: ['relevance'], probability: 1 }],
+        // The judge's requests are counted below: no golden-set calibration runs beside them.
+        calibration: { enabled: false },
       },
       // The demo's rule: semantic failure rate by provider and route, 5m window vs 30m baseline.
       alerts: demoAlerts(receiver.url, SECRET),
