@@ -53,17 +53,19 @@ export interface CalibrationSchedulerDeps {
 
 /**
  * What a calibration measures: the endpoints (URL, model, output mode), every rubric's stored
- * version (a template edit changes it) and the golden sets' contents. A change of any is a new
+ * version (a template edit changes it), custom rubrics' pass thresholds and the golden sets' contents. A change of any is a new
  * judge config and is calibrated at once.
  */
 export function judgeConfigHash(
-  judges: Pick<JudgesConfig, 'endpoints'>,
+  judges: Pick<JudgesConfig, 'endpoints'> & Partial<Pick<JudgesConfig, 'rubrics'>>,
   target: Pick<CalibrationTarget, 'rubrics'>,
   sets: readonly GoldenSet[],
 ): string {
   const parts = {
     endpoints: judges.endpoints.map((e) => [e.name, e.base_url, e.model, e.structured_output]),
     rubrics: target.rubrics.map((r) => [r.id, r.version]),
+    // A custom rubric's threshold turns scores into verdicts: a new one is a new judge config.
+    thresholds: (judges.rubrics ?? []).map((r) => [r.id, r.pass_threshold]),
     sets: sets.map((s) => [s.rubric, s.name, s.hash]),
   };
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
