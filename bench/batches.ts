@@ -20,7 +20,13 @@ const LOREM =
 export function buildBatch(
   size = 512,
   llmShare = 0.1,
-): { bytes: Uint8Array; traceIdOffsets: number[]; llmCalls: number } {
+): {
+  bytes: Uint8Array;
+  traceIdOffsets: number[];
+  llmCalls: number;
+  /** The same spans as two requests: the LLM spans, then the rest (their parents come later). */
+  split: [EncodedSpans, EncodedSpans];
+} {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
@@ -129,6 +135,20 @@ export function buildBatch(
     server.end();
   }
   const spans = exporter.getFinishedSpans();
+  const isLlm = (s: (typeof spans)[number]): boolean => s.attributes['gen_ai.operation.name'] !== undefined;
+  const split: [EncodedSpans, EncodedSpans] = [
+    encode(spans.filter(isLlm)),
+    encode(spans.filter((s) => !isLlm(s))),
+  ];
+  return { ...encode(spans), llmCalls, split };
+}
+
+export interface EncodedSpans {
+  bytes: Buffer;
+  traceIdOffsets: number[];
+}
+
+function encode(spans: ReturnType<InMemorySpanExporter['getFinishedSpans']>): EncodedSpans {
   const bytes = ProtobufTraceSerializer.serializeRequest(spans);
   if (!bytes) throw new Error('serializer returned nothing');
   const traceIds = new Set(spans.map((s) => s.spanContext().traceId));
@@ -138,7 +158,7 @@ export function buildBatch(
     const needle = Buffer.from(id, 'hex');
     for (let at = buf.indexOf(needle); at !== -1; at = buf.indexOf(needle, at + 1)) traceIdOffsets.push(at);
   }
-  return { bytes: buf, traceIdOffsets, llmCalls };
+  return { bytes: buf, traceIdOffsets };
 }
 
 /** Rewrites the first 8 bytes of every trace id so this copy's spans are new to the collector. */
