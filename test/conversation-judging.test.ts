@@ -23,6 +23,7 @@ import {
   type ConversationCloser,
 } from '../evaluators/conversations/index.ts';
 import {
+  createJudgeRunner,
   createMemorySpendLedger,
   createRedisJudgeCache,
   createRedisSpendLedger,
@@ -125,13 +126,16 @@ function closer(
       ],
     },
   });
-  const judge = createConversationJudge(config.judges, {
+  const redact = createRedactor(redactionConfigSchema.parse({}));
+  const runner = createJudgeRunner(config.judges, {
     logger: silentLogger,
     spend: over.spend ?? createRedisSpendLedger(redis, PREFIX),
     cache: createRedisJudgeCache(redis, PREFIX),
-    redact: createRedactor(redactionConfigSchema.parse({})),
+    redact,
     env: { CONV_JUDGE_KEY: 'sk-test' },
   });
+  stops.push(() => runner.shutdown());
+  const judge = createConversationJudge(runner, { redact });
   const c = startConversationCloser({
     config: config.worker.conversations,
     clickhouse: client,

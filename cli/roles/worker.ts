@@ -53,7 +53,7 @@ export async function startWorker(rt: Runtime): Promise<Role> {
         now: rt.now,
       });
     if (config.worker.conversations.enabled)
-      conversationJudge = createConversationJudge(config.judges, judgeDeps);
+      conversationJudge = createConversationJudge(runner, { redact: judgeDeps.redact });
   }
   // Every score written, also sent out as an OTel evaluation event (score_export).
   const exp = config.score_export;

@@ -6,10 +6,19 @@ import { createJudgeEndpoint, type JudgeEndpoint } from './endpoint.ts';
 import { judge, judgeMessages, rubricVars, type Judgement } from './judgement.ts';
 import { judgeMetrics } from './metrics.ts';
 import { createJudgePlan, resolveJudgeRule } from './plan.ts';
-import { buildRubrics, notApplicable, type Rubric } from './rubrics.ts';
+import { buildRubrics, notApplicable } from './rubrics.ts';
 import { memoryRateLimiters } from './rate-limiter.ts';
 import { overSpendCap } from './spend.ts';
-import type { JudgeDeps, JudgeInput, JudgeOutcome, JudgeRunner, JudgeScore } from './types.ts';
+import type { Dimensions } from '../../core/selector.ts';
+import type {
+  JudgeDeps,
+  JudgeInput,
+  JudgeOutcome,
+  JudgeRunner,
+  JudgeScore,
+  RenderedJudge,
+  RubricIdentity,
+} from './types.ts';
 import type { CalibrationInput, CalibrationTarget } from './calibration/types.ts';
 
 /** Raised at start when a judge endpoint's API key variable is not set. */
@@ -81,7 +90,10 @@ function count(outcome: JudgeOutcome): JudgeOutcome {
  * the concurrency and rate limits, and finally the request (with one repair round). Whatever was
  * spent is added to the shared ledger, also for judgements that produced no score.
  */
-export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeRunner & CalibrationTarget {
+export function createJudgeRunner(
+  config: JudgesConfig,
+  deps: JudgeDeps,
+): JudgeRunner & CalibrationTarget & RenderedJudge {
   const now = deps.now ?? Date.now;
   const env = deps.env ?? process.env;
   const rubrics = buildRubrics(config);
@@ -100,7 +112,7 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
   let closed = false;
 
   function scoreOf(
-    rubric: Rubric,
+    rubric: RubricIdentity,
     endpoint: JudgeEndpoint,
     j: Extract<Judgement, { kind: 'verdict' }>,
   ): JudgeScore {
@@ -127,7 +139,7 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
 
   /** Spend cap, gate, request, ledger: a judgement made now, never read from the cache. */
   async function judgeFresh(
-    rubric: Rubric,
+    rubric: RubricIdentity,
     endpoint: JudgeEndpoint,
     messages: ChatMessage[],
   ): Promise<JudgeOutcome> {
@@ -157,6 +169,16 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
     const vars = rubricVars(input, input.reference ?? rule.reference, deps.redact, config.max_field_chars);
     if (notApplicable(rubric, vars)) return { kind: 'skipped', evaluator, reason: 'not_applicable' };
     const messages = judgeMessages(rubric, vars, endpoint.structuredOutput);
+    return cachedOrFresh(rubric, endpoint, messages);
+  }
+
+  /** The cache first (a hit costs nothing), else a fresh judgement, cached when it scored. */
+  async function cachedOrFresh(
+    rubric: RubricIdentity,
+    endpoint: JudgeEndpoint,
+    messages: ChatMessage[],
+  ): Promise<JudgeOutcome> {
+    const evaluator = rubric.evaluator;
     const key = judgeCacheKey(rubric.version, endpoint.model, JSON.stringify(messages));
     const hit = await deps.cache.get(key);
     judgeMetrics.cache.inc({ result: hit ? 'hit' : 'miss' });
@@ -194,8 +216,30 @@ export function createJudgeRunner(config: JudgesConfig, deps: JudgeDeps): JudgeR
     return judgeFresh(rubric, endpoint, judgeMessages(rubric, vars, endpoint.structuredOutput));
   }
 
+  async function judgeRendered(
+    rubric: RubricIdentity,
+    dims: Dimensions,
+    render: (structuredOutput: boolean) => ChatMessage[],
+  ): Promise<JudgeOutcome> {
+    const rule = resolveJudgeRule(config, dims);
+    const endpoint = rule && endpoints.get(rule.endpoint);
+    if (!endpoint) return { kind: 'skipped', evaluator: rubric.evaluator, reason: 'not_applicable' };
+    if (closed)
+      return { kind: 'deferred', evaluator: rubric.evaluator, reason: 'concurrency', retryAfterMs: 1000 };
+    return cachedOrFresh(rubric, endpoint, render(endpoint.structuredOutput));
+  }
+
   return {
     plan: createJudgePlan(config),
+    judgeRendered: async (rubric, dims, render) => {
+      const judged = judgeRendered(rubric, dims, render);
+      inFlight.add(judged);
+      try {
+        return count(await judged);
+      } finally {
+        inFlight.delete(judged);
+      }
+    },
     endpoints: config.endpoints.map((e) => ({ name: e.name, model: e.model })),
     rubrics: [...rubrics.values()].map((r) => ({ id: r.id, evaluator: r.evaluator, version: r.version })),
     judgeWith: async (endpoint, evaluator, input) => count(await judgeWith(endpoint, evaluator, input)),

@@ -1,5 +1,6 @@
 import type { Logger } from '../../core/logger.ts';
 import type { Dimensions } from '../../core/selector.ts';
+import type { ChatMessage } from './client.ts';
 import type { RateLimiterFactory } from './rate-limiter.ts';
 
 /** One call to judge, as the worker read it from `assay.llm_calls`. */
@@ -56,12 +57,33 @@ export interface JudgePlan {
   canJudge(dims: Dimensions): boolean;
 }
 
+/** What a judgement needs of a rubric besides its prompt: the stored name, version and pass mark. */
+export interface RubricIdentity {
+  evaluator: string;
+  version: string;
+  pass_threshold: number;
+}
+
 export interface JudgeRunner {
   plan: JudgePlan;
   /** Runs the named evaluators (`judge_<rubric>`) on one call; one outcome per evaluator, same order. */
   run(input: JudgeInput, evaluators: readonly string[]): Promise<JudgeOutcome[]>;
   /** Aborts requests in flight and refuses new runs (they are deferred). Idempotent. */
   shutdown(): Promise<void>;
+}
+
+/** The runner's judgement of a prompt built outside its rubrics (conversation judging). */
+export interface RenderedJudge {
+  /**
+   * Judges a prompt rendered elsewhere (a whole conversation) on the endpoint `judges.rules` picks
+   * for `dims`, through the same cache, spend cap, breaker, limits and ledger as `run`.
+   * `render` gets whether the endpoint takes a JSON schema for its answer.
+   */
+  judgeRendered(
+    rubric: RubricIdentity,
+    dims: Dimensions,
+    render: (structuredOutput: boolean) => ChatMessage[],
+  ): Promise<JudgeOutcome>;
 }
 
 /** Judge spend this clock hour, shared by all workers. */
