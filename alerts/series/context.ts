@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Dimension, RuleConfig } from '../config.ts';
-import { num, queryRows, timeParams, windowsFor } from './series.ts';
+import { num, queryRows } from './query.ts';
+import { timeParams, windowsFor } from './series.ts';
 import type { SeriesLabels } from '../types.ts';
 
 /** What the data says about an alert beyond its numbers: examples and likely causes. */

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { RuleConfig } from '../config.ts';
 import type { SeriesSnapshot } from '../types.ts';
-import { chTime, num, queryRows } from './series.ts';
+import { chTime, num, queryRows } from './query.ts';
 
 /**
  * Series of a `judge_kappa` rule, one per (judge model, judge evaluator): the newest calibration

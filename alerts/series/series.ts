@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { hasShortWindow, type Dimension, type MetricName, type RuleConfig } from '../config.ts';
 import type { SeriesLabels, SeriesSnapshot, WindowAgg } from '../types.ts';
 import { readJudgeKappa } from './judge-kappa.ts';
+import { chTime, num, queryRows, type Row } from './query.ts';
 
 /** The time ranges of one tick: baseline [baselineStart, currentStart), current [currentStart, end]. */
 export interface WindowBounds {
@@ -27,11 +28,6 @@ export function windowsFor(
     shortStart: hasShortWindow(rule) ? floor(now - rule.short_window) : undefined,
     end: now,
   };
-}
-
-/** ClickHouse `DateTime` text in UTC for a bound parameter. */
-export function chTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Where each metric lives in the rollups; every expression is a constant, never user data. */
@@ -90,8 +86,6 @@ export function tableOf(rule: Pick<RuleConfig, 'by'>, table: Source['table']): S
 export function dimsOf(rule: Pick<RuleConfig, 'by'>): string[] {
   return rule.by.map((d) => DIMENSION_COLUMNS[d]);
 }
-
-type Row = Record<string, string | number>;
 
 /** Reads every series of `rule` for the tick at `now`: current window(s) and baseline per series. */
 export async function readSeries(
@@ -195,21 +189,6 @@ export function timeParams(w: WindowBounds): Record<string, string> {
     short: chTime(w.shortStart ?? w.currentStart),
     end: chTime(w.end),
   };
-}
-
-export async function queryRows(
-  client: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown>,
-): Promise<Row[]> {
-  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return rs.json<Row>();
-}
-
-/** UInt64 arrives as a JSON string; NaN (empty quantile state) as null. */
-export function num(v: unknown): number {
-  if (v === null || v === undefined) return NaN;
-  return typeof v === 'number' ? v : Number(v);
 }
 
 function labelsOf(rule: RuleConfig, r: Row): SeriesLabels {
