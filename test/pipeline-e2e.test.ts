@@ -262,9 +262,16 @@ describe('spans → collector → queue → checks → alerter → signed webhoo
       metric: 'semantic_failure_rate',
       severity: 'critical',
     });
-    expect(alert.annotations['summary']).toMatch(
-      /^semantic failure rate on acme \/api\/refunds rose from 0\.0% to \d+\.\d% \(n=\d+, p<0\.001\)$/,
-    );
+    const summary =
+      /^semantic failure rate on acme \/api\/refunds rose from (\d+\.\d)% to (\d+\.\d)% \(n=\d+, p<0\.001\)$/.exec(
+        alert.annotations['summary'] ?? '',
+      );
+    expect(summary, alert.annotations['summary']).not.toBeNull();
+    // The healthy baseline is 0.0 % on a quiet machine. Five virtual minutes are five seconds
+    // here: when a loaded machine scores the first refusals later than that, they count in the
+    // baseline window too, so the test asserts the rise, not the exact baseline.
+    const [from, to] = [Number(summary?.[1]), Number(summary?.[2])];
+    expect(from).toBeLessThan(to / 2);
     expect(alert.annotations['likely_cause']).toContain('refusal failed on');
     const examples = alert.annotations['example_trace_ids']!.split(',');
     expect(examples).toHaveLength(3);
