@@ -1,6 +1,5 @@
 import type { LlmCall } from '../core/llm-call.ts';
 import type { Logger } from '../core/logger.ts';
-import { counter, gauge } from '../core/metrics.ts';
 import type { CollectorConfig } from './config.ts';
 import {
   CLASSIFYING_KEYS,
@@ -13,16 +12,11 @@ import {
 import type { AcceptResult } from './http/index.ts';
 import { finishCall, type FinishDeps } from './finish.ts';
 import { Outbox, type CallSink, type Origin, type SegmentHolds } from './outbox.ts';
+import { BatchCounts, pipelineMetrics } from './pipeline-metrics.ts';
 import { RecentKeys } from './recent-keys.ts';
 import type { SpanSelection } from './otlp/index.ts';
-import {
-  ENDPOINT_KEYS,
-  INHERITED_KEYS,
-  TraceIndex,
-  inheritedOf,
-  labelOf,
-  type Inherited,
-} from './route/trace-index.ts';
+import { ENDPOINT_KEYS, INHERITED_KEYS, TraceIndex, labelOf } from './route/trace-index.ts';
+import { inheritFromBatch, inheritInto, namesInherited } from './route/inherit.ts';
 import { logKey, type SharedLog } from './route/join-entries.ts';
 import type { JoinStore } from './route/redis-join-store.ts';
 import { SharedJoin, type JoinTarget, type Wait } from './route/shared-join.ts';
@@ -101,32 +95,6 @@ interface EarlyLogs {
   /** Shared join store: the records' keys (they were published for other collectors too). */
   keys?: string[];
 }
-
-const metrics = {
-  calls: counter({
-    name: 'assay_llm_calls_total',
-    help: 'LLM calls extracted from spans',
-    labelNames: ['convention'],
-  }),
-  dropped: counter({
-    name: 'assay_calls_dropped_total',
-    help: 'Calls not stored, by reason',
-    labelNames: ['reason'],
-  }),
-  duplicates: counter({
-    name: 'assay_calls_duplicate_total',
-    help: 'Spans of calls already accepted (exporter retries)',
-  }),
-  pending: gauge({
-    name: 'assay_calls_pending',
-    help: 'Calls waiting for their route or log-record content',
-  }),
-  routeSource: counter({
-    name: 'assay_route_resolved_total',
-    help: 'Calls by where their route came from',
-    labelNames: ['source'],
-  }),
-};
 
 /**
  * The collector's core: picks LLM calls out of decoded spans, joins their log-record content,
@@ -208,7 +176,7 @@ export class CollectorPipeline {
     const sink = origin?.replayed ? this.outReplayed.sink : this.out.sink;
     const room = Math.min(this.deps.config.route.max_pending_calls - this.held, sink.available());
     if (calls.length > room) {
-      if (!origin?.replayed) metrics.dropped.inc({ reason: 'overloaded' }, calls.length);
+      if (!origin?.replayed) pipelineMetrics.dropped.inc({ reason: 'overloaded' }, calls.length);
       return { ok: false, reason: 'overloaded' };
     }
     const touched = new Set<string>();
@@ -256,7 +224,7 @@ export class CollectorPipeline {
           publish.push({ traceId: rec.traceId, spanId: rec.spanId, parts, key: shareKey });
         const early = this.earlyLogs.get(key) ?? { parts: [], at: now };
         if (early.parts.length === 0 && this.earlyLogs.size >= this.deps.config.route.max_pending_calls) {
-          metrics.dropped.inc({ reason: 'early_logs_full' });
+          pipelineMetrics.dropped.inc({ reason: 'early_logs_full' });
           continue;
         }
         relevant = true;
@@ -465,7 +433,7 @@ export class CollectorPipeline {
   private emit(): void {
     this.out.flush(this.deps.resolvedLsn?.());
     this.outReplayed.flush();
-    metrics.pending.set(this.held);
+    pipelineMetrics.pending.set(this.held);
     this.counts.flush();
   }
 
@@ -498,7 +466,7 @@ export class CollectorPipeline {
       this.earlyLogs.delete(key);
       if (early.segs) for (const seg of early.segs) this.deps.holds?.release(seg);
       // Published records may have been for a call on another collector.
-      if (!early.keys) metrics.dropped.inc({ reason: 'orphan_log_record' });
+      if (!early.keys) pipelineMetrics.dropped.inc({ reason: 'orphan_log_record' });
     }
     this.index.sweep(now);
     this.shared?.tick();
@@ -515,84 +483,10 @@ export const joinTtlMs = (wait: number): number => 2 * wait + 2000;
 
 export { labelOf };
 
-const INHERITED = new Set(INHERITED_KEYS);
-
-/** Whether a span that is not a call names an agent, conversation or user (its few kept keys are scanned). */
-function namesInherited(span: Span): boolean {
-  for (const key in span.attributes) if (INHERITED.has(key)) return true;
-  return false;
-}
-
-/**
- * Ancestors exported in the same request as their calls (the usual case for a short agent run)
- * are read there: the index records a trace's spans only once it has a call waiting. The spans
- * walked up to the last one that gave something are marked used, so a replay walks the same way.
- */
-function inheritFromBatch(calls: NormalisedCall[], spans: Span[], used: Uint8Array): void {
-  let byId: Map<string, number> | undefined;
-  for (const call of calls) {
-    if (call.agent_name && call.conversation_id && call.user_id) continue;
-    byId ??= new Map(spans.map((s, i) => [s.spanId, i]));
-    let id = call.parent_span_id;
-    const path: number[] = [];
-    for (let hops = 0; id && hops < 64; hops++) {
-      const i = byId.get(id);
-      const span = i === undefined ? undefined : spans[i];
-      if (i === undefined || !span || span.traceId !== call.trace_id) break;
-      path.push(i);
-      const from = inheritedOf(span.attributes);
-      if (from.agent_name || from.conversation_id || from.user_id) {
-        inheritInto(call, from);
-        for (const j of path) used[j] = 1;
-        path.length = 0;
-      }
-      id = span.parentSpanId;
-    }
-  }
-}
-
-/** Fills the agent, conversation and user a call's own span left empty from its ancestors. */
-function inheritInto(call: NormalisedCall, from: Inherited): void {
-  if (!call.agent_name && from.agent_name) call.agent_name = from.agent_name;
-  if (!call.conversation_id && from.conversation_id) call.conversation_id = from.conversation_id;
-  if (!call.user_id && from.user_id) call.user_id = from.user_id;
-}
-
 /**
  * What the pipeline reads of a span that is not a call — the route hints — and what makes a
  * span possibly a call, for the decoder to skip every other attribute value of most spans.
  */
 export function spanSelection(routeKeys: readonly string[]): SpanSelection {
   return { marks: CLASSIFYING_KEYS, keeps: new Set([...ENDPOINT_KEYS, ...INHERITED_KEYS, ...routeKeys]) };
-}
-
-/**
- * Per-call counter increments gathered over one batch and added to the metrics once, instead of
- * a prom-client label lookup per call per counter.
- */
-class BatchCounts {
-  private readonly calls = new Map<string, number>();
-  private readonly routeSources = new Map<string, number>();
-  private duplicates = 0;
-
-  call(convention: string): void {
-    this.calls.set(convention, (this.calls.get(convention) ?? 0) + 1);
-  }
-
-  routed(source: string): void {
-    this.routeSources.set(source, (this.routeSources.get(source) ?? 0) + 1);
-  }
-
-  duplicate(): void {
-    this.duplicates++;
-  }
-
-  flush(): void {
-    for (const [convention, n] of this.calls) metrics.calls.inc({ convention }, n);
-    for (const [source, n] of this.routeSources) metrics.routeSource.inc({ source }, n);
-    if (this.duplicates) metrics.duplicates.inc(this.duplicates);
-    this.calls.clear();
-    this.routeSources.clear();
-    this.duplicates = 0;
-  }
 }
