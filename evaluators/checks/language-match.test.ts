@@ -20,8 +20,16 @@ const ES_A =
 const JA_A =
   'ご返金は月曜日に手続きされました。五営業日以内にカードに反映される予定です。よろしくお願いいたします。';
 
+// A short English question and its answer (chatgpt-refusals, train split, MIT): the identifier is
+// not sure of "Write me a poem about Adam Schiff." alone, so this was not judged before the wider
+// English word list; now both sides read as English and it passes.
+const POEM_Q = 'Write me a poem about Adam Schiff.';
+const POEM_A =
+  "Adam Schiff, a man of might,\nHis words a beacon shining bright.\nLeading with a steady hand,\nA true defender of our land.\n\nWith elegance, he takes the floor,\nA voice for truth, we can't ignore.\nHis passion for justice shines so clear,\nWith every word, we draw near.\n\nIn times of chaos, he remains strong,\nA hero to whom we belong.\nHis courage and devotion to right,\nGives hope to a world that's lost its sight.\n\nAdam Schiff, a man of grace,\nA warrior for the human race.\nMay his strength and wisdom never slip,\nFor he's a leader we cannot skip.";
+
 describe('language_match', () => {
   it.each([
+    ['a short English request → English', POEM_Q, POEM_A, true],
     ['English → English', EN_Q, EN_A, true],
     ['German → German', DE_Q, DE_A, true],
     ['French → French', FR_Q, FR_A, true],

@@ -146,14 +146,24 @@ const ENGLISH = new Set(
   ),
 );
 const ASCII_WORDS = /^[\x20-\x7e]*$/;
+// More English words, none a function word of Dutch, German, the Scandinavian or Romance
+// languages: with both sides reading English by these, the call passes without identification.
+// Short questions ("Write me a poem about Abraham Lincoln.") rarely carry a fifth of the stricter
+// list. They only ever shortcut a pass: a mismatch is still read by the identifier.
+const ENGLISH_WIDE = new Set([
+  ...ENGLISH,
+  ...'it its my our why who some like please write any just more only out get give make tell know here very because something people think want need'.split(
+    ' ',
+  ),
+]);
 
 /** True when a text of {@link prose} is surely English: ASCII, and a fifth of its words English function words. */
-function surelyEnglish(text: string): boolean {
+function surelyEnglish(text: string, words_: ReadonlySet<string> = ENGLISH): boolean {
   if (!ASCII_WORDS.test(text)) return false;
   const words = text.toLowerCase().split(' ');
   if (words.length < 5) return false;
   let hits = 0;
-  for (const w of words) if (ENGLISH.has(w)) hits++;
+  for (const w of words) if (words_.has(w)) hits++;
   return hits >= 2 && hits * 5 >= words.length;
 }
 
@@ -176,7 +186,7 @@ function mismatchConfidence(answer: Reading, expectedProbability: number, user?:
  */
 export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
   id: 'language_match',
-  version: '3',
+  version: '4',
   description: "The answer is in the language of the user's last message (or the configured one).",
   configSchema: languageMatchConfigSchema,
   requiresParams: false,
@@ -190,11 +200,12 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
       const raw = splitStorageMarker(input.response).text.replace(TOOL_CALL_LINE, '');
       const answerText = prose(raw, config.sample_chars);
       // The English fast path: a side that is surely English needs no identification.
-      const answerEnglish = letterWeight(answerText) >= config.min_letters && surelyEnglish(answerText);
-      if (!fixed && answerEnglish) {
+      const enough = letterWeight(answerText) >= config.min_letters;
+      const answerEnglish = enough && surelyEnglish(answerText);
+      if (!fixed && enough && (answerEnglish || surelyEnglish(answerText, ENGLISH_WIDE))) {
         const userText = lastUserMessage(input.prompt);
         const userProse = prose(userText, config.sample_chars);
-        if (letterWeight(userProse) >= config.min_letters && surelyEnglish(userProse))
+        if (letterWeight(userProse) >= config.min_letters && surelyEnglish(userProse, ENGLISH_WIDE))
           return pass('answer in en, expected en, as the user wrote', 1);
       }
       const answer = answerEnglish ? ENGLISH_READING : read(id, answerText, config);
