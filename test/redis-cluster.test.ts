@@ -89,7 +89,16 @@ describe('on a Redis Cluster', () => {
     expect(await count(`SELECT count() AS n FROM ${db}.llm_calls WHERE sampled = 1`)).toBe(N);
     expect(await count(`SELECT uniqExact(trace_id, span_id) AS n FROM ${db}.call_verdicts`)).toBe(N);
     expect(await count(`SELECT count() AS n FROM ${db}.call_verdicts`)).toBe(N);
-    const scores = await count(`SELECT count() AS n FROM ${db}.llm_scores`);
+    // Score rows have their own writer: on a loaded machine they land after the verdicts. Wait
+    // until their count holds still for a second, then check that none is there twice.
+    let scores = -1;
+    await eventually(async () => {
+      const now = await count(`SELECT count() AS n FROM ${db}.llm_scores`);
+      const settled = now === scores && now > 0;
+      scores = now;
+      if (!settled) await new Promise((r) => setTimeout(r, 1000));
+      return settled ? true : undefined;
+    }, 60_000);
     expect(await count(`SELECT uniqExact(trace_id, span_id, evaluator) AS n FROM ${db}.llm_scores`)).toBe(
       scores,
     );
