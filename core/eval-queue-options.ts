@@ -1,6 +1,7 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import { gauge } from './metrics.ts';
-import { backoffDelay } from './retry.ts';
+import { classifyRedisError } from './queue-redis.ts';
+import { backoffDelay, sleep } from './retry.ts';
 
 /** The backoff type of evaluation jobs: `evalBackoff` below, registered by every worker. */
 export const EVAL_BACKOFF_TYPE = 'assay_capped';
@@ -34,3 +35,29 @@ export const queueDepthGauge = gauge({
   name: 'assay_queue_depth',
   help: 'Evaluation jobs waiting, delayed or active (cached, refreshed about once a second)',
 });
+
+/** Jobs not yet finished (`DEPTH_STATES`) on the queue, read from Redis. */
+export async function queueDepth(queue: Pick<Queue, 'getJobCounts'>): Promise<number> {
+  const counts = await queue.getJobCounts(...DEPTH_STATES);
+  return DEPTH_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+}
+
+/**
+ * `addBulk`, tried up to `attempts` times with capped backoff (from 200 ms) while Redis errors
+ * are retryable (a failover, a dropped connection); the last error is thrown.
+ */
+export async function addBulkRetrying(
+  queue: Pick<Queue, 'addBulk'>,
+  bulk: Parameters<Queue['addBulk']>[0],
+  retry: { attempts: number; maxMs: number },
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await queue.addBulk(bulk);
+      return;
+    } catch (err) {
+      if (attempt + 1 >= retry.attempts || classifyRedisError(err) === 'permanent') throw err;
+      await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: retry.maxMs }));
+    }
+  }
+}

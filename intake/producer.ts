@@ -2,9 +2,13 @@ import { Queue } from 'bullmq';
 import { EVAL_JOB_NAME, EVAL_QUEUE_NAME, evalJobId, type EvalJob } from '../core/eval-job.ts';
 import type { Logger } from '../core/logger.ts';
 import { counter } from '../core/metrics.ts';
-import { backoffDelay, sleep } from '../core/retry.ts';
-import { DEPTH_STATES, EVAL_JOB_OPTIONS, queueDepthGauge } from '../core/eval-queue-options.ts';
-import { assertNoEviction, classifyRedisError, connectRedis } from '../core/queue-redis.ts';
+import {
+  addBulkRetrying,
+  EVAL_JOB_OPTIONS,
+  queueDepth,
+  queueDepthGauge,
+} from '../core/eval-queue-options.ts';
+import { assertNoEviction, connectRedis } from '../core/queue-redis.ts';
 import type { RedisTarget } from '../core/redis-client.ts';
 
 export { assertNoEviction } from '../core/queue-redis.ts';
@@ -63,8 +67,7 @@ export async function createEvalProducer(opts: EvalProducerOptions): Promise<Eva
 
   const refresh = async (): Promise<void> => {
     try {
-      const counts = await queue.getJobCounts(...DEPTH_STATES);
-      lastDepth = DEPTH_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+      lastDepth = await queueDepth(queue);
       queueDepthGauge.set(lastDepth);
     } catch {
       // Keep the last known depth: a Redis hiccup must not open the floodgates nor stop sampling.
@@ -80,21 +83,14 @@ export async function createEvalProducer(opts: EvalProducerOptions): Promise<Eva
       data,
       opts: { ...EVAL_JOB_OPTIONS, jobId: evalJobId(data) },
     }));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await queue.addBulk(bulk);
-        enqueued.inc({ outcome: 'queued' }, chunk.length);
-        return;
-      } catch (err) {
-        if (attempt + 1 >= ATTEMPTS || classifyRedisError(err) === 'permanent') {
-          enqueued.inc({ outcome: 'failed' }, chunk.length);
-          if (Date.now() - lastErrorLog > 10_000) {
-            lastErrorLog = Date.now();
-            opts.logger.warn({ err, jobs: chunk.length }, 'evaluation jobs could not be queued');
-          }
-          return;
-        }
-        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 2000 }));
+    try {
+      await addBulkRetrying(queue, bulk, { attempts: ATTEMPTS, maxMs: 2000 });
+      enqueued.inc({ outcome: 'queued' }, chunk.length);
+    } catch (err) {
+      enqueued.inc({ outcome: 'failed' }, chunk.length);
+      if (Date.now() - lastErrorLog > 10_000) {
+        lastErrorLog = Date.now();
+        opts.logger.warn({ err, jobs: chunk.length }, 'evaluation jobs could not be queued');
       }
     }
   };

@@ -1,8 +1,6 @@
 import type { Queue } from 'bullmq';
 import { EVAL_JOB_NAME, type EvalJob } from '../../core/eval-job.ts';
-import { DEPTH_STATES, EVAL_JOB_OPTIONS } from '../../core/eval-queue-options.ts';
-import { classifyRedisError } from '../../core/queue-redis.ts';
-import { backoffDelay, sleep } from '../../core/retry.ts';
+import { addBulkRetrying, EVAL_JOB_OPTIONS, queueDepth } from '../../core/eval-queue-options.ts';
 import type { FinishedState, RerunQueue } from './runner.ts';
 
 /**
@@ -26,15 +24,7 @@ export function bullRerunQueue(queue: Queue): RerunQueue {
         data: j.data satisfies EvalJob,
         opts: { ...EVAL_JOB_OPTIONS, jobId: j.id, priority: RERUN_PRIORITY },
       }));
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await queue.addBulk(bulk);
-          return;
-        } catch (err) {
-          if (attempt + 1 >= ADD_ATTEMPTS || classifyRedisError(err) === 'permanent') throw err;
-          await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 5000 }));
-        }
-      }
+      await addBulkRetrying(queue, bulk, { attempts: ADD_ATTEMPTS, maxMs: 5000 });
     },
     async finished(ids) {
       const out = new Map<string, FinishedState>();
@@ -51,8 +41,7 @@ export function bullRerunQueue(queue: Queue): RerunQueue {
       return out;
     },
     async depth() {
-      const counts = await queue.getJobCounts(...DEPTH_STATES);
-      return DEPTH_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+      return queueDepth(queue);
     },
   };
 }

@@ -8,9 +8,9 @@ import type { CheckDeps, CheckPlan } from '../checks/index.ts';
 import type { JudgeRunner } from '../judges/index.ts';
 import { startConversationCloser, type ConversationJudge } from '../conversations/index.ts';
 import {
-  DEPTH_STATES,
   EVAL_BACKOFF_TYPE,
   evalBackoff,
+  queueDepth,
   queueDepthGauge,
 } from '../../core/eval-queue-options.ts';
 import { assertNoEviction, connectRedis } from '../../core/queue-redis.ts';
@@ -209,8 +209,7 @@ function attachEvents(worker: Worker, logger: Logger): void {
 
 async function refreshDepth(queue: Queue): Promise<void> {
   try {
-    const counts = await queue.getJobCounts(...DEPTH_STATES);
-    queueDepthGauge.set(DEPTH_STATES.reduce((sum, s) => sum + (counts[s] ?? 0), 0));
+    queueDepthGauge.set(await queueDepth(queue));
   } catch {
     // The gauge keeps its last value; the next tick tries again.
   }
