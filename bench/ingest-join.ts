@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { freePort } from '../core/free-port.ts';
 import { ADMIN_PASSWORD_FILE } from '../storage/embedded/credentials.ts';
-import { eventually } from '../test/helpers/assay.ts';
 import { startTestRedis } from '../test/helpers/redis.ts';
 import { buildBatch, stampBatch } from './batches.ts';
-import { cpuSeconds, machine, percentile } from './proc.ts';
+import { cpuSeconds, machine, percentile, stop, waitFor } from './proc.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
@@ -32,21 +31,6 @@ interface Round {
   failures: number;
   latencies: number[];
   statuses: Map<number, number>;
-}
-
-const waitFor = (url: string): Promise<boolean> =>
-  eventually(async () => ((await fetch(url)).ok ? true : undefined), 60_000);
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(resolve, 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Sum of a metric's series on an ops port (0 before it is first counted). */

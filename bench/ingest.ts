@@ -12,11 +12,10 @@ import { spanSelection } from '../collector/pipeline.ts';
 import { parseConfig } from '../cli/config.ts';
 import { freePort } from '../core/free-port.ts';
 import { ADMIN_PASSWORD_FILE } from '../storage/embedded/credentials.ts';
-import { eventually } from '../test/helpers/assay.ts';
 import { startTestRedis } from '../test/helpers/redis.ts';
 import { buildBatch, stampBatch } from './batches.ts';
 import { compareJoinStores } from './ingest-join.ts';
-import { cpuSeconds, machine, peakRssMiB, percentile } from './proc.ts';
+import { cpuSeconds, machine, peakRssMiB, percentile, stop, waitFor } from './proc.ts';
 
 const DURATION_MS = Number(process.env['BENCH_SECONDS'] ?? 20) * 1000;
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 8);
@@ -35,22 +34,6 @@ function assay(args: string[], nodeArgs: string[] = []): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-/** Resolves once `url` answers 2xx (a minute at most). */
-const waitFor = (url: string): Promise<boolean> =>
-  eventually(async () => ((await fetch(url)).ok ? true : undefined), 60_000);
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(resolve, 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /**

@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus as cpus_, totalmem } from 'node:os';
+import { eventually } from '../test/helpers/assay.ts';
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 export function cpuSeconds(pid: number): number {
@@ -23,4 +25,21 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function machine(): string {
   const cpus = cpus_();
   return `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Resolves once `url` answers 2xx (a minute at most). */
+export const waitFor = (url: string): Promise<boolean> =>
+  eventually(async () => ((await fetch(url)).ok ? true : undefined), 60_000);
+
+/** SIGTERM, then resolves on exit (or after 15 s). */
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(resolve, 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
