@@ -6,26 +6,7 @@ import { eventually } from '../test/helpers/eventually.ts';
 import { CollectorPipeline, spanSelection } from './pipeline.ts';
 import { SpanKind, type Attributes, type LogRecord, type Span } from './span.ts';
 
-const TRACE = '0af7651916cd43dd8448eb211c80319c';
-const resource = { attributes: { 'service.name': 'shop' } };
-const scope = { name: 'test', version: '' };
-
-function span(spanId: string, parentSpanId: string, kind: number, attributes: Attributes, name = 'x'): Span {
-  return {
-    traceId: TRACE,
-    spanId,
-    parentSpanId,
-    name,
-    kind,
-    startTimeMs: 1_760_000_000_000,
-    endTimeMs: 1_760_000_001_000,
-    attributes,
-    events: [],
-    status: { code: 0, message: '' },
-    resource,
-    scope,
-  };
-}
+import { resource, scope, testSpan as span, TRACE } from '../test/support/spans.ts';
 
 const llm = (spanId: string, parent: string, extra: Attributes = {}): Span =>
   span(

@@ -5,30 +5,11 @@ import { silentLogger } from '../../core/logger.ts';
 import { registry } from '../../core/metrics.ts';
 import { eventually } from '../../test/helpers/eventually.ts';
 import { CollectorPipeline } from '../pipeline.ts';
-import { SpanKind, type Attributes, type LogRecord, type Span } from '../span.ts';
+import { SpanKind, type LogRecord, type Span } from '../span.ts';
 import { MemoryJoinHub } from './memory-join-store.ts';
 import type { JoinStore } from './redis-join-store.ts';
 
-const TRACE = '0af7651916cd43dd8448eb211c80319c';
-const resource = { attributes: { 'service.name': 'shop' } };
-const scope = { name: 'test', version: '' };
-
-function span(spanId: string, parentSpanId: string, kind: number, attributes: Attributes, name = 'x'): Span {
-  return {
-    traceId: TRACE,
-    spanId,
-    parentSpanId,
-    name,
-    kind,
-    startTimeMs: 1_760_000_000_000,
-    endTimeMs: 1_760_000_001_000,
-    attributes,
-    events: [],
-    status: { code: 0, message: '' },
-    resource,
-    scope,
-  };
-}
+import { resource, scope, testSpan as span, TRACE } from '../../test/support/spans.ts';
 
 /** A call whose content comes as log records (OTel GenAI v1.28–v1.36). */
 const call = (spanId: string, parent: string): Span =>
