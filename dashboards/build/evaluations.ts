@@ -1,8 +1,9 @@
-import { annotation, dashboard, queryVariable, type Dashboard } from './model.ts';
+import { annotation, dashboard, type Dashboard } from './model.ts';
 import {
   alertAnnotationSql,
   BUCKET,
   dimensionVariables,
+  evaluatorVariable,
   filters,
   histogramQuantiles,
   type Dim,
@@ -27,14 +28,7 @@ export function evaluations(): Dashboard {
       description:
         'Per evaluator: pass rates, failure reasons, judge spend and latency, and the most recent failing calls.',
     },
-    [
-      ...dimensionVariables(DIMS),
-      queryVariable(
-        'evaluator',
-        'Evaluator',
-        `SELECT DISTINCT evaluator FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY evaluator`,
-      ),
-    ],
+    [...dimensionVariables(DIMS), evaluatorVariable(DIMS)],
     [annotation('Assay alerts', 'red', alertAnnotationSql(DIMS))],
     [
       {

@@ -43,6 +43,15 @@ export function dimensionVariables(dims: readonly Dim[]): Variable[] {
   );
 }
 
+/** The `evaluator` variable: every evaluator scored in the range under the dimension filters. */
+export function evaluatorVariable(dims: readonly Dim[]): Variable {
+  return queryVariable(
+    'evaluator',
+    'Evaluator',
+    `SELECT DISTINCT evaluator FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${filters(dims)} ORDER BY evaluator`,
+  );
+}
+
 /** Alert state changes as annotations; `tags` comma-separated, which Grafana splits into tags. */
 export function alertAnnotationSql(dims: readonly Dim[]): string {
   const scoped = dims.filter((d) => d === 'provider' || d === 'route' || d === 'service');

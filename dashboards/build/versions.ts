@@ -1,5 +1,5 @@
-import { annotation, dashboard, queryVariable, type Dashboard } from './model.ts';
-import { alertAnnotationSql, dimensionVariables, filters, type Dim } from './sql.ts';
+import { annotation, dashboard, type Dashboard } from './model.ts';
+import { alertAnnotationSql, dimensionVariables, evaluatorVariable, filters, type Dim } from './sql.ts';
 
 const DIMS: Dim[] = ['service', 'provider', 'route', 'model'];
 const EVALUATOR = '$__conditionalAll(evaluator IN (${evaluator:singlequote}), $evaluator)';
@@ -62,14 +62,7 @@ export function evaluatorVersions(): Dashboard {
       description:
         'Each evaluator’s newest version beside the previous one on the calls both scored (assay evaluate): agreement and pass rates.',
     },
-    [
-      ...dimensionVariables(DIMS),
-      queryVariable(
-        'evaluator',
-        'Evaluator',
-        `SELECT DISTINCT evaluator FROM llm_scores_1m WHERE $__timeFilter(minute) AND ${filters(DIMS)} ORDER BY evaluator`,
-      ),
-    ],
+    [...dimensionVariables(DIMS), evaluatorVariable(DIMS)],
     [annotation('Assay alerts', 'red', alertAnnotationSql(DIMS))],
     [
       {
