@@ -73,6 +73,22 @@ describe('repetition', () => {
     expect(runCheck(repetition, response)?.passed).toBe(passed);
   });
 
+  // The tokenizer reads characters one by one: words joined by apostrophes and hyphens, scripts
+  // written without spaces, characters outside the Basic Multilingual Plane, broken surrogates.
+  it.each([
+    ['joined words', "Don't re-send it. ".repeat(6), 'repetitive loop: "don\'t re-send it" ×6 in a row'],
+    ['typographic apostrophes', 'It’s done. '.repeat(12), 'repetitive loop: "it’s done" ×12 in a row'],
+    ['Han beyond the BMP', '𠮷野家'.repeat(6), 'repetitive loop: "𠮷 野 家" ×6 in a row'],
+    ['emoji between words', 'go 🚀 go 🚀 '.repeat(6), 'repetitive loop: "go" ×12 in a row'],
+  ])('tokens: %s', (_name, response, reason) => {
+    expect(runCheck(repetition, response)?.reason).toBe(reason);
+  });
+
+  it('reads a lone surrogate and Latin glued to Han as text, not as a crash', () => {
+    expect(runCheck(repetition, `the\ud800喉咙 ${proseText(300)}`)?.passed).toBe(true);
+    expect(runCheck(repetition, '\ud800 \udc00 '.repeat(50))).toBeNull();
+  });
+
   it('is not applicable to an empty answer', () => {
     expect(runCheck(repetition, '')).toBeNull();
   });

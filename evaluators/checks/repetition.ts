@@ -29,9 +29,138 @@ export const repetitionConfigSchema = z
 
 export type RepetitionConfig = z.output<typeof repetitionConfigSchema>;
 
-const TOKEN =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]|[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
-const UNSPACED = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]$/u;
+/** Character classes of the tokenizer: not part of a word, a letter or digit, an unspaced-script character. */
+const OTHER = 1;
+const WORD = 2;
+const UNSPACED = 3;
+/** An unspaced-script character that is also a letter: a word already begun reads on through it. */
+const UNSPACED_LETTER = 4;
+const UNSPACED_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+// The class of every UTF-16 code unit, filled on first sight: Unicode property tests cost a regex
+// run each, and answers reuse few distinct characters. Astral characters (surrogates) are
+// classified by code point and not cached.
+const BMP_CLASS = new Uint8Array(0x10000);
+for (let c = 0; c < 128; c++) {
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  BMP_CLASS[c] = alnum ? WORD : OTHER;
+}
+
+function classOf(ch: string): number {
+  if (UNSPACED_CHAR.test(ch)) return WORD_CHAR.test(ch) ? UNSPACED_LETTER : UNSPACED;
+  return WORD_CHAR.test(ch) ? WORD : OTHER;
+}
+
+/** Joiners inside a word: "don't", "don’t", "well-known". */
+const isJoiner = (c: number): boolean => c === 39 || c === 0x2019 || c === 45;
+
+/**
+ * The answer's tokens without building a string each: runs of letters and digits (joined by an
+ * apostrophe or hyphen between two letters), and every Han, kana or Thai character on its own —
+ * unless a run of letters or digits has begun, which reads on through them ("1958年から"), as the
+ * regular expression this replaces did and the thresholds were tuned with.
+ * Each token is an FNV-1a hash of its code units (equal tokens, equal ids; a collision between two
+ * tokens of one answer is negligible at 32 bits) with its start and end offsets.
+ */
+interface Tokens {
+  ids: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  length: number;
+  unspaced: number;
+}
+
+/** The class of the character at `at`, times 4, plus its width in code units (2 for a surrogate pair). */
+function classAt(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c >= 0xd800 && c <= 0xdbff && at + 1 < text.length) return classOf(text.slice(at, at + 2)) * 4 + 2;
+  let k = BMP_CLASS[c] as number;
+  if (k === 0) BMP_CLASS[c] = k = classOf(text[at] as string);
+  return k * 4 + 1;
+}
+
+// Scratch arrays reused by every call (checks run synchronously, one at a time): allocating
+// typed arrays per answer cost more than tokenizing it.
+let scratch = new Int32Array(0);
+function scratchFor(size: number): Int32Array {
+  if (scratch.length < size) scratch = new Int32Array(Math.max(size, 2 * scratch.length, 4096));
+  return scratch;
+}
+
+/**
+ * Tokenizes `text`. The result lives in shared scratch memory: valid until the next call of
+ * {@link tokenize} or {@link countNgrams}.
+ */
+function tokenize(text: string): Tokens {
+  const cap = text.length;
+  const buf = scratchFor(3 * cap);
+  const ids = buf.subarray(0, cap);
+  const starts = buf.subarray(cap, 2 * cap);
+  const ends = buf.subarray(2 * cap, 3 * cap);
+  const len = text.length;
+  let n = 0;
+  let unspaced = 0;
+  let i = 0;
+  let h = 0;
+  let start = -1; // the start of the word being read, -1 between words
+  while (i < len) {
+    const c = text.charCodeAt(i);
+    let k = BMP_CLASS[c] as number;
+    let width = 1;
+    if (k === 0 || (c >= 0xd800 && c <= 0xdbff)) {
+      const at = classAt(text, i);
+      k = at >> 2;
+      width = at & 3;
+    }
+    if (k === WORD || (k === UNSPACED_LETTER && start >= 0)) {
+      if (start < 0) {
+        start = i;
+        h = 0x811c9dc5;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+      if (width === 2) h = Math.imul(h ^ text.charCodeAt(i + 1), 0x01000193);
+      i += width;
+      continue;
+    }
+    // A joiner between two letters or digits continues the word: "don't", "well-known".
+    if (start >= 0 && isJoiner(c) && i + 1 < len && classAt(text, i + 1) >> 2 >= WORD && classAt(text, i + 1) >> 2 !== UNSPACED) {
+      h = Math.imul(h ^ c, 0x01000193);
+      i++;
+      continue;
+    }
+    if (start >= 0) {
+      ids[n] = h;
+      starts[n] = start;
+      ends[n] = i;
+      n++;
+      start = -1;
+    }
+    if (k === UNSPACED || k === UNSPACED_LETTER) {
+      let u = Math.imul(0x811c9dc5 ^ c, 0x01000193);
+      if (width === 2) u = Math.imul(u ^ text.charCodeAt(i + 1), 0x01000193);
+      ids[n] = u;
+      starts[n] = i;
+      ends[n] = i + width;
+      n++;
+      unspaced++;
+    }
+    i += width;
+  }
+  if (start >= 0) {
+    ids[n] = h;
+    starts[n] = start;
+    ends[n] = len;
+    n++;
+  }
+  return { ids: ids.subarray(0, n), starts, ends, length: n, unspaced };
+}
+
+/** Tokens `from` to `to` (exclusive) of `text`, joined by `sep`. */
+function tokenText(text: string, t: Tokens, from: number, to: number, sep: string): string {
+  const parts: string[] = [];
+  for (let i = from; i < Math.min(to, t.length); i++) parts.push(text.slice(t.starts[i], t.ends[i]));
+  return parts.join(sep);
+}
 
 interface RepetitionStats {
   total: number;
@@ -39,31 +168,25 @@ interface RepetitionStats {
   topCount: number;
 }
 
-/** Tokens as small integers (equal tokens, equal ids): comparing and hashing numbers is cheap. */
-function tokenIds(tokens: readonly string[]): Int32Array {
-  const ids = new Map<string, number>();
-  const out = new Int32Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    let id = ids.get(t);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(t, id);
-    }
-    out[i] = id;
-  }
-  return out;
-}
-
 /**
  * Counts n-grams over token ids: how many repeat an earlier one, and the most frequent (by its
- * start). An n-gram's key is two independent 26-bit hashes of its ids in one safe integer, so a
- * collision between two different n-grams of one answer is negligible.
+ * start). An n-gram's key is two independent 32-bit hashes of its ids, kept in an open-addressing
+ * table, so a collision between two different n-grams of one answer is negligible.
  */
+let table = new Int32Array(0);
 function countNgrams(ids: Int32Array, n: number): RepetitionStats & { topAt: number } {
-  const counts = new Map<number, number>();
   const stats = { total: 0, repeated: 0, topCount: 0, topAt: 0 };
-  for (let i = 0; i + n <= ids.length; i++) {
+  const grams = ids.length - n + 1;
+  if (grams <= 0) return stats;
+  let size = 64;
+  while (size < grams * 2) size *= 2;
+  const mask = size - 1;
+  // Slot s holds keys[2s], keys[2s+1] and counts[s]; a count of 0 marks an empty slot.
+  if (table.length < size * 3) table = new Int32Array(Math.max(size * 3, 2 * table.length));
+  const keys = table.subarray(0, size * 2);
+  const counts = table.subarray(size * 2, size * 3);
+  counts.fill(0);
+  for (let i = 0; i < grams; i++) {
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let k = 0; k < n; k++) {
@@ -71,9 +194,14 @@ function countNgrams(ids: Int32Array, n: number): RepetitionStats & { topAt: num
       h1 = Math.imul(h1 ^ v, 0x01000193);
       h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h2 >>> 15);
     }
-    const key = (h1 >>> 6) * 0x4000000 + (h2 >>> 6);
-    const c = (counts.get(key) ?? 0) + 1;
-    counts.set(key, c);
+    let s = (h1 ^ (h2 >>> 7)) & mask;
+    while (counts[s] !== 0 && (keys[2 * s] !== h1 || keys[2 * s + 1] !== h2)) s = (s + 1) & mask;
+    if (counts[s] === 0) {
+      keys[2 * s] = h1;
+      keys[2 * s + 1] = h2;
+    }
+    const c = (counts[s] as number) + 1;
+    counts[s] = c;
     stats.total++;
     if (c > 1) stats.repeated++;
     if (c > stats.topCount) {
@@ -97,26 +225,34 @@ interface Run {
 
 /**
  * The longest back-to-back repeat in `tokens`: for each unit length p, the longest stretch where
- * every token equals the one p before it. Linear in tokens × MAX_UNIT, on the last RUN_WINDOW.
+ * every token equals the one p before it, on the last RUN_WINDOW tokens. A stretch that counts
+ * is at least (repeats needed − 1) × p long, so it holds a multiple of that length: only those
+ * positions are probed, and a probe that matches is widened to its whole stretch.
  */
 function longestRun(tokens: Int32Array, minUnitRepeats: number, minTokenRepeats: number): Run | null {
   const from = Math.max(0, tokens.length - RUN_WINDOW);
   let best: Run | null = null;
   let bestCover = 0;
   for (let p = 1; p <= MAX_UNIT && from + 2 * p <= tokens.length; p++) {
-    let len = 0;
-    for (let i = from + p; i <= tokens.length; i++) {
-      if (i < tokens.length && tokens[i] === tokens[i - p]) {
-        len++;
+    const need = p < 3 ? minTokenRepeats : minUnitRepeats;
+    const stride = (need - 1) * p;
+    let i = from + p + stride - 1;
+    while (i < tokens.length) {
+      if (tokens[i] !== tokens[i - p]) {
+        i += stride;
         continue;
       }
+      let start = i;
+      while (start > from + p && tokens[start - 1] === tokens[start - 1 - p]) start--;
+      let end = i + 1;
+      while (end < tokens.length && tokens[end] === tokens[end - p]) end++;
+      const len = end - start;
       const repeats = Math.floor(len / p) + 1;
-      const need = p < 3 ? minTokenRepeats : minUnitRepeats;
       if (repeats >= need && repeats * p > bestCover) {
         bestCover = repeats * p;
-        best = { unit: p, repeats, start: i - len - p };
+        best = { unit: p, repeats, start: start - p };
       }
-      len = 0;
+      i = end + stride;
     }
   }
   return best;
@@ -138,11 +274,12 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
       if (input.status === 'error') return null;
       const { text } = splitStorageMarker(input.response);
       const tail = text.length > config.max_chars ? text.slice(-config.max_chars) : text;
-      const tokens = tail.toLowerCase().match(TOKEN) ?? [];
-      const ids = tokenIds(tokens);
+      const lower = tail.toLowerCase();
+      const tokens = tokenize(lower);
+      const ids = tokens.ids;
       const run = longestRun(ids, config.min_unit_repeats, config.min_token_repeats);
       if (run) {
-        const unit = tokens.slice(run.start, run.start + run.unit).join(' ');
+        const unit = tokenText(lower, tokens, run.start, run.start + run.unit, ' ');
         const shown = unit.length > 60 ? `${unit.slice(0, 59)}…` : unit;
         const share = Math.min(1, (run.unit * run.repeats) / tokens.length);
         // Twice the repeats needed leaves no doubt; just enough may be a refrain or a chant.
@@ -154,15 +291,13 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
         );
       }
       if (tokens.length < config.min_tokens) return tokens.length === 0 ? null : pass('no loop');
-      let unspaced = 0;
-      for (const t of tokens) if (t.length === 1 && UNSPACED.test(t)) unspaced++;
-      const byChar = unspaced * 2 > tokens.length;
+      const byChar = tokens.unspaced * 2 > tokens.length;
       const n = byChar ? config.ngram_chars : config.ngram_words;
       const stats = countNgrams(ids, n);
       if (stats.total === 0) return null;
       const share = stats.repeated / stats.total;
       const score = 1 - share;
-      const gram = tokens.slice(stats.topAt, stats.topAt + n).join(byChar ? '' : ' ');
+      const gram = tokenText(lower, tokens, stats.topAt, stats.topAt + n, byChar ? '' : ' ');
       const top = gram.length > 60 ? `${gram.slice(0, 59)}…` : gram;
       const detail = `${Math.round(share * 100)}% of ${n}-grams repeated; "${top}" ×${stats.topCount}`;
       // How sure: by the distance of the share from the threshold (a share just over it may be a
