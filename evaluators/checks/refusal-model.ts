@@ -25,20 +25,40 @@ const BODY_CHARS = 900;
 // What turns a refusal into a partial one: after declining, the answer offers real help
 // ("However, you can reach their support at …", "but I can give you …", "here is …"). A turn to a
 // lecture ("Instead, I encourage you to be respectful") is not help: it stays a refusal.
+// Per language: the turn words, then the help that follows within a clause.
+const CONTRAST_PARTS: ReadonlyArray<readonly [turn: string, help: string]> = [
+  [
+    String.raw`\b(?:however|but|instead|alternatively|that said)\b[^.!?\n]{0,40}\b`,
+    "you can|you could|you may|you might|i can|i could|i'd be happy|i would be happy|here is|here are|here's",
+  ],
+  [
+    String.raw`\b(?:sin embargo|pero|en su lugar)\b[^.!?\n]{0,40}\b`,
+    'puedes|puede|podrías|podría|te puedo|le puedo|aquí tienes',
+  ],
+  [
+    String.raw`\b(?:cependant|mais|toutefois|en revanche)\b[^.!?\n]{0,40}\b`,
+    'vous pouvez|tu peux|je peux|voici',
+  ],
+  [
+    String.raw`\b(?:jedoch|aber|allerdings|stattdessen)\b[^.!?\n]{0,40}\b`,
+    'können sie|kannst du|ich kann|hier ist|hier sind',
+  ],
+  [String.raw`\b(?:tuttavia|ma|però|invece)\b[^.!?\n]{0,40}\b`, 'puoi|può|posso|ecco'],
+  [String.raw`\b(?:porém|mas|no entanto|em vez disso)\b[^.!?\n]{0,40}\b`, 'você pode|pode|posso|aqui está'],
+  [String.raw`(?:但是|不过|然而)[^。！？\n]{0,20}`, '你可以|您可以|我可以'],
+  [String.raw`(?:ただし|しかし|代わりに)[^。！？\n]{0,20}`, 'できます|ことができ'],
+];
 const CONTRAST = new RegExp(
   [
-    String.raw`\b(?:however|but|instead|alternatively|that said)\b[^.!?\n]{0,40}\b(?:you can|you could|you may|you might|i can|i could|i'd be happy|i would be happy|here is|here are|here's)`,
     String.raw`\bhere (?:is|are) (?:a|an|some|the)\b`,
-    String.raw`\b(?:sin embargo|pero|en su lugar)\b[^.!?\n]{0,40}\b(?:puedes|puede|podrías|podría|te puedo|le puedo|aquí tienes)`,
-    String.raw`\b(?:cependant|mais|toutefois|en revanche)\b[^.!?\n]{0,40}\b(?:vous pouvez|tu peux|je peux|voici)`,
-    String.raw`\b(?:jedoch|aber|allerdings|stattdessen)\b[^.!?\n]{0,40}\b(?:können sie|kannst du|ich kann|hier ist|hier sind)`,
-    String.raw`\b(?:tuttavia|ma|però|invece)\b[^.!?\n]{0,40}\b(?:puoi|può|posso|ecco)`,
-    String.raw`\b(?:porém|mas|no entanto|em vez disso)\b[^.!?\n]{0,40}\b(?:você pode|pode|posso|aqui está)`,
-    String.raw`(?:但是|不过|然而)[^。！？\n]{0,20}(?:你可以|您可以|我可以)`,
-    String.raw`(?:ただし|しかし|代わりに)[^。！？\n]{0,20}(?:できます|ことができ)`,
+    ...CONTRAST_PARTS.map(([turn, help]) => `${turn}(?:${help})`),
   ].join('|'),
   'u',
 );
+// Every contrast ends in one of these: a text without any has no contrast, and this plain
+// alternation of words is several times cheaper to run than the contrast's own pattern.
+const HELP = new RegExp(CONTRAST_PARTS.map(([, help]) => help).join('|'), 'u');
+const hasContrast = (text: string): boolean => HELP.test(text) && CONTRAST.test(text);
 
 // A turn after the decline that may or may not lead to help ("However, there may be laws …"):
 // the rules cannot tell information from a lecture, so such an answer is an unsure partial.
@@ -71,30 +91,25 @@ function bucket(s: string): number {
   return (h >>> 0) & MASK;
 }
 
-/** FNV-1a of a string, 32 bits. */
+/** FNV-1a of a string, 32 bits (as a signed integer: the n-gram hashes mix it bitwise). */
 function fnv(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h;
 }
 
-/** The n-grams of hashed tokens, each combined with the n as its own seed: no strings built. */
-function ngrams(n: number, tokens: Uint32Array, out: number[]): void {
-  for (let i = 0; i + n <= tokens.length; i++) {
+/** The n-grams of the first `count` hashed tokens, each combined with the n as its own seed: no strings built. */
+function ngrams(n: number, tokens: Int32Array, count: number, out: number[]): void {
+  for (let i = 0; i + n <= count; i++) {
     let h = Math.imul(0x9e3779b1, n) >>> 0;
     for (let k = 0; k < n; k++) h = Math.imul(h ^ (tokens[i + k] as number), 0x01000193) ^ (h >>> 13);
     out.push((h >>> 0) & MASK);
   }
 }
 
-/**
- * The hashed features of an answer: word 1–3-grams of its opening (CJK and Thai characters count
- * as words), 1–2-grams of the rest, its first three words, a length bucket, and whether a
- * built-in refusal phrase opens it. Shared by training and inference, so they cannot drift.
- */
 /** What the rules read of an answer: a decline phrase in its opening, and a contrast after it. */
 export interface RefusalCues {
   /** A built-in decline phrase ("i can't help with", "no puedo", …) within the first 160 characters. */
@@ -103,24 +118,29 @@ export interface RefusalCues {
   anyCue: boolean;
   /** "However, you can", "but I can", "here is" … after the decline: the answer goes on to help. */
   contrast: boolean;
-  /** "However", "but" … after the decline, followed by more text: it may go on to help. */
+  /** "However", "but" … after a decline that opens the answer, followed by more text: it may go on to help. */
   turn: boolean;
+}
+
+const BIAS = bucket('bias');
+const CUE_CONTRAST = bucket('cue:contrast');
+const SCRIPT_WIDE = bucket('script:wide');
+const DECLINE_OPENING = bucket('rule:decline_opening');
+const DECLINE_HEAD = bucket('rule:decline_head');
+const AI_DISCLAIMER_FEATURE = bucket('rule:ai_disclaimer');
+// Token hashes of an opening (at most one token a character), reused by every call: checks run
+// synchronously, and a typed array allocated per answer costs more than hashing it.
+const hashed = new Int32Array(HEAD_CHARS);
+
+/** An answer as the model and the rules read it, each pattern run once. */
+export interface RefusalReading {
+  features: number[];
+  cues: RefusalCues;
 }
 
 /** The normalised opening both the features and the cues read. */
 export const openingOf = (answer: string): string =>
   normaliseForMatch(answer.slice(0, HEAD_CHARS + 40)).slice(0, HEAD_CHARS);
-
-export function refusalCues(answer: string, head: string = openingOf(answer)): RefusalCues {
-  const decline = DECLINE.exec(head);
-  const after = decline ? decline.index + decline[0].length : HEAD_CHARS / 2;
-  return {
-    declineOpening: decline && decline.index < 160 ? decline[0] : null,
-    anyCue: decline !== null || AI_DISCLAIMER.test(head),
-    contrast: CONTRAST.test(answer.slice(after, BODY_CHARS).toLowerCase()),
-    turn: turnWithText(answer.slice(after, BODY_CHARS).toLowerCase()),
-  };
-}
 
 /** A turn word followed by at least 100 more characters. */
 function turnWithText(rest: string): boolean {
@@ -128,23 +148,50 @@ function turnWithText(rest: string): boolean {
   return m !== null && rest.length - m.index > 100;
 }
 
-export function refusalFeatures(answer: string, head: string = openingOf(answer)): number[] {
+/**
+ * Reads an answer once for both the model and the rules. The features: word 1–3-grams of its
+ * opening (CJK and Thai characters count as words), its first three words, whether the rest has
+ * a contrast cue, the script, and whether a built-in refusal phrase or an AI disclaimer is in the
+ * opening. Shared by training and inference, so they cannot drift.
+ */
+export function readRefusal(answer: string, head: string = openingOf(answer)): RefusalReading {
+  const decline = DECLINE.exec(head);
+  const disclaimer = AI_DISCLAIMER.test(head);
   // Only the opening is normalised (NFKC is the costly step); the contrast cue reads the rest raw.
   const rest = answer.slice(HEAD_CHARS / 2, BODY_CHARS).toLowerCase();
+  const restContrast = hasContrast(rest);
   const headTokens = head.match(TOKEN) ?? [];
-  const hashed = Uint32Array.from(headTokens, fnv);
-  const out: number[] = [bucket('bias')];
-  ngrams(1, hashed, out);
-  ngrams(2, hashed, out);
-  ngrams(3, hashed, out);
-  if (CONTRAST.test(rest)) out.push(bucket('cue:contrast'));
-  out.push(bucket(`start:${headTokens.slice(0, 3).join(' ')}`));
-  if (WIDE.test(head)) out.push(bucket('script:wide'));
-  const decline = DECLINE.exec(head);
-  if (decline) out.push(bucket(decline.index < 160 ? 'rule:decline_opening' : 'rule:decline_head'));
-  if (AI_DISCLAIMER.test(head)) out.push(bucket('rule:ai_disclaimer'));
-  return out;
+  const count = Math.min(headTokens.length, hashed.length);
+  for (let i = 0; i < count; i++) hashed[i] = fnv(headTokens[i] as string);
+  const features: number[] = [BIAS];
+  ngrams(1, hashed, count, features);
+  ngrams(2, hashed, count, features);
+  ngrams(3, hashed, count, features);
+  if (restContrast) features.push(CUE_CONTRAST);
+  features.push(bucket(`start:${headTokens.slice(0, 3).join(' ')}`));
+  if (WIDE.test(head)) features.push(SCRIPT_WIDE);
+  if (decline) features.push(decline.index < 160 ? DECLINE_OPENING : DECLINE_HEAD);
+  if (disclaimer) features.push(AI_DISCLAIMER_FEATURE);
+
+  // The cues read what follows the decline (or, without one, the same rest as the features).
+  const declineOpening = decline && decline.index < 160 ? decline[0] : null;
+  const after = decline ? decline.index + decline[0].length : HEAD_CHARS / 2;
+  const afterDecline = after === HEAD_CHARS / 2 ? rest : answer.slice(after, BODY_CHARS).toLowerCase();
+  const cues: RefusalCues = {
+    declineOpening,
+    anyCue: decline !== null || disclaimer,
+    contrast: after === HEAD_CHARS / 2 ? restContrast : hasContrast(afterDecline),
+    turn: declineOpening !== null && turnWithText(afterDecline),
+  };
+  return { features, cues };
 }
+
+/** The model's features of an answer (see {@link readRefusal}). */
+export const refusalFeatures = (answer: string, head?: string): number[] =>
+  readRefusal(answer, head).features;
+
+/** The rules' cues of an answer (see {@link readRefusal}). */
+export const refusalCues = (answer: string, head?: string): RefusalCues => readRefusal(answer, head).cues;
 
 /** The value every feature of a list has (the list's L2 normalisation). */
 export const featureValue = (features: readonly number[]): number =>
@@ -153,22 +200,41 @@ export const featureValue = (features: readonly number[]): number =>
 /** The model's weights: `classes × DIM` floats, class-major. */
 export interface RefusalModel {
   weights: Float32Array;
+  /**
+   * The same weights feature-major (a feature's three next to each other, in one cache line),
+   * for inference on a model that no longer changes; training leaves it unset.
+   */
+  byFeature?: Float32Array;
 }
 
 /** Class probabilities for one feature list, in {@link REFUSAL_CLASSES} order. */
 export function predict(model: RefusalModel, features: readonly number[]): [number, number, number] {
-  const z = [0, 0, 0];
+  let z0 = 0;
+  let z1 = 0;
+  let z2 = 0;
   // Features count 1/sqrt(n) each: a long opening does not push the logits further than a short one.
   const x = featureValue(features);
-  for (const f of features) {
-    z[0] = (z[0] as number) + x * (model.weights[f] as number);
-    z[1] = (z[1] as number) + x * (model.weights[DIM + f] as number);
-    z[2] = (z[2] as number) + x * (model.weights[2 * DIM + f] as number);
+  const byFeature = model.byFeature;
+  if (byFeature) {
+    for (const f of features) {
+      z0 += x * (byFeature[3 * f] as number);
+      z1 += x * (byFeature[3 * f + 1] as number);
+      z2 += x * (byFeature[3 * f + 2] as number);
+    }
+  } else {
+    const w = model.weights;
+    for (const f of features) {
+      z0 += x * (w[f] as number);
+      z1 += x * (w[DIM + f] as number);
+      z2 += x * (w[2 * DIM + f] as number);
+    }
   }
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const sum = (e[0] as number) + (e[1] as number) + (e[2] as number);
-  return [(e[0] as number) / sum, (e[1] as number) / sum, (e[2] as number) / sum];
+  const m = Math.max(z0, z1, z2);
+  const e0 = Math.exp(z0 - m);
+  const e1 = Math.exp(z1 - m);
+  const e2 = Math.exp(z2 - m);
+  const sum = e0 + e1 + e2;
+  return [e0 / sum, e1 / sum, e2 / sum];
 }
 
 export const MODEL_FILE = join(import.meta.dirname, 'refusal-model.bin');
@@ -180,7 +246,10 @@ export function loadRefusalModel(file: string = MODEL_FILE): RefusalModel {
     throw new Error(`${file}: expected ${3 * DIM * 4} bytes of weights, found ${buf.byteLength}`);
   const weights = new Float32Array(3 * DIM);
   for (let i = 0; i < weights.length; i++) weights[i] = buf.readFloatLE(i * 4);
-  return { weights };
+  const byFeature = new Float32Array(3 * DIM);
+  for (let f = 0; f < DIM; f++)
+    for (let c = 0; c < 3; c++) byFeature[3 * f + c] = weights[c * DIM + f] as number;
+  return { weights, byFeature };
 }
 
 /** A zero model (every class equally likely), for training from scratch. */

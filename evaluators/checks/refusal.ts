@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadRefusalModel, openingOf, predict, refusalCues, refusalFeatures } from './refusal-model.ts';
+import { loadRefusalModel, predict, readRefusal } from './refusal-model.ts';
 import { fail, normaliseForMatch, pass, splitStorageMarker } from './text.ts';
 import type { CheckDefinition } from './types.ts';
 
@@ -57,9 +57,8 @@ export const refusal: CheckDefinition<RefusalConfig> = {
         const head = normaliseForMatch(text.slice(0, config.scan_chars + 40)).slice(0, config.scan_chars);
         for (const phrase of phrases) if (head.includes(phrase)) return fail(`refusal phrase "${phrase}"`);
       }
-      const opening = openingOf(text);
-      const [full, partial, none] = predict(model, refusalFeatures(text, opening));
-      const cues = refusalCues(text, opening);
+      const { features, cues } = readRefusal(text);
+      const [full, partial, none] = predict(model, features);
       // A decline phrase opening the answer is a refusal unless the model is sure it is not:
       // phrases are precise where they match, the model generalises where they do not.
       if (cues.declineOpening && (none < 0.8 || cues.contrast)) {

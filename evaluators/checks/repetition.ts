@@ -123,7 +123,13 @@ function tokenize(text: string): Tokens {
       continue;
     }
     // A joiner between two letters or digits continues the word: "don't", "well-known".
-    if (start >= 0 && isJoiner(c) && i + 1 < len && classAt(text, i + 1) >> 2 >= WORD && classAt(text, i + 1) >> 2 !== UNSPACED) {
+    if (
+      start >= 0 &&
+      isJoiner(c) &&
+      i + 1 < len &&
+      classAt(text, i + 1) >> 2 >= WORD &&
+      classAt(text, i + 1) >> 2 !== UNSPACED
+    ) {
       h = Math.imul(h ^ c, 0x01000193);
       i++;
       continue;

@@ -39,11 +39,16 @@ export function splitStorageMarker(text: string): { text: string; dropped: numbe
   return { text: text.slice(0, from + m.index), dropped: Number(m[1]) };
 }
 
+/** Printable ASCII and line breaks: what NFKC leaves as it is. */
+const ASCII = /^[\t\n\r\x20-\x7e]*$/;
+
 /**
  * Text for phrase matching: NFKC, lower case, typographic apostrophes and quotes made straight,
  * whitespace collapsed — so `I’m  sorry` matches the phrase `i'm sorry`.
  */
 export function normaliseForMatch(text: string): string {
+  // NFKC leaves ASCII as it is, and costs more than the rest together.
+  if (ASCII.test(text)) return text.toLowerCase().replace(/`/g, "'").replace(/\s+/g, ' ');
   return text
     .normalize('NFKC')
     .toLowerCase()
