@@ -1,14 +1,15 @@
 /**
  * The language identifiers compared for `language_match`, each behind the same synchronous
  * interface and answering ISO 639-1 codes. Only fastText (evaluators/checks/language-id.ts) ships
- * in Assay; the others are dev dependencies, here to be measured side by side.
+ * in Assay, run by Assay's own inference; the package's WebAssembly build of the same model is
+ * here as its reference, the others are dev dependencies, all measured side by side.
  */
 import { loadModule } from 'cld3-asm';
 import { eld } from 'eld/large';
 import { francAll } from 'franc';
 import * as tinyld from 'tinyld';
 import { ISO3_TO_ISO1 } from '../../evaluators/checks/language-codes.ts';
-import { loadFastTextIdentifier } from '../../evaluators/checks/language-id.ts';
+import { languageIdentifier, loadFastTextWasmIdentifier } from '../../evaluators/checks/language-id.ts';
 import type { LanguageIdentifier } from '../../evaluators/checks/types.ts';
 
 // franc answers ISO 639-3: the codes Assay maps for its own config serve here too.
@@ -42,9 +43,14 @@ export async function loadIdentifiers(): Promise<NamedIdentifier[]> {
   const cld = cldFactory.create(0, 1000);
   return [
     {
-      name: 'fastText lid.176',
+      name: "fastText lid.176, Assay's inference (shipped)",
+      package: 'fasttext.wasm.js@1.0.0 (model file)',
+      identifier: languageIdentifier,
+    },
+    {
+      name: 'fastText lid.176, WebAssembly',
       package: 'fasttext.wasm.js@1.0.0',
-      identifier: await loadFastTextIdentifier(),
+      identifier: await loadFastTextWasmIdentifier(),
     },
     {
       name: 'eld (large)',
