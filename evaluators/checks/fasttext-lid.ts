@@ -277,9 +277,10 @@ interface Walk {
   m: FastTextModel;
   hidden: Float64Array;
   k: number;
-  /** The k best leaves so far, best first: [log probability, label]. */
-  scores: number[];
-  leaves: number[];
+  /** How many of the k best leaves are found so far, best first, in `scores` and `leaves`. */
+  found: number;
+  scores: Float64Array;
+  leaves: Int32Array;
 }
 
 /** log(1e-5): the walk's floor at threshold 0, as fastText's `std_log(0)`. */
@@ -287,22 +288,25 @@ const FLOOR = Math.log(1e-5);
 
 function walk(w: Walk, node: number, score: number): void {
   if (score < FLOOR) return;
-  const { m, scores, leaves, k } = w;
-  if (scores.length === k && score < (scores[k - 1] as number)) return;
-  if (m.left[node] === -1 && m.right[node] === -1) {
-    let at = scores.length;
-    while (at > 0 && (scores[at - 1] as number) < score) at--;
-    scores.splice(at, 0, score);
-    leaves.splice(at, 0, node);
-    if (scores.length > k) {
-      scores.pop();
-      leaves.pop();
+  if (w.found === w.k && score < (w.scores[w.k - 1] as number)) return;
+  const m = w.m;
+  if (m.left[node] === -1) {
+    // A leaf (inner nodes have both children): insert it in order, dropping the worst past k.
+    let at = Math.min(w.found, w.k - 1);
+    while (at > 0 && (w.scores[at - 1] as number) < score) {
+      w.scores[at] = w.scores[at - 1] as number;
+      w.leaves[at] = w.leaves[at - 1] as number;
+      at--;
     }
+    w.scores[at] = score;
+    w.leaves[at] = node;
+    if (w.found < w.k) w.found++;
     return;
   }
   let d = 0;
   const row = (node - m.labels.length) * m.dim;
-  for (let j = 0; j < m.dim; j++) d += (m.output[row + j] as number) * (w.hidden[j] as number);
+  const hidden = w.hidden;
+  for (let j = 0; j < m.dim; j++) d += (m.output[row + j] as number) * (hidden[j] as number);
   const f = 1 / (1 + Math.exp(-d));
   // The likelier side first: the best leaves are found early, and the rest of the tree is cut.
   // (fastText walks left first; the k best are the same either way.)
@@ -349,12 +353,16 @@ export function fastTextIdentifier(m: FastTextModel): { identify(text: string, k
       }
       if (count === 0) return [];
       for (let j = 0; j < m.dim; j++) hidden[j] = (hidden[j] as number) / count;
-      const w: Walk = { m, hidden, k, scores: [], leaves: [] };
+      if (k <= 0) return [];
+      const w: Walk = { m, hidden, k, found: 0, scores: new Float64Array(k), leaves: new Int32Array(k) };
       walk(w, 2 * m.labels.length - 2, 0);
-      return w.leaves.map((label, i) => ({
-        lang: m.labels[label] as string,
-        probability: Math.exp(w.scores[i] as number),
-      }));
+      const out: LanguageGuess[] = [];
+      for (let i = 0; i < w.found; i++)
+        out.push({
+          lang: m.labels[w.leaves[i] as number] as string,
+          probability: Math.exp(w.scores[i] as number),
+        });
+      return out;
     },
   };
 }

@@ -70,7 +70,49 @@ const URL = /(?:https?:\/\/|www\.)\S+/g;
 const EMAIL = /\S+@\S+/g;
 const FILE_OR_DOMAIN = /\S+\.(?:com|org|net|io|dev|json|ts|js|py)\b/g;
 const HAS_FILE_OR_DOMAIN = /\.(?:com|org|net|io|dev|json|ts|js|py)\b/;
-const NON_LETTERS = /[\p{N}\p{P}\p{S}_]+/gu;
+// Digits, punctuation, symbols and whitespace: one run of them becomes one space.
+const NON_LETTER = /^[\p{N}\p{P}\p{S}_\s]$/u;
+// Whether a UTF-16 code unit is NON_LETTER, filled on first sight (0 unknown, 1 kept, 2 not):
+// the property test is a regular expression run, and texts reuse few distinct characters.
+const SEPARATOR = new Uint8Array(0x10000);
+
+function isSeparator(text: string, i: number, c: number): boolean {
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) return NON_LETTER.test(text.slice(i, i + 2));
+  let k = SEPARATOR[c] as number;
+  if (k === 0) SEPARATOR[c] = k = NON_LETTER.test(text[i] as string) ? 2 : 1;
+  return k === 2;
+}
+
+let scratch = new Uint16Array(1024);
+
+/**
+ * `text` with each run of digits, punctuation, symbols and whitespace made one space, trimmed —
+ * read only until more than `limit` + 1 characters are written: callers cut the result at
+ * `limit`, and what follows cannot change it.
+ */
+function lettersOnly(text: string, limit: number): string {
+  if (scratch.length < text.length) scratch = new Uint16Array(text.length * 2);
+  const out = scratch;
+  let n = 0;
+  let gap = false; // a separator run is pending (written only before the next letter)
+  let i = 0;
+  while (i < text.length && n <= limit + 1) {
+    const c = text.charCodeAt(i);
+    const width = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+    if (isSeparator(text, i, c)) {
+      gap = n > 0;
+    } else {
+      if (gap) out[n++] = 32;
+      gap = false;
+      out[n++] = c;
+      if (width === 2) out[n++] = text.charCodeAt(i + 1);
+    }
+    i += width;
+  }
+  return String.fromCharCode.apply(null, out.subarray(0, n) as unknown as number[]);
+}
+
+const QUOTE_OPENERS = /["“„«「『]/;
 const TRANSLATION =
   /translat|übersetz|tradu[cizé]|tłumacz|vertaal|översätt|oversæt|oversett|käännä|перев[её]д|переклад|翻译|翻譯|翻訳|번역|ترجم|תרגמ|अनुवाद|çevir|dịch/i;
 
@@ -78,12 +120,12 @@ const TRANSLATION =
 function prose(text: string, chars: number): string {
   let t = withoutCode(text.slice(0, Math.min(RAW_CHARS, chars * RAW_PER_SAMPLE_CHAR)));
   if (t.includes('>')) t = t.replace(BLOCKQUOTE, ' ');
-  t = t.replace(QUOTED, ' ');
+  if (QUOTE_OPENERS.test(t)) t = t.replace(QUOTED, ' ');
   if (t.includes('{') || t.includes('[')) t = t.replace(JSON_LIKE, ' ').replace(REDACTION, ' ');
   if (t.includes('://') || t.includes('www.')) t = t.replace(URL, ' ');
   if (t.includes('@')) t = t.replace(EMAIL, ' ');
   if (HAS_FILE_OR_DOMAIN.test(t)) t = t.replace(FILE_OR_DOMAIN, ' ');
-  const clean = t.replace(NON_LETTERS, ' ').replace(/\s+/g, ' ').trim();
+  const clean = lettersOnly(t, chars);
   if (clean.length <= chars) return clean;
   const cut = clean.lastIndexOf(' ', chars);
   return clean.slice(0, cut > chars / 2 ? cut : chars);
@@ -129,8 +171,14 @@ const ENGLISH_READING: Reading = {
   guesses: [{ lang: 'en', probability: 1 }],
 };
 
-function read(id: LanguageIdentifier, text: string, config: LanguageMatchConfig): Reading | null {
-  if (letterWeight(text) < config.min_letters) return null;
+/** The identifier's reading of a text of {@link prose} of weight `weight`; null when too short or unsure. */
+function read(
+  id: LanguageIdentifier,
+  text: string,
+  weight: number,
+  config: LanguageMatchConfig,
+): Reading | null {
+  if (weight < config.min_letters) return null;
   const guesses = id.identify(text, 3);
   const top = guesses[0];
   if (!top || top.probability < config.min_probability) return null;
@@ -157,15 +205,24 @@ const ENGLISH_WIDE = new Set([
   ),
 ]);
 
-/** True when a text of {@link prose} is surely English: ASCII, and a fifth of its words English function words. */
-function surelyEnglish(text: string, words_: ReadonlySet<string> = ENGLISH): boolean {
-  if (!ASCII_WORDS.test(text)) return false;
+/**
+ * How surely a text of {@link prose} is English, by the strict list and by the wide one: ASCII,
+ * and a fifth of its words on the list (at least two). One pass for both lists.
+ */
+function englishReading(text: string): { strict: boolean; wide: boolean } {
+  if (!ASCII_WORDS.test(text)) return NOT_ENGLISH;
   const words = text.toLowerCase().split(' ');
-  if (words.length < 5) return false;
-  let hits = 0;
-  for (const w of words) if (words_.has(w)) hits++;
-  return hits >= 2 && hits * 5 >= words.length;
+  if (words.length < 5) return NOT_ENGLISH;
+  let strict = 0;
+  let wide = 0;
+  for (const w of words) {
+    if (ENGLISH.has(w)) strict++;
+    if (ENGLISH_WIDE.has(w)) wide++;
+  }
+  const sure = (hits: number): boolean => hits >= 2 && hits * 5 >= words.length;
+  return { strict: sure(strict), wide: sure(wide) };
 }
+const NOT_ENGLISH = { strict: false, wide: false } as const;
 
 /**
  * How sure a mismatch is: both sides read surely, and the expected language absent from the
@@ -197,27 +254,32 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
     return (input) => {
       if (input.status === 'error') return null;
       // Tool calls (`tool_call name(args)` lines, as the collector renders them) are not prose.
-      const raw = splitStorageMarker(input.response).text.replace(TOOL_CALL_LINE, '');
+      const stored = splitStorageMarker(input.response).text;
+      const raw = stored.includes('tool_call ') ? stored.replace(TOOL_CALL_LINE, '') : stored;
       const answerText = prose(raw, config.sample_chars);
       // The English fast path: a side that is surely English needs no identification.
-      const enough = letterWeight(answerText) >= config.min_letters;
-      const answerEnglish = enough && surelyEnglish(answerText);
-      if (!fixed && enough && (answerEnglish || surelyEnglish(answerText, ENGLISH_WIDE))) {
-        const userText = lastUserMessage(input.prompt);
-        const userProse = prose(userText, config.sample_chars);
-        if (letterWeight(userProse) >= config.min_letters && surelyEnglish(userProse, ENGLISH_WIDE))
+      const answerWeight = letterWeight(answerText);
+      const enough = answerWeight >= config.min_letters;
+      const answerEnglish = enough ? englishReading(answerText) : NOT_ENGLISH;
+      let userText: string | undefined;
+      let userProse: string | undefined;
+      if (!fixed && (answerEnglish.strict || answerEnglish.wide)) {
+        userText = lastUserMessage(input.prompt);
+        userProse = prose(userText, config.sample_chars);
+        if (letterWeight(userProse) >= config.min_letters && englishReading(userProse).wide)
           return pass('answer in en, expected en, as the user wrote', 1);
       }
-      const answer = answerEnglish ? ENGLISH_READING : read(id, answerText, config);
+      const answer = answerEnglish.strict ? ENGLISH_READING : read(id, answerText, answerWeight, config);
       if (!answer) return null;
       let want: string[];
       let user: Reading | undefined;
       if (fixed) {
         want = fixed;
       } else {
-        const userText = lastUserMessage(input.prompt);
+        userText ??= lastUserMessage(input.prompt);
         if (config.skip_translations && TRANSLATION.test(userText)) return null;
-        const reading = read(id, prose(userText, config.sample_chars), config);
+        userProse ??= prose(userText, config.sample_chars);
+        const reading = read(id, userProse, letterWeight(userProse), config);
         if (!reading) return null;
         user = reading;
         want = [reading.top.lang];
