@@ -115,19 +115,34 @@ const SECRET =
 // What storage's redaction left: the model produced a value of that kind.
 const REDACTED = /\[REDACTED:([a-z_]+)\]/g;
 
+/** Three digits in a row: the North American and national shapes have them. */
+const HAS_DIGIT_RUN = /\d{3}/;
+const e164 = byRegex('phone', E164, maskPhone, phoneDigits(8, 15));
+const nanp = byRegex('phone', NANP, maskPhone);
+const national = byRegex('phone', NATIONAL, maskPhone, phoneDigits(9, 12));
+const frNational = byRegex('phone', FR_NATIONAL, maskPhone);
+const secret = byRegex('secret', SECRET, (m) => `${m.slice(0, m.startsWith('-----') ? 15 : 6)}…`);
+// What every secret shape starts with, as one cheap scan.
+const SECRET_START = /-----BEGIN|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|AIza/;
+
 /** Detectors by kind, cheapest first. */
 export const DETECTORS: Readonly<Record<PiiKind, Detector>> = {
   email: emails,
+  // Each pattern only where the character it cannot do without is: they open with lookbehinds,
+  // so a pattern is tried at every position of a text that cannot hold it.
   phone: (text, out) => {
-    byRegex('phone', E164, maskPhone, phoneDigits(8, 15))(text, out);
-    byRegex('phone', NANP, maskPhone)(text, out);
-    byRegex('phone', NATIONAL, maskPhone, phoneDigits(9, 12))(text, out);
-    byRegex('phone', FR_NATIONAL, maskPhone)(text, out);
+    if (text.includes('+')) e164(text, out);
+    const run = HAS_DIGIT_RUN.test(text);
+    if (run) nanp(text, out);
+    if (run && text.includes('0')) national(text, out);
+    if (text.includes('0')) frNational(text, out);
   },
   card_number: byRegex('card_number', CARD, (m) => `ending ${last(digitsOf(m), 4)}`, isCard),
   ssn: byRegex('ssn', SSN, (m) => `…${last(m, 2)}`),
   uk_nino: byRegex('uk_nino', UK_NINO, (m) => `${m.slice(0, 2)}…`),
   iban: byRegex('iban', IBAN, (m) => `${m.slice(0, 2)}…${last(m, 4)}`, isIban),
-  secret: byRegex('secret', SECRET, (m) => `${m.slice(0, m.startsWith('-----') ? 15 : 6)}…`),
+  secret: (text, out) => {
+    if (SECRET_START.test(text)) secret(text, out);
+  },
   redacted: byRegex('redacted', REDACTED, () => 'redacted'),
 };

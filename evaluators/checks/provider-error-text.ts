@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normaliseForMatch, fail, pass, splitStorageMarker } from './text.ts';
+import { escapeRegExp, normaliseForMatch, fail, pass, splitStorageMarker } from './text.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Error texts gateways and providers return; written normalised (lower case). */
@@ -122,6 +122,9 @@ export const providerErrorText: CheckDefinition<ProviderErrorTextConfig> = {
   requiresParams: false,
   create(config) {
     const phrases = [...ERROR_PHRASES, ...config.extra_phrases.map(normaliseForMatch)];
+    // One scan for any phrase first: most answers hold none, and one alternation is several
+    // times cheaper than a search per phrase. A hit is then named in list order, as before.
+    const anyPhrase = new RegExp(phrases.map(escapeRegExp).join('|'));
     return (input) => {
       if (input.status === 'error') return null;
       const { text } = splitStorageMarker(input.response);
@@ -134,13 +137,14 @@ export const providerErrorText: CheckDefinition<ProviderErrorTextConfig> = {
       }
       if (text.length <= config.max_chars) {
         const head = normaliseForMatch(text.slice(0, config.scan_chars));
-        for (const phrase of phrases) {
-          const at = head.indexOf(phrase);
-          if (at < 0) continue;
-          // An error message opens with its phrase; an answer that mentions "Internal Server
-          // Error" in a sentence (a joke, an explanation) is likely not one: unsure.
-          return fail(`error text "${phrase}"`, 0, at <= 24 ? 0.95 : 0.6);
-        }
+        if (anyPhrase.test(head))
+          for (const phrase of phrases) {
+            const at = head.indexOf(phrase);
+            if (at < 0) continue;
+            // An error message opens with its phrase; an answer that mentions "Internal Server
+            // Error" in a sentence (a joke, an explanation) is likely not one: unsure.
+            return fail(`error text "${phrase}"`, 0, at <= 24 ? 0.95 : 0.6);
+          }
       }
       return pass('no provider error text');
     };

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFUSAL_PHRASES } from './refusal-phrases.ts';
-import { normaliseForMatch } from './text.ts';
+import { escapeRegExp, normaliseForMatch } from './text.ts';
 
 export const REFUSAL_CLASSES = ['full', 'partial', 'none'] as const;
 export type RefusalClass = (typeof REFUSAL_CLASSES)[number];
@@ -68,7 +68,6 @@ const TURN =
 const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 const TOKEN =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]|[\p{L}\p{M}\p{N}']+/gu;
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // "As an AI language model" opens compliant answers as often as refusals: a feature of its own.
 const AI_DISCLAIMER =
   /as an? (?:ai|artificial intelligence|language model)|en tant qu|als (?:ki|sprachmodell)|como (?:una? )?(?:ia|modelo)|come (?:un )?(?:ia|modello)|作为一个?(?:人工智能|ai|语言模型)|aiとして|言語モデルとして/;
@@ -77,7 +76,7 @@ const DECLINE = new RegExp(
   Object.values(REFUSAL_PHRASES)
     .flat()
     .filter((p) => !AI_DISCLAIMER.test(p))
-    .map(escape)
+    .map(escapeRegExp)
     .join('|'),
 );
 

@@ -39,6 +39,9 @@ export function splitStorageMarker(text: string): { text: string; dropped: numbe
   return { text: text.slice(0, from + m.index), dropped: Number(m[1]) };
 }
 
+/** `s` as a regular expression that matches it literally. */
+export const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Printable ASCII and line breaks: what NFKC leaves as it is. */
 const ASCII = /^[\t\n\r\x20-\x7e]*$/;
 

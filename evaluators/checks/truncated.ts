@@ -29,6 +29,9 @@ const DANGLING = new Set(
     'el los las una y pero del con porque'
   ).split(' '),
 );
+const LAST_WORD = /[\p{L}']+$/u;
+/** Longer than any DANGLING word. */
+const LAST_WORD_CHARS = 24;
 const DANGLING_PUNCT = /[,:([{&+=/\\–—-]$/;
 const URL_END = /(?:https?:\/\/|www\.)\S+$/;
 // Lines that end a post or a document without a full stop: hashtags, a horizontal rule.
@@ -61,7 +64,9 @@ function cutEnding(text: string, minWords: number): string | null {
   const lineStart = text.lastIndexOf('\n', end - 1) + 1;
   if (!lastLine || URL_END.test(lastLine) || SIGN_OFF_LINE.test(lastLine)) return null;
   if (DANGLING_PUNCT.test(lastLine)) return `ends mid-sentence: …${quote(lastLine.slice(-40), 40)}`;
-  const lastWord = /[\p{L}']+$/u.exec(lastLine)?.[0].toLowerCase();
+  // The end-anchored pattern on the last characters only (it would be tried from every position
+  // of the line): a word longer than that is no dangling word either way.
+  const lastWord = LAST_WORD.exec(lastLine.slice(-LAST_WORD_CHARS))?.[0].toLowerCase();
   if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
   if (STRUCTURED_LINE.test(text.slice(lineStart, lineStart + 16))) return null;
   const lastChar = lastLine.slice(-1);
