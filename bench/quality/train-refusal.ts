@@ -28,6 +28,7 @@ export const TRAIN_DATASETS: Readonly<Record<string, string>> = {
   polyrefuse_multilingual_refusal: 'Apache-2.0',
   ja_vicuna_qa_answers: 'Apache-2.0',
   mt_bench_zh_gpt4_reference: 'Apache-2.0',
+  'openai-rbr-gold': 'MIT',
 };
 
 interface Example {
