@@ -83,15 +83,20 @@ function main(): void {
     const bytes = readFileSync(files[f] as string);
     const sha = createHash('sha256').update(bytes).digest('hex');
     if (sha !== source.sha256) throw new Error(`${files[f]}: sha256 ${sha}, expected ${source.sha256}`);
-    const rows = bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    if (rows.length !== source.rows) throw new Error(`${files[f]}: ${rows.length} rows, expected ${source.rows}`);
+    const rows = bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    if (rows.length !== source.rows)
+      throw new Error(`${files[f]}: ${rows.length} rows, expected ${source.rows}`);
     rows.forEach((line, index) => {
       const row: unknown = JSON.parse(line);
       const id = `${source.name}/${index}`;
       if (!isSourceRow(row)) throw new Error(`${id}: unexpected shape`);
       const refusal = refusalOf(row.propositions);
       const lastUser = row.prompt.map((m) => m.role).lastIndexOf('user');
-      if (lastUser !== row.prompt.length - 1) throw new Error(`${id}: the prompt does not end with a user turn`);
+      if (lastUser !== row.prompt.length - 1)
+        throw new Error(`${id}: the prompt does not end with a user turn`);
       const response = (row.completion[0] as Message).content;
       const key = `${refusal}${response === '' ? ' (empty completion, dropped)' : ''}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -101,7 +106,9 @@ function main(): void {
         JSON.stringify({
           id,
           question: (row.prompt[lastUser] as Message).content,
-          ...(earlier.length ? { prior_turns: earlier.map((m) => ({ role: m.role, content: m.content })) } : {}),
+          ...(earlier.length
+            ? { prior_turns: earlier.map((m) => ({ role: m.role, content: m.content })) }
+            : {}),
           response,
           model: '',
           question_lang: NON_ENGLISH[id] ?? 'en',
