@@ -81,6 +81,24 @@ describe('language_match', () => {
     expect(runCheck(languageMatch, { prompt, response: EN_A })?.passed).toBe(true);
   });
 
+  // MT-Bench-zh's math question and GPT-4's answer, byte for byte (bench/quality/datasets/
+  // mt_bench_zh_gpt4_reference, gpt-4/116, Apache-2.0; the one false flag bench:quality's test split had): its variables outweigh its Chinese, and lid.176 reads it as
+  // Spanish. A side read as a Latin-alphabet language with a quarter of its letters in another
+  // script is misread, so there is no verdict — not a mismatch with the Chinese answer.
+  it('gives no verdict on a question read as a Latin-alphabet language but written partly in Han', () => {
+    const question = 'x+y = 4z，x*y = 4z^2，用z表示x-y';
+    const answer =
+      '为了以z表示x-y，我们可以先将原方程组写为z的函数，然后做出x-y的表达式。\n\n首先，我们有两个等式：\n1. x+y = 4z\n2. x*y = 4z^2\n\n我们可以将第一个等式解出x，得到x = 4z - y。\n\n然后用这个表达式代入第二个等式，得到(4z - y)*y = 4z^2，简化后得到4zy - y^2 = 4z^2。\n\n接着，我们将这个等式解出y，得到y = 2z ± sqrt(4z^2 - 4z^2)，即y = 2z。\n\n然后，我们用y = 2z代入x + y = 4z，得到x = 2z。\n\n所以，x - y = 2z - 2z = 0。';
+    expect(runCheck(languageMatch, { prompt: ask(question), response: answer })).toBeNull();
+    // A Chinese question with a few Latin terms still reads as Chinese and is judged.
+    expect(
+      runCheck(languageMatch, {
+        prompt: ask('我的iPhone退款什么时候到账？我两周前退回了AirPods，还没有收到任何消息。'),
+        response: EN_A,
+      })?.passed,
+    ).toBe(false);
+  });
+
   it('reads the last user message, not earlier ones', () => {
     const prompt = `user: ${EN_Q}\n\nassistant: ${EN_A}\n\nuser: ${DE_Q}`;
     expect(runCheck(languageMatch, { prompt, response: DE_A })?.passed).toBe(true);

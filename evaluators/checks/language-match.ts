@@ -171,7 +171,42 @@ const ENGLISH_READING: Reading = {
   guesses: [{ lang: 'en', probability: 1 }],
 };
 
-/** The identifier's reading of a text of {@link prose} of weight `weight`; null when too short or unsure. */
+// Languages of lid.176 not written in the Latin alphabet (the rest are).
+const NON_LATIN_LANGUAGES = new Set(
+  (
+    'zh wuu yue gan ja ko ru uk bg be mk sr kk ky tg mn ba tt cv os ce sah av lez myv kv bxr mhr mrj xal krc ' +
+    'el ar fa ur ps ug ckb sd arz azb mzn pnb he yi hi mr ne sa bh new mai bn as bpy pa gu or ta te kn ml si ' +
+    'th lo km my ka xmf hy am ti dv bo'
+  ).split(' '),
+);
+
+/**
+ * The share of a text of {@link prose}'s letter weight (as {@link letterWeight}) that is not
+ * Latin: Latin letters are Basic Latin to Latin Extended-B, combining marks and Latin Extended
+ * Additional.
+ */
+function nonLatinShare(text: string): number {
+  let latin = 0;
+  let other = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32) continue;
+    if (c < 0x250 || (c >= 0x300 && c < 0x370) || (c >= 0x1e00 && c < 0x1f00)) latin++;
+    else other += letterWeight(text[i] as string);
+  }
+  return latin + other === 0 ? 0 : other / (latin + other);
+}
+
+/**
+ * A side read as a Latin-alphabet language although a quarter of its letters are in another
+ * script is misread: "x+y = 4z，x*y = 4z^2，用z表示x-y" keeps more variables than Chinese.
+ */
+const MISREAD_SHARE = 0.25;
+
+/**
+ * The identifier's reading of a text of {@link prose} of weight `weight`; null when too short,
+ * unsure, or read as a Latin-alphabet language that much of the text is not written in.
+ */
 function read(
   id: LanguageIdentifier,
   text: string,
@@ -182,6 +217,7 @@ function read(
   const guesses = id.identify(text, 3);
   const top = guesses[0];
   if (!top || top.probability < config.min_probability) return null;
+  if (!NON_LATIN_LANGUAGES.has(top.lang) && nonLatinShare(text) >= MISREAD_SHARE) return null;
   return { top, guesses };
 }
 
@@ -243,7 +279,7 @@ function mismatchConfidence(answer: Reading, expectedProbability: number, user?:
  */
 export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
   id: 'language_match',
-  version: '4',
+  version: '5',
   description: "The answer is in the language of the user's last message (or the configured one).",
   configSchema: languageMatchConfigSchema,
   requiresParams: false,
