@@ -113,17 +113,23 @@ function lettersOnly(text: string, limit: number): string {
 }
 
 const QUOTE_OPENERS = /["“„«「『]/;
+// What code (` or ~~~), a blockquote, a quote, JSON, a redaction tag, a URL or an email cannot do without.
+const MAYBE_NOISE = /[`~>"“„«「『{[@]|:\/\/|www\./;
 const TRANSLATION =
   /translat|übersetz|tradu[cizé]|tłumacz|vertaal|översätt|oversæt|oversett|käännä|перев[её]д|переклад|翻译|翻譯|翻訳|번역|ترجم|תרגמ|अनुवाद|çevir|dịch/i;
 
 /** The prose of a text: no code, quotes, JSON, URLs, addresses, digits or punctuation. */
 function prose(text: string, chars: number): string {
-  let t = withoutCode(text.slice(0, Math.min(RAW_CHARS, chars * RAW_PER_SAMPLE_CHAR)));
-  if (t.includes('>')) t = t.replace(BLOCKQUOTE, ' ');
-  if (QUOTE_OPENERS.test(t)) t = t.replace(QUOTED, ' ');
-  if (t.includes('{') || t.includes('[')) t = t.replace(JSON_LIKE, ' ').replace(REDACTION, ' ');
-  if (t.includes('://') || t.includes('www.')) t = t.replace(URL, ' ');
-  if (t.includes('@')) t = t.replace(EMAIL, ' ');
+  let t = text.slice(0, Math.min(RAW_CHARS, chars * RAW_PER_SAMPLE_CHAR));
+  // One scan for the characters every kind of noise but file names needs; plain prose has none.
+  if (MAYBE_NOISE.test(t)) {
+    t = withoutCode(t);
+    if (t.includes('>')) t = t.replace(BLOCKQUOTE, ' ');
+    if (QUOTE_OPENERS.test(t)) t = t.replace(QUOTED, ' ');
+    if (t.includes('{') || t.includes('[')) t = t.replace(JSON_LIKE, ' ').replace(REDACTION, ' ');
+    if (t.includes('://') || t.includes('www.')) t = t.replace(URL, ' ');
+    if (t.includes('@')) t = t.replace(EMAIL, ' ');
+  }
   if (HAS_FILE_OR_DOMAIN.test(t)) t = t.replace(FILE_OR_DOMAIN, ' ');
   const clean = lettersOnly(t, chars);
   if (clean.length <= chars) return clean;
@@ -241,6 +247,10 @@ const ENGLISH_WIDE = new Set([
   ),
 ]);
 
+// Each word of the wide list, marked when the strict list has it too: one lookup a word.
+const STRICT = 2;
+const ENGLISH_LISTS = new Map<string, number>([...ENGLISH_WIDE].map((w) => [w, ENGLISH.has(w) ? STRICT : 1]));
+
 /**
  * How surely a text of {@link prose} is English, by the strict list and by the wide one: ASCII,
  * and a fifth of its words on the list (at least two). One pass for both lists.
@@ -252,12 +262,15 @@ function englishReading(text: string): { strict: boolean; wide: boolean } {
   let strict = 0;
   let wide = 0;
   for (const w of words) {
-    if (ENGLISH.has(w)) strict++;
-    if (ENGLISH_WIDE.has(w)) wide++;
+    const list = ENGLISH_LISTS.get(w);
+    if (list === undefined) continue;
+    wide++;
+    if (list === STRICT) strict++;
   }
-  const sure = (hits: number): boolean => hits >= 2 && hits * 5 >= words.length;
-  return { strict: sure(strict), wide: sure(wide) };
+  return { strict: sureShare(strict, words.length), wide: sureShare(wide, words.length) };
 }
+/** At least two hits, and a fifth of the words. */
+const sureShare = (hits: number, words: number): boolean => hits >= 2 && hits * 5 >= words;
 const NOT_ENGLISH = { strict: false, wide: false } as const;
 
 /**
