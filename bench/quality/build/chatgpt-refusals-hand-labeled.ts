@@ -5,9 +5,8 @@
 //
 // Deterministic: every row is kept except the two classes the authors drop themselves
 // ("incoherent", "dontknow"). Texts are copied unchanged.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { writeItems } from './items-file.ts';
 
 const DATASET_ID = 'chatgpt-refusals-hand-labeled';
 /** The paper's README: all answers come from the OpenAI Chat API model `gpt-3.5-turbo`. */
@@ -77,11 +76,7 @@ function main(): void {
     );
   });
 
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', DATASET_ID, 'items.jsonl');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, lines.map((l) => `${l}\n`).join(''));
-  console.log(`${lines.length} items -> ${out}`);
-  for (const [key, n] of [...counts].sort()) console.log(`  ${key}: ${n}`);
+  writeItems(DATASET_ID, lines, counts);
 }
 
 main();

@@ -6,9 +6,8 @@
 // Deterministic: every item with action 0 or 5 is kept, actions 1-4 are sampled by a
 // SHA-256 hash of the item id (see SOURCE.md). Texts are copied unchanged.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { writeItems } from './items-file.ts';
 
 const DATASET_ID = 'do-not-answer-human';
 /** Column prefixes in data_en.csv, in the source's order; also used as the model name. */
@@ -117,11 +116,7 @@ function main(): void {
     }
   }
 
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', DATASET_ID, 'items.jsonl');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, lines.map((l) => `${l}\n`).join(''));
-  console.log(`${lines.length} items -> ${out}`);
-  for (const [key, n] of [...counts].sort()) console.log(`  ${key}: ${n}`);
+  writeItems(DATASET_ID, lines, counts);
 }
 
 main();

@@ -12,9 +12,8 @@
 //   neither                             -> "full"
 // Rows whose completion is empty (8, all "full") are dropped: there is no text for a check to read.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { writeItems } from './items-file.ts';
 
 const DATASET_ID = 'openai-rbr-gold';
 /** sha256 of the two source files at commit 7f489fa6b38d72468235f275c23bf3f0c849e5ca. */
@@ -120,11 +119,7 @@ function main(): void {
     });
   });
 
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', DATASET_ID, 'items.jsonl');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, lines.map((l) => `${l}\n`).join(''));
-  console.log(`${lines.length} items -> ${out}`);
-  for (const [key, n] of [...counts].sort()) console.log(`  ${key}: ${n}`);
+  writeItems(DATASET_ID, lines, counts);
 }
 
 main();

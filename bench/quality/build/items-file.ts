@@ -1,0 +1,20 @@
+/** Writing a dataset's items.jsonl, shared by the build scripts. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Writes `lines` (one JSON item each) to `bench/quality/datasets/<dataset>/items.jsonl` and
+ * prints how many, with `counts` by key (sorted) when given.
+ */
+export function writeItems(
+  dataset: string,
+  lines: readonly string[],
+  counts?: ReadonlyMap<string, number>,
+): void {
+  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', dataset, 'items.jsonl');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, lines.map((l) => `${l}\n`).join(''));
+  console.log(`${lines.length} items -> ${out}`);
+  for (const [key, n] of [...(counts ?? [])].sort()) console.log(`  ${key}: ${n}`);
+}
