@@ -1,3 +1,4 @@
+// long-running: a collector process under load, drained on SIGTERM (about 35 s).
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// long-running: the whole demo, its baseline and its incident (about 45 s).
 // The whole story, as a user runs it: `assay demo --fast` starts every role on embedded
 // defaults (chdb, a redis-server child), simulated services export through the real OTel SDK and
 // openai SDK to the collector, the worker scores sampled calls from BullMQ, and the alerter

@@ -1,3 +1,4 @@
+// long-running: ClickHouse is stopped for 30 s, then the queue catches up (about 85 s).
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { EVAL_QUEUE_NAME, evalJobId } from '../core/eval-job.ts';

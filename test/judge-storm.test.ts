@@ -1,3 +1,4 @@
+// long-running: a 30 s storm of 429s, then the deferred judges catch up (about 75 s).
 import { describe, expect, it } from 'vitest';
 import { eventually, insertCalls, jobsFor } from './fixtures/eval-calls.ts';
 import { useRecoveryHarness } from './helpers/recovery-harness.ts';

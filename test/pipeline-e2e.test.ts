@@ -1,3 +1,4 @@
+// long-running: every role end to end, a healthy baseline then an incident (about 50 s).
 // End to end through every role, in one process as `assay start` runs them: services traced with
 // the real OTel SDK and OTLP/HTTP exporter call (fake) providers through the real openai SDK;
 // the collector writes calls to the embedded ClickHouse and queues sampled ones in BullMQ on a
