@@ -23,7 +23,7 @@
  *   depth-first walk, each inner node a logistic over the hidden vector.
  */
 import { readFileSync } from 'node:fs';
-import type { LanguageGuess } from './types.ts';
+import type { LanguageGuess, LanguageIdentifier } from './types.ts';
 
 const MAGIC = 793712314;
 const VERSION = 12;
@@ -324,7 +324,7 @@ function walk(w: Walk, node: number, score: number): void {
 const WHITESPACE = /[ \t\n\v\f\r\0]+/;
 
 /** A synchronous identifier over a loaded model; words' row sums are cached. */
-export function fastTextIdentifier(m: FastTextModel): { identify(text: string, k: number): LanguageGuess[] } {
+export function fastTextIdentifier(m: FastTextModel): LanguageIdentifier {
   const cache = new Map<string, WordSum>();
   const rows: number[] = [];
   const hidden = new Float64Array(m.dim);

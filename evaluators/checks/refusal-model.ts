@@ -138,7 +138,7 @@ export interface RefusalReading {
 }
 
 /** The normalised opening both the features and the cues read. */
-export const openingOf = (answer: string): string =>
+const openingOf = (answer: string): string =>
   normaliseForMatch(answer.slice(0, HEAD_CHARS + 40)).slice(0, HEAD_CHARS);
 
 /** A turn word followed by at least 100 more characters. */
@@ -188,9 +188,6 @@ export function readRefusal(answer: string, head: string = openingOf(answer)): R
 /** The model's features of an answer (see {@link readRefusal}). */
 export const refusalFeatures = (answer: string, head?: string): number[] =>
   readRefusal(answer, head).features;
-
-/** The rules' cues of an answer (see {@link readRefusal}). */
-export const refusalCues = (answer: string, head?: string): RefusalCues => readRefusal(answer, head).cues;
 
 /** The value every feature of a list has (the list's L2 normalisation). */
 export const featureValue = (features: readonly number[]): number =>

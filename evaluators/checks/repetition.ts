@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fail, pass, splitStorageMarker } from './text.ts';
+import { CharClasses, fail, pass, splitStorageMarker } from './text.ts';
 import type { CheckDefinition } from './types.ts';
 
 export const repetitionConfigSchema = z
@@ -37,19 +37,11 @@ const UNSPACED = 3;
 const UNSPACED_LETTER = 4;
 const UNSPACED_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
-// The class of every UTF-16 code unit, filled on first sight: Unicode property tests cost a regex
-// run each, and answers reuse few distinct characters. Astral characters (surrogates) are
-// classified by code point and not cached.
-const BMP_CLASS = new Uint8Array(0x10000);
-for (let c = 0; c < 128; c++) {
-  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  BMP_CLASS[c] = alnum ? WORD : OTHER;
-}
-
-function classOf(ch: string): number {
+const CLASSES = new CharClasses((ch) => {
   if (UNSPACED_CHAR.test(ch)) return WORD_CHAR.test(ch) ? UNSPACED_LETTER : UNSPACED;
   return WORD_CHAR.test(ch) ? WORD : OTHER;
-}
+});
+const BMP_CLASS = CLASSES.table;
 
 /** Joiners inside a word: "don't", "don’t", "well-known". */
 const isJoiner = (c: number): boolean => c === 39 || c === 0x2019 || c === 45;
@@ -70,15 +62,6 @@ interface Tokens {
   unspaced: number;
 }
 
-/** The class of the character at `at`, times 4, plus its width in code units (2 for a surrogate pair). */
-function classAt(text: string, at: number): number {
-  const c = text.charCodeAt(at);
-  if (c >= 0xd800 && c <= 0xdbff && at + 1 < text.length) return classOf(text.slice(at, at + 2)) * 4 + 2;
-  let k = BMP_CLASS[c] as number;
-  if (k === 0) BMP_CLASS[c] = k = classOf(text[at] as string);
-  return k * 4 + 1;
-}
-
 // Scratch arrays reused by every call (checks run synchronously, one at a time): allocating
 // typed arrays per answer cost more than tokenizing it.
 let scratch = new Int32Array(0);
@@ -87,17 +70,13 @@ function scratchFor(size: number): Int32Array {
   return scratch;
 }
 
-/**
- * Tokenizes `text`. The result lives in shared scratch memory: valid until the next call of
- * {@link tokenize} or {@link countNgrams}.
- */
+/** Tokenizes `text`. The result lives in shared scratch memory: valid until the next call. */
 function tokenize(text: string): Tokens {
-  const cap = text.length;
-  const buf = scratchFor(3 * cap);
-  const ids = buf.subarray(0, cap);
-  const starts = buf.subarray(cap, 2 * cap);
-  const ends = buf.subarray(2 * cap, 3 * cap);
   const len = text.length;
+  const buf = scratchFor(3 * len);
+  const ids = buf.subarray(0, len);
+  const starts = buf.subarray(len, 2 * len);
+  const ends = buf.subarray(2 * len, 3 * len);
   let n = 0;
   let unspaced = 0;
   let i = 0;
@@ -108,7 +87,7 @@ function tokenize(text: string): Tokens {
     let k = BMP_CLASS[c] as number;
     let width = 1;
     if (k === 0 || (c >= 0xd800 && c <= 0xdbff)) {
-      const at = classAt(text, i);
+      const at = CLASSES.at(text, i);
       k = at >> 2;
       width = at & 3;
     }
@@ -123,13 +102,8 @@ function tokenize(text: string): Tokens {
       continue;
     }
     // A joiner between two letters or digits continues the word: "don't", "well-known".
-    if (
-      start >= 0 &&
-      isJoiner(c) &&
-      i + 1 < len &&
-      classAt(text, i + 1) >> 2 >= WORD &&
-      classAt(text, i + 1) >> 2 !== UNSPACED
-    ) {
+    const next = start >= 0 && isJoiner(c) && i + 1 < len ? CLASSES.at(text, i + 1) >> 2 : OTHER;
+    if (next === WORD || next === UNSPACED_LETTER) {
       h = Math.imul(h ^ c, 0x01000193);
       i++;
       continue;

@@ -39,6 +39,28 @@ export function splitStorageMarker(text: string): { text: string; dropped: numbe
   return { text: text.slice(0, from + m.index), dropped: Number(m[1]) };
 }
 
+/**
+ * A class for every character, found by `classify` (a Unicode property test: one regular
+ * expression run) once per UTF-16 code unit and then read from a table, since texts reuse few
+ * distinct characters. A surrogate pair is classified as its code point, each time.
+ */
+export class CharClasses {
+  /** 0: not seen yet; else the class. Code units below 128 are filled at construction. */
+  readonly table = new Uint8Array(0x10000);
+  constructor(private readonly classify: (ch: string) => number) {
+    for (let c = 0; c < 128; c++) this.table[c] = classify(String.fromCharCode(c));
+  }
+  /** The class of the character at `at`, times 4, plus its width in code units (2 for a surrogate pair). */
+  at(text: string, at: number): number {
+    const c = text.charCodeAt(at);
+    if (c >= 0xd800 && c <= 0xdbff && at + 1 < text.length)
+      return this.classify(text.slice(at, at + 2)) * 4 + 2;
+    let k = this.table[c] as number;
+    if (k === 0) this.table[c] = k = this.classify(text[at] as string);
+    return k * 4 + 1;
+  }
+}
+
 /** `s` as a regular expression that matches it literally. */
 export const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
