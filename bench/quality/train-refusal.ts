@@ -9,15 +9,15 @@
  * Deterministic: same data, same weights.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import {
   emptyRefusalModel,
-  FEATURE_DIM,
   featureValue,
   MODEL_FILE,
   predict,
   REFUSAL_CLASSES,
   refusalFeatures,
+  saveRefusalModel,
+  weightIndex,
   type RefusalModel,
 } from '../../evaluators/checks/refusal-model.ts';
 import { loadDatasets, type Item } from './dataset.ts';
@@ -71,7 +71,7 @@ function train(data: readonly Example[], epochs: number, rate: number, l2: numbe
       for (let c = 0; c < 3; c++) {
         const grad = ((p[c] as number) - (c === ex.label ? 1 : 0)) * ex.weight * x;
         for (const f of ex.features) {
-          const w = c * FEATURE_DIM + f;
+          const w = weightIndex(c, f);
           const g = grad + l2 * (model.weights[w] as number);
           g2[w] = (g2[w] as number) + g * g;
           model.weights[w] = (model.weights[w] as number) - (rate * g) / Math.sqrt(g2[w]);
@@ -125,8 +125,6 @@ for (const epochs of [6, 12])
 if (!best) throw new Error('no model trained');
 console.log(`best: ${best.desc} (dev F1 ${best.f1.toFixed(3)})`);
 if (process.argv.includes('--write')) {
-  const buf = Buffer.alloc(best.model.weights.length * 4);
-  best.model.weights.forEach((w, i) => buf.writeFloatLE(w, i * 4));
-  writeFileSync(MODEL_FILE, buf);
-  console.log(`wrote ${MODEL_FILE} (${buf.length} bytes)`);
+  saveRefusalModel(best.model);
+  console.log(`wrote ${MODEL_FILE}`);
 }

@@ -5,7 +5,7 @@
  * `bench/quality/datasets/`, tuned on their dev split; the weights are committed beside this file
  * (`refusal-model.bin`, Float32 little-endian, class-major) and loaded once at import.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFUSAL_PHRASES } from './refusal-phrases.ts';
 import { escapeRegExp, normaliseForMatch } from './text.ts';
@@ -193,15 +193,17 @@ export const refusalFeatures = (answer: string, head?: string): number[] =>
 export const featureValue = (features: readonly number[]): number =>
   1 / Math.sqrt(Math.max(1, features.length));
 
-/** The model's weights: `classes × DIM` floats, class-major. */
+/**
+ * The model's weights: `classes × DIM` floats, feature-major (a feature's three next to each
+ * other, in one cache line: an answer's features are scattered over the table). The file keeps
+ * them class-major; {@link loadRefusalModel} and {@link saveRefusalModel} convert.
+ */
 export interface RefusalModel {
   weights: Float32Array;
-  /**
-   * The same weights feature-major (a feature's three next to each other, in one cache line),
-   * for inference on a model that no longer changes; training leaves it unset.
-   */
-  byFeature?: Float32Array;
 }
+
+/** Where class `c`'s weight of feature `f` is in {@link RefusalModel.weights}. */
+export const weightIndex = (c: number, f: number): number => 3 * f + c;
 
 /** Class probabilities for one feature list, in {@link REFUSAL_CLASSES} order. */
 export function predict(model: RefusalModel, features: readonly number[]): [number, number, number] {
@@ -210,20 +212,11 @@ export function predict(model: RefusalModel, features: readonly number[]): [numb
   let z2 = 0;
   // Features count 1/sqrt(n) each: a long opening does not push the logits further than a short one.
   const x = featureValue(features);
-  const byFeature = model.byFeature;
-  if (byFeature) {
-    for (const f of features) {
-      z0 += x * (byFeature[3 * f] as number);
-      z1 += x * (byFeature[3 * f + 1] as number);
-      z2 += x * (byFeature[3 * f + 2] as number);
-    }
-  } else {
-    const w = model.weights;
-    for (const f of features) {
-      z0 += x * (w[f] as number);
-      z1 += x * (w[DIM + f] as number);
-      z2 += x * (w[2 * DIM + f] as number);
-    }
+  const w = model.weights;
+  for (const f of features) {
+    z0 += x * (w[3 * f] as number);
+    z1 += x * (w[3 * f + 1] as number);
+    z2 += x * (w[3 * f + 2] as number);
   }
   const m = Math.max(z0, z1, z2);
   const e0 = Math.exp(z0 - m);
@@ -235,22 +228,27 @@ export function predict(model: RefusalModel, features: readonly number[]): [numb
 
 export const MODEL_FILE = join(import.meta.dirname, 'refusal-model.bin');
 
-/** Reads the committed weights. */
+/** Reads the committed weights (Float32 little-endian, class-major). */
 export function loadRefusalModel(file: string = MODEL_FILE): RefusalModel {
   const buf = readFileSync(file);
   if (buf.byteLength !== 3 * DIM * 4)
     throw new Error(`${file}: expected ${3 * DIM * 4} bytes of weights, found ${buf.byteLength}`);
   const weights = new Float32Array(3 * DIM);
-  for (let i = 0; i < weights.length; i++) weights[i] = buf.readFloatLE(i * 4);
-  const byFeature = new Float32Array(3 * DIM);
-  for (let f = 0; f < DIM; f++)
-    for (let c = 0; c < 3; c++) byFeature[3 * f + c] = weights[c * DIM + f] as number;
-  return { weights, byFeature };
+  for (let c = 0; c < 3; c++)
+    for (let f = 0; f < DIM; f++) weights[weightIndex(c, f)] = buf.readFloatLE((c * DIM + f) * 4);
+  return { weights };
+}
+
+/** Writes the weights as {@link loadRefusalModel} reads them. */
+export function saveRefusalModel(model: RefusalModel, file: string = MODEL_FILE): void {
+  const buf = Buffer.alloc(3 * DIM * 4);
+  for (let c = 0; c < 3; c++)
+    for (let f = 0; f < DIM; f++)
+      buf.writeFloatLE(model.weights[weightIndex(c, f)] as number, (c * DIM + f) * 4);
+  writeFileSync(file, buf);
 }
 
 /** A zero model (every class equally likely), for training from scratch. */
 export function emptyRefusalModel(): RefusalModel {
   return { weights: new Float32Array(3 * DIM) };
 }
-
-export const FEATURE_DIM = DIM;
