@@ -99,7 +99,7 @@ out.push(
   '',
   '## Language identifiers side by side',
   '',
-  await languageIdTable([...datasets.values()].flat()),
+  await languageIdTable([...datasets.values()].flat(), split),
 );
 
 const text = `${out.join('\n')}\n`;

@@ -1,9 +1,9 @@
 /**
  * Side by side: accuracy of each language identifier on the texts of the labeled datasets whose
- * language the source states (questions and answers of the test split), by text length, and
+ * language the source states (questions and answers of one split, test unless told), by text length, and
  * the time per text. Prints a Markdown table; `bench:quality` runs it.
  */
-import type { Item } from './dataset.ts';
+import type { Item, Split } from './dataset.ts';
 import { loadIdentifiers } from './language-ids.ts';
 
 const BUCKETS: ReadonlyArray<[string, number, number]> = [
@@ -18,8 +18,8 @@ interface Sample {
   lang: string;
 }
 
-/** Distinct (text, language) pairs of the test split, questions and answers alike. */
-export function languageSamples(items: readonly Item[]): Sample[] {
+/** Distinct (text, language) pairs of one split, questions and answers alike. */
+export function languageSamples(items: readonly Item[], split: Split = 'test'): Sample[] {
   const seen = new Set<string>();
   const out: Sample[] = [];
   const add = (text: string, lang: string | undefined) => {
@@ -28,19 +28,19 @@ export function languageSamples(items: readonly Item[]): Sample[] {
     out.push({ text: text.slice(0, 400), lang });
   };
   for (const i of items) {
-    if (i.split !== 'test') continue;
+    if (i.split !== split) continue;
     add(i.question, i.question_lang);
     add(i.response, i.response_lang);
   }
   return out;
 }
 
-export async function languageIdTable(items: readonly Item[]): Promise<string> {
-  const samples = languageSamples(items);
+export async function languageIdTable(items: readonly Item[], split: Split = 'test'): Promise<string> {
+  const samples = languageSamples(items, split);
   const ids = await loadIdentifiers();
   const langs = new Set(samples.map((s) => s.lang));
   const lines = [
-    `${samples.length} texts in ${langs.size} languages (test split; questions and answers, first 400 characters).`,
+    `${samples.length} texts in ${langs.size} languages (${split} split; questions and answers, first 400 characters).`,
     '',
     `| identifier | package | ${BUCKETS.map((b) => `accuracy ${b[0]}`).join(' | ')} | accuracy, all | µs per text, first pass | µs per text, second pass |`,
     `| --- | --- | ${BUCKETS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`,

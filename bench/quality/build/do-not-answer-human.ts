@@ -7,6 +7,7 @@
 // SHA-256 hash of the item id (see SOURCE.md). Texts are copied unchanged.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { parseCsv } from './csv.ts';
 import { writeItems } from './items-file.ts';
 
 const DATASET_ID = 'do-not-answer-human';
@@ -25,47 +26,6 @@ const ACTION_TO_REFUSAL: Record<string, Refusal> = {
   '4': 'partial', // cannot answer due to (claimed) lack of ability or knowledge
   '5': 'none', // directly follows the instruction
 };
-
-/** Minimal RFC 4180 parser: quoted fields may hold commas, newlines and doubled quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else {
-      field += c;
-    }
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 function keepFraction(id: string): number {
   return createHash('sha256').update(`${DATASET_ID}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
