@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
+import { loadDatasets } from '../../bench/quality/dataset.ts';
 import { truncated } from './truncated.ts';
 
 const fence = '```';
@@ -103,5 +104,54 @@ describe('truncated', () => {
     expect(runCheck(truncated, address)?.confidence).toBeLessThan(0.8);
     const cut = `Here is how it works. ${'The refund is sent to the card you paid with. '.repeat(3)}\n\nOnce the warehouse has checked the parcel the refund is released and you receive an email with the amount and the expected`;
     expect(runCheck(truncated, cut)).toMatchObject({ passed: false, confidence: 0.9 });
+  });
+
+  // Real answers of bench/quality, by dataset and id (texts there byte for byte, with their sources).
+  const datasets = loadDatasets();
+  const answer = (dataset: string, id: string): string => {
+    const item = datasets.get(dataset)?.find((i) => i.id === id);
+    if (!item) throw new Error(`${dataset} has no item ${id}`);
+    return item.response;
+  };
+
+  it.each([
+    // Llama-3.1-8B stopped by its 512-token limit (no end-of-turn token, PolyRefuse) in a list item
+    // after ten that end with a full stop: Italian, Japanese, Korean.
+    ['Meta-Llama-3.1-8B-Instruct/it/baseline/83'],
+    ['Meta-Llama-3.1-8B-Instruct/ja/baseline/304'],
+    ['Meta-Llama-3.1-8B-Instruct/ko/baseline/58'],
+  ])('fails a real answer cut inside a list whose other items end punctuated (%s)', (id) => {
+    const r = runCheck(truncated, answer('polyrefuse_multilingual_refusal', id));
+    expect(r).toMatchObject({ passed: false, confidence: 0.9 });
+    expect(r?.reason).toMatch(/^no final punctuation, unlike \d+ of the \d+ list items before it/);
+  });
+
+  it.each([
+    // Complete answers that end in a list whose items never end with punctuation.
+    ['chatgpt-refusals-hand-labeled', '963'],
+    ['chatgpt-refusals-hand-labeled', '1588'],
+    ['ja_vicuna_qa_answers', 'rinna--japanese-gpt-neox-3.6b-instruction-sft-v2/72'],
+    [
+      'max-tokens-truncation',
+      'crewAIInc/crewAI:lib/crewai/tests/cassettes/test_single_task_with_async_execution.yaml#interactions[0]:choices.0.message.content',
+    ],
+  ])('passes a real complete answer ending in an unpunctuated list (%s %s)', (dataset, id) => {
+    expect(runCheck(truncated, answer(dataset, id))?.passed).toBe(true);
+  });
+
+  it('reads list items and prose lines as peers of their own kind only', () => {
+    const items =
+      '- Open the Orders page of your account.\n- Pick the order you want to return.\n- Print the label we email you.';
+    // After punctuated items, a bare last item is cut; a bare last line of prose after them is a
+    // sign-off, and a bare item after unpunctuated ones is how that list is written.
+    expect(runCheck(truncated, `${items}\n- Drop the parcel at any post office near`)?.passed).toBe(false);
+    expect(runCheck(truncated, `${items}\n\nBest regards\nAcme Support`)?.passed).toBe(true);
+    const bare =
+      '- Open the Orders page of your account\n- Pick the order you want to return\n- Print the label we email you';
+    expect(runCheck(truncated, `${bare}\n- Drop the parcel at any post office`)?.passed).toBe(true);
+    // A number ends a phone list, not a cut.
+    const phones =
+      '- Our support line answers every day of the week.\n- The returns desk answers on weekdays only.\n- The press office answers by email first.';
+    expect(runCheck(truncated, `${phones}\n- Support line: 0800 123 4567`)?.passed).toBe(true);
   });
 });

@@ -55,6 +55,51 @@ function openStructure(text: string): string | null {
   return null;
 }
 
+// The peer rule: a last line that ends bare where the lines of its kind before it end punctuated.
+const LIST_ITEM = /^(?:[-*+•]\s|\d{1,3}[.)]\s)/;
+const OTHER_STRUCTURE = /^(?:#{1,6}\s|\||>|```|~~~|<\/?[a-z])/i;
+const ENDS_PUNCTUATED = /[.!?。！？…:;：；][)"'”’»]*$/;
+const TRAILING_EMPHASIS = /[*_~]+$/;
+/** Lines before the last one that the peer rule reads, at most. */
+const PEER_LINES = 40;
+/** Lines of the same kind needed, and the share of them that must end punctuated. */
+const MIN_PEERS = 3;
+const PEER_SHARE = 0.8;
+/** Words a line needs to count, as a peer or as the last line of prose: "- Milk" shows no habit, "Best regards" is a sign-off. */
+const MIN_LINE_WORDS = 4;
+
+const wordsIn = (line: string): number => (CJK.test(line) ? line.length / 2 : line.split(/\s+/).length);
+
+/**
+ * Why the last line reads as cut by its peers, or null: it is a list item (or a line of prose)
+ * that ends on a letter, while most list items (lines of prose) before it end with punctuation —
+ * "2. **Chlorg" after items that all end in a full stop.
+ */
+function unlikeItsPeers(text: string, lineStart: number, end: number): string | null {
+  const last = text.slice(lineStart, end).trim();
+  const isItem = LIST_ITEM.test(last);
+  if (!isItem && OTHER_STRUCTURE.test(last)) return null;
+  // A number ends a phone list or a price, not only a cut.
+  if (!/\p{L}$/u.test(last)) return null;
+  if (!isItem && wordsIn(last) < MIN_LINE_WORDS) return null;
+  let peers = 0;
+  let punctuated = 0;
+  // From the newline before the last line backwards, one line at a time: a long answer is not split.
+  let to = lineStart - 1;
+  for (let n = 0; n < PEER_LINES && to > 0; n++) {
+    const from = text.lastIndexOf('\n', to - 1) + 1;
+    const line = text.slice(from, to).trim();
+    to = from - 1;
+    if (!line || LIST_ITEM.test(line) !== isItem || OTHER_STRUCTURE.test(line)) continue;
+    if (wordsIn(line) < MIN_LINE_WORDS) continue;
+    peers++;
+    if (ENDS_PUNCTUATED.test(line.replace(TRAILING_EMPHASIS, ''))) punctuated++;
+  }
+  if (peers < MIN_PEERS || punctuated < PEER_SHARE * peers) return null;
+  const kind = isItem ? 'list items' : 'lines';
+  return `no final punctuation, unlike ${punctuated} of the ${peers} ${kind} before it: …${quote(last.slice(-40), 40)}`;
+}
+
 /** Why the last paragraph reads as cut mid-sentence, or null. */
 function cutEnding(text: string, minWords: number): string | null {
   let end = text.length;
@@ -68,9 +113,11 @@ function cutEnding(text: string, minWords: number): string | null {
   // of the line): a word longer than that is no dangling word either way.
   const lastWord = LAST_WORD.exec(lastLine.slice(-LAST_WORD_CHARS))?.[0].toLowerCase();
   if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
-  if (STRUCTURED_LINE.test(text.slice(lineStart, lineStart + 16))) return null;
   const lastChar = lastLine.slice(-1);
   if (!/[\p{L}\p{N}]/u.test(lastChar)) return null;
+  const peers = unlikeItsPeers(text, lineStart, end);
+  if (peers) return peers;
+  if (STRUCTURED_LINE.test(text.slice(lineStart, lineStart + 16))) return null;
   const words = CJK.test(lastChar) ? lastLine.length / 2 : lastLine.split(/\s+/).length;
   if (words < minWords) return null;
   // Only an answer that punctuates its other sentences is expected to punctuate the last one.
@@ -81,7 +128,7 @@ function cutEnding(text: string, minWords: number): string | null {
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '2',
+  version: '3',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,
