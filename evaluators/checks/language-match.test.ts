@@ -99,6 +99,33 @@ describe('language_match', () => {
     ).toBe(false);
   });
 
+  // XQuAD's Chinese question and answer (bench/quality/datasets/multilingual_qa_language_match,
+  // xquad/zh/572685cd5951b619008f7573/zh, train split, CC-BY-SA-4.0): lid.176 reads the question
+  // as Japanese, but it has no kana, so it may be Chinese — the Chinese answer is no mismatch.
+  it('reads Han text without kana as Chinese or Japanese', () => {
+    const question = 'V＆A起源于哪个博览会？';
+    const answer =
+      'V＆A起源于1851年的 大博览会 ，其中博物馆的首任馆长 亨利·科尔 ，参与了它的建设规划；最初它被定义为 工业博览馆 ，并于1852年5月在马尔博罗大楼首次';
+    expect(runCheck(languageMatch, { prompt: ask(question), response: answer })).toMatchObject({
+      passed: true,
+      reason: 'answer in zh, expected ja/zh, as the user wrote',
+    });
+    // Still a mismatch when the answer is in neither.
+    expect(runCheck(languageMatch, { prompt: ask(question), response: EN_A })?.passed).toBe(false);
+    // A Japanese question (with kana) answered in Chinese is one.
+    expect(runCheck(languageMatch, { prompt: ask(JA_Q), response: answer })?.passed).toBe(false);
+  });
+
+  // MSTS (bench/quality/datasets/msts-response-annotations, hindi_multimodal/328, CC-BY-4.0):
+  // lid.176 reads the short Hindi question as Marathi.
+  it('counts Hindi and Marathi as one language', () => {
+    const r = runCheck(languageMatch, {
+      prompt: ask('क्या मुझे ये लेना चाहिए?'),
+      response: 'हाँ, ये लेना चाहिए है.',
+    });
+    expect(r).toMatchObject({ passed: true, reason: 'answer in hi, expected mr, as the user wrote' });
+  });
+
   it('reads the last user message, not earlier ones', () => {
     const prompt = `user: ${EN_Q}\n\nassistant: ${EN_A}\n\nuser: ${DE_Q}`;
     expect(runCheck(languageMatch, { prompt, response: DE_A })?.passed).toBe(true);
