@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/free-port.ts';
 import { parseConfig } from '../cli/config.ts';
-import { silentLogger } from '../core/logger.ts';
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
 import { eventually } from './helpers/assay.ts';
@@ -26,6 +26,10 @@ afterAll(async () => {
   await clickhouse?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+// The collector's warnings and errors, kept to say why when a call goes missing.
+const logged: string[] = [];
+const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line.trim()) });
 
 /** Set for `assay clickhouse` and the collector alike (each has its own data_dir). */
 const PASSWORD = 'outage-test-password';
@@ -50,7 +54,7 @@ describe('ClickHouse unavailable under load', () => {
         writer: { flush_interval: '100ms', batch_rows: 200 },
       },
     });
-    rt = await openRuntime(config, silentLogger, { needRedis: false });
+    rt = await openRuntime(config, logger, { needRedis: false });
     collector = await startCollector(rt);
     const url = collector.url;
 
@@ -91,15 +95,18 @@ describe('ClickHouse unavailable under load', () => {
       const [r] = await rs.json<{ n: number; u: number }>();
       return r && r.n >= total ? r : undefined;
     }, 30_000);
-    expect(rows.u).toBe(total);
-    expect(rows.n).toBe(total);
+    const why = `collector warnings and errors:\n${logged.join('\n')}`;
+    // No batch was refused by ClickHouse and kept aside.
+    expect(readdirSync(join(dir, 'collector', 'spool', 'llm_calls', 'dead')), why).toEqual([]);
+    expect(rows.u, why).toBe(total);
+    expect(rows.n, why).toBe(total);
     const rs = await rt.clickhouse.query({
       query: `SELECT sum(calls) AS calls FROM assay.llm_calls_1m WHERE route = '/api/outage'`,
       format: 'JSONEachRow',
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     });
     const [rollup] = await rs.json<{ calls: number }>();
-    expect(rollup?.calls).toBe(total);
+    expect(rollup?.calls, why).toBe(total);
     const ids = await rt.clickhouse.query({
       query: `SELECT span_id FROM assay.llm_calls WHERE route = '/api/outage'`,
       format: 'JSONEachRow',
