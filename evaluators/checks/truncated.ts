@@ -68,7 +68,9 @@ const PEER_SHARE = 0.8;
 /** Words a line needs to count, as a peer or as the last line of prose: "- Milk" shows no habit, "Best regards" is a sign-off. */
 const MIN_LINE_WORDS = 4;
 
-const wordsIn = (line: string): number => (CJK.test(line) ? line.length / 2 : line.split(/\s+/).length);
+/** At least `n` words (CJK: characters / 2); splits no further than it needs to know. */
+const hasWords = (line: string, n: number): boolean =>
+  CJK.test(line) ? line.length / 2 >= n : line.split(/\s+/, n).length >= n;
 
 /**
  * Why the last line reads as cut by its peers, or null: it is a list item (or a line of prose)
@@ -79,9 +81,10 @@ function unlikeItsPeers(text: string, lineStart: number, end: number): string | 
   const last = text.slice(lineStart, end).trim();
   const isItem = LIST_ITEM.test(last);
   if (!isItem && OTHER_STRUCTURE.test(last)) return null;
-  // A number ends a phone list or a price, not only a cut.
-  if (!/\p{L}$/u.test(last)) return null;
-  if (!isItem && wordsIn(last) < MIN_LINE_WORDS) return null;
+  // A number ends a phone list or a price, not only a cut. (The last code point only: an
+  // end-anchored pattern would be tried at every position of a long line.)
+  if (!/\p{L}$/u.test(last.slice(-2))) return null;
+  if (!isItem && !hasWords(last, MIN_LINE_WORDS)) return null;
   let peers = 0;
   let punctuated = 0;
   // From the newline before the last line backwards, one line at a time: a long answer is not split.
@@ -91,7 +94,7 @@ function unlikeItsPeers(text: string, lineStart: number, end: number): string | 
     const line = text.slice(from, to).trim();
     to = from - 1;
     if (!line || LIST_ITEM.test(line) !== isItem || OTHER_STRUCTURE.test(line)) continue;
-    if (wordsIn(line) < MIN_LINE_WORDS) continue;
+    if (!hasWords(line, MIN_LINE_WORDS)) continue;
     peers++;
     if (ENDS_PUNCTUATED.test(line.replace(TRAILING_EMPHASIS, ''))) punctuated++;
   }
