@@ -8,7 +8,7 @@ import { useRecoveryHarness } from './helpers/recovery-harness.ts';
 // Evaluations survive what they depend on being down: ClickHouse (an `assay clickhouse` process
 // stopped for 30 s) and a job lost outright (the reconciler finds the sampled call without a
 // verdict). Real Redis, real BullMQ, the real engine. The judge endpoint's 429 storm is in
-// judge-storm.test.ts (its own file, so the two 30-second outages run side by side).
+// judge-storm.test.ts (its own file, so the outage and the storm run side by side).
 
 const h = useRecoveryHarness('eval-recovery');
 

@@ -1,16 +1,16 @@
-// long-running: a 30 s storm of 429s, then the deferred judges catch up (about 75 s).
+// long-running: a 15 s storm of 429s, then the deferred judges catch up (about 35 s).
 import { describe, expect, it } from 'vitest';
 import { eventually, insertCalls, jobsFor } from './fixtures/eval-calls.ts';
 import { useRecoveryHarness } from './helpers/recovery-harness.ts';
 
-// Judge verdicts survive the judge endpoint throttling: a 30 s storm of 429s (Retry-After 1 s)
+// Judge verdicts survive the judge endpoint throttling: a 15 s storm of 429s (Retry-After 1 s)
 // from an OpenAI-compatible fake; the deferred judges retry with backoff until it passes. Real
 // Redis, real BullMQ, the real engine.
 
 const h = useRecoveryHarness('judge-storm');
 
 describe('no lost judge verdicts', () => {
-  it('a 30 s storm of 429s from the judge: the judge verdicts arrive after it', async () => {
+  it('a 15 s storm of 429s from the judge: the judge verdicts arrive after it', async () => {
     const calls = h.callsOf(40, 'storm').map((c) => ({
       ...c,
       route: '/api/judged',
@@ -18,7 +18,7 @@ describe('no lost judge verdicts', () => {
       finish_reason: 'stop',
     }));
     await insertCalls(h.client, h.db, calls);
-    h.judge.stormUntil = Date.now() + 30_000;
+    h.judge.stormUntil = Date.now() + 15_000;
     h.judge.throttled = 0;
     const worker = await h.startWorker(h.workerConfig({ reconcile: { enabled: false } }), true);
     try {
