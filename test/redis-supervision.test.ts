@@ -12,9 +12,10 @@ import { startBackends, type TestBackends } from './helpers/backends.ts';
 import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
 
 // `assay start` as real processes with the redis-server child (no redis.url): the child is
-// SIGKILLed → restarted (retried while its port is taken), /healthz 503 then 200, and calls still get verdicts; a second instance
-// configured with the same redis.port fails clearly instead of sharing the first one's queue;
-// after a SIGKILL of Assay its child does not outlive it, and the next start runs its own.
+// SIGKILLed → restarted (retried while its port is taken), /healthz 503 then 200, and calls still
+// get verdicts; a second instance configured with the same redis.port fails clearly instead of
+// sharing the first one's queue; after a SIGKILL of Assay its child does not outlive it, and the
+// next start runs its own.
 
 let backends: TestBackends;
 const children: ChildProcess[] = [];

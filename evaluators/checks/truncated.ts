@@ -36,7 +36,10 @@ const DANGLING_PUNCT = /[,:([{&+=/\\–—-]$/;
 const URL_END = /(?:https?:\/\/|www\.)\S+$/;
 // Lines that end a post or a document without a full stop: hashtags, a horizontal rule.
 const SIGN_OFF_LINE = /^(?:#[\p{L}\p{N}_]+\s*)+$|^[-=*_~]{3,}$/u;
-const STRUCTURED_LINE = /^\s*(?:[-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|\||>|```|~~~|<\/?[a-z])/i;
+// How a list item opens, and how the other structured lines do (headings, tables, quotes, fences, HTML).
+const LIST_MARK = String.raw`[-*+•]\s|\d{1,3}[.)]\s`;
+const OTHER_MARK = '#{1,6}\\s|\\||>|```|~~~|<\\/?[a-z]';
+const STRUCTURED_LINE = new RegExp(`^\\s*(?:${LIST_MARK}|${OTHER_MARK})`, 'i');
 const FENCE_LINE = /^ {0,3}(?:```|~~~)/gm;
 const SENTENCE_PUNCT = /[.!?。！？…][)"'”’»]*(?:\s|$)/;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -56,8 +59,8 @@ function openStructure(text: string): string | null {
 }
 
 // The peer rule: a last line that ends bare where the lines of its kind before it end punctuated.
-const LIST_ITEM = /^(?:[-*+•]\s|\d{1,3}[.)]\s)/;
-const OTHER_STRUCTURE = /^(?:#{1,6}\s|\||>|```|~~~|<\/?[a-z])/i;
+const LIST_ITEM = new RegExp(`^(?:${LIST_MARK})`);
+const OTHER_STRUCTURE = new RegExp(`^(?:${OTHER_MARK})`, 'i');
 const ENDS_PUNCTUATED = /[.!?。！？…:;：；][)"'”’»]*$/;
 const TRAILING_EMPHASIS = /[*_~]+$/;
 /** Lines before the last one that the peer rule reads, at most. */

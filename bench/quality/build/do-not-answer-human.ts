@@ -7,7 +7,7 @@
 // SHA-256 hash of the item id (see SOURCE.md). Texts are copied unchanged.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseCsv } from './csv.ts';
+import { readCsvTable } from './csv.ts';
 import { writeItems } from './items-file.ts';
 
 const DATASET_ID = 'do-not-answer-human';
@@ -37,21 +37,13 @@ function main(): void {
     console.error('usage: tsx bench/quality/build/do-not-answer-human.ts <datasets/data_en.csv>');
     process.exit(2);
   }
-  const [header, ...rows] = parseCsv(readFileSync(source, 'utf8'));
-  if (header === undefined) throw new Error('empty CSV');
-  const col = (name: string): number => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`missing column ${name}`);
-    return i;
-  };
+  const { rows, col } = readCsvTable(readFileSync(source, 'utf8'), source);
   const idCol = col('id');
   const questionCol = col('question');
 
   const lines: string[] = [];
   const counts = new Map<string, number>();
   for (const row of rows) {
-    if (row.length !== header.length)
-      throw new Error(`row with ${row.length} fields, expected ${header.length}`);
     const rowId = row[idCol] ?? '';
     const question = row[questionCol] ?? '';
     for (const model of MODELS) {

@@ -1,5 +1,6 @@
-/** Writing a dataset's items.jsonl, shared by the build scripts. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** Reading a dataset's source files and writing its items.jsonl, shared by the build scripts. */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,4 +18,12 @@ export function writeItems(
   writeFileSync(out, lines.map((l) => `${l}\n`).join(''));
   console.log(`${lines.length} items -> ${out}`);
   for (const [key, n] of [...(counts ?? [])].sort()) console.log(`  ${key}: ${n}`);
+}
+
+/** Reads a source file, and throws unless its sha256 is the one the dataset was built from. */
+export function readVerified(path: string, sha256: string): Buffer {
+  const bytes = readFileSync(path);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== sha256) throw new Error(`${path}: sha256 ${sha}, expected ${sha256}`);
+  return bytes;
 }

@@ -13,11 +13,9 @@
 // The English files' label is the expert's final one (`final_taxonomy`, after two annotators); the
 // other languages have one annotator (`annot1_label`). Two runner artefacts the source files as
 // "refusal only" are dropped: they are not model text.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCsv } from './csv.ts';
-import { writeItems } from './items-file.ts';
+import { readCsvTable } from './csv.ts';
+import { readVerified, writeItems } from './items-file.ts';
 
 const DATASET_ID = 'msts-response-annotations';
 /** The files at commit e9ae69e8f1ab87ab2bb2ed7c51e992e0430f12e3: language, sha256, data rows. */
@@ -117,17 +115,8 @@ function main(): void {
   const count = (key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
   for (const source of SOURCES) {
     const path = join(dir, `${source.file}.csv`);
-    const bytes = readFileSync(path);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== source.sha256) throw new Error(`${path}: sha256 ${sha}, expected ${source.sha256}`);
-    const [header, ...rows] = parseCsv(bytes.toString('utf8')).filter((r) => r.some((f) => f !== ''));
-    if (header === undefined) throw new Error(`${path}: empty CSV`);
+    const { rows, col } = readCsvTable(readVerified(path, source.sha256).toString('utf8'), path);
     if (rows.length !== source.rows) throw new Error(`${path}: ${rows.length} rows, expected ${source.rows}`);
-    const col = (name: string): number => {
-      const i = header.indexOf(name);
-      if (i < 0) throw new Error(`${path}: no column ${name}`);
-      return i;
-    };
     const english = source.lang === 'en';
     const at = {
       caseId: col('case_id'),
@@ -138,8 +127,6 @@ function main(): void {
       label: col(english ? 'final_taxonomy' : 'annot1_label'),
     };
     rows.forEach((row, index) => {
-      if (row.length !== header.length)
-        throw new Error(`${path}: row ${index + 1} has ${row.length} fields, expected ${header.length}`);
       const field = (i: number): string => row[i] as string;
       const taxonomy = field(at.label);
       const klass = taxonomy.split(' - ')[0] ?? '';

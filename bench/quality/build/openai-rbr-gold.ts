@@ -11,9 +11,7 @@
 //   !fully_complies && partially_complies -> "partial"
 //   neither                             -> "full"
 // Rows whose completion is empty (8, all "full") are dropped: there is no text for a check to read.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { writeItems } from './items-file.ts';
+import { readVerified, writeItems } from './items-file.ts';
 
 const DATASET_ID = 'openai-rbr-gold';
 /** sha256 of the two source files at commit 7f489fa6b38d72468235f275c23bf3f0c849e5ca. */
@@ -79,10 +77,7 @@ function main(): void {
   const lines: string[] = [];
   const counts = new Map<string, number>();
   SOURCES.forEach((source, f) => {
-    const bytes = readFileSync(files[f] as string);
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== source.sha256) throw new Error(`${files[f]}: sha256 ${sha}, expected ${source.sha256}`);
-    const rows = bytes
+    const rows = readVerified(files[f] as string, source.sha256)
       .toString('utf8')
       .split('\n')
       .filter((l) => l.trim() !== '');
