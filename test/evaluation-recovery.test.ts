@@ -1,4 +1,4 @@
-// long-running: ClickHouse is stopped for 30 s, then the queue catches up (about 85 s).
+// long-running: ClickHouse is stopped for 15 s, then the queue catches up (about 50 s).
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { EVAL_QUEUE_NAME, evalJobId } from '../core/eval-job.ts';
@@ -6,14 +6,14 @@ import { eventually, insertCalls, jobsFor } from './fixtures/eval-calls.ts';
 import { useRecoveryHarness } from './helpers/recovery-harness.ts';
 
 // Evaluations survive what they depend on being down: ClickHouse (an `assay clickhouse` process
-// stopped for 30 s) and a job lost outright (the reconciler finds the sampled call without a
+// stopped for 15 s) and a job lost outright (the reconciler finds the sampled call without a
 // verdict). Real Redis, real BullMQ, the real engine. The judge endpoint's 429 storm is in
 // judge-storm.test.ts (its own file, so the outage and the storm run side by side).
 
 const h = useRecoveryHarness('eval-recovery');
 
 describe('no lost evaluations', () => {
-  it('ClickHouse down for 30 s: every queued call gets its verdict afterwards', async () => {
+  it('ClickHouse down for 15 s: every queued call gets its verdict afterwards', async () => {
     const worker = await h.startWorker(h.workerConfig({ reconcile: { enabled: false } }));
     try {
       const calls = h.callsOf(400, 'outage');
@@ -21,7 +21,7 @@ describe('no lost evaluations', () => {
       await h.clickhouse.stop();
       const downAt = Date.now();
       h.producer.enqueue(jobsFor(calls));
-      await new Promise((r) => setTimeout(r, Number(process.env['OUTAGE_MS'] ?? 30_000)));
+      await new Promise((r) => setTimeout(r, Number(process.env['OUTAGE_MS'] ?? 15_000)));
       // Jobs kept retrying through the outage; none was given up.
       expect((await h.queue.getJobCounts('failed'))['failed']).toBe(0);
       await h.clickhouse.start();
