@@ -42,7 +42,8 @@ export function splitStorageMarker(text: string): { text: string; dropped: numbe
 /**
  * A class for every character, found by `classify` (a Unicode property test: one regular
  * expression run) once per UTF-16 code unit and then read from a table, since texts reuse few
- * distinct characters. A surrogate pair is classified as its code point, each time.
+ * distinct characters. A surrogate pair is classified as its code point, each time; a lone
+ * surrogate is a code unit of its own.
  */
 export class CharClasses {
   /** 0: not seen yet; else the class. Code units below 128 are filled at construction. */
@@ -53,7 +54,7 @@ export class CharClasses {
   /** The class of the character at `at`, times 4, plus its width in code units (2 for a surrogate pair). */
   at(text: string, at: number): number {
     const c = text.charCodeAt(at);
-    if (c >= 0xd800 && c <= 0xdbff && at + 1 < text.length)
+    if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(at + 1) & 0xfc00) === 0xdc00)
       return this.classify(text.slice(at, at + 2)) * 4 + 2;
     let k = this.table[c] as number;
     if (k === 0) this.table[c] = k = this.classify(text[at] as string);
