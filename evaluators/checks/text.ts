@@ -73,15 +73,21 @@ const ASCII = /^[\t\n\r\x20-\x7e]*$/;
  * whitespace collapsed — so `I’m  sorry` matches the phrase `i'm sorry`.
  */
 export function normaliseForMatch(text: string): string {
-  // NFKC leaves ASCII as it is, and costs more than the rest together.
-  if (ASCII.test(text)) return text.toLowerCase().replace(/`/g, "'").replace(/\s+/g, ' ');
+  // NFKC leaves ASCII as it is.
+  if (ASCII.test(text)) return text.toLowerCase().replace(/`/g, "'").replace(WHITESPACE_RUN, ' ');
   return text
     .normalize('NFKC')
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc\u2032`´]/g, "'")
     .replace(/[\u201c\u201d\u201e«»]/g, '"')
-    .replace(/\s+/g, ' ');
+    .replace(WHITESPACE_RUN, ' ');
 }
+
+/**
+ * A run of whitespace that is not a single space: replacing every run, single spaces included
+ * (`/\s+/g`), cost 3 µs on a 280-character opening, most of normalising it.
+ */
+const WHITESPACE_RUN = /[^\S ]\s*| \s+/g;
 
 /** One message of a flattened prompt. */
 export interface PromptMessage {
