@@ -10,7 +10,13 @@ collectDefaultMetrics({ register: registry, prefix: 'assay_process_' });
 
 type Labels<T extends string> = { name: string; help: string; labelNames?: readonly T[] };
 
-export function counter<T extends string = string>(cfg: Labels<T>): Counter<T> {
+/**
+ * `collect` is run whenever the registry is read (a scrape, a snapshot), before the values are:
+ * a hot path can count in plain numbers and add them to the counter there.
+ */
+export function counter<T extends string = string>(
+  cfg: Labels<T> & { collect?: (this: Counter<T>) => void },
+): Counter<T> {
   const existing = registry.getSingleMetric(cfg.name);
   if (existing) return existing as Counter<T>;
   return new Counter<T>({ ...cfg, labelNames: cfg.labelNames ?? [], registers: [registry] });

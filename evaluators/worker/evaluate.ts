@@ -4,7 +4,7 @@ import { isVerdict, type CheckInput, type CheckPlan, type RelatedCalls } from '.
 import type { JudgeOutcome, JudgePlan } from '../judges/index.ts';
 import { clampScore, clipReason, type ScoreRow } from '../scores/rows.ts';
 import type { StoredCall } from './call-loader.ts';
-import { workerMetrics } from './metrics.ts';
+import { checkSeconds, countCheck, workerMetrics } from './metrics.ts';
 
 /** What one evaluator pass over a call produced. */
 export interface EvaluationPart {
@@ -32,14 +32,26 @@ export interface ChosenJudge {
 /** Salt of the per-rubric judge draw, independent of the sampler's draws. */
 const judgeSalt = (evaluator: string): string => `assay-judge:${evaluator}`;
 
-function baseRow(
-  job: EvalJob,
-  now: number,
-  agentName: string,
-): Omit<
+/** What differs between the score rows of one call. */
+type RowPart = Omit<
   ScoreRow,
-  'evaluator' | 'evaluator_version' | 'kind' | 'score' | 'passed' | 'confidence' | 'outcome' | 'reason'
-> {
+  | 'timestamp'
+  | 'trace_id'
+  | 'span_id'
+  | 'service'
+  | 'provider'
+  | 'model'
+  | 'route'
+  | 'agent_name'
+  | 'scored_at'
+>;
+
+/**
+ * One score row of the job's call, every field written out: a row built as `{ ...base, … }`
+ * cost about 20 µs on Node 20 (each property after a spread is added one by one, about 2 µs
+ * each), more than all the cheap checks of a call together once a call has 13 rows.
+ */
+function scoreRow(job: EvalJob, now: number, agentName: string, part: RowPart): ScoreRow {
   return {
     timestamp: job.timestamp,
     trace_id: job.trace_id,
@@ -49,12 +61,20 @@ function baseRow(
     model: job.model,
     route: job.route,
     agent_name: agentName,
-    tool: '',
-    judge_model: '',
-    input_tokens: 0,
-    output_tokens: 0,
-    cost_usd: 0,
-    sample_weight: 1 / job.probability,
+    tool: part.tool,
+    evaluator: part.evaluator,
+    evaluator_version: part.evaluator_version,
+    kind: part.kind,
+    score: part.score,
+    passed: part.passed,
+    confidence: part.confidence,
+    outcome: part.outcome,
+    reason: part.reason,
+    judge_model: part.judge_model,
+    input_tokens: part.input_tokens,
+    output_tokens: part.output_tokens,
+    cost_usd: part.cost_usd,
+    sample_weight: part.sample_weight,
     scored_at: now,
   };
 }
@@ -93,42 +113,45 @@ export function runChecks(
   const rows: ScoreRow[] = [];
   const failed: string[] = [];
   const unsure: ChecksPart['unsure'] = [];
-  const base = baseRow(job, now, call.agent_name);
+  const weight = 1 / job.probability;
   for (const check of plan.checksFor(job)) {
     const t0 = performance.now();
     let result;
     try {
       result = check.evaluate(input);
     } catch {
-      workerMetrics.evaluations.inc({ evaluator: check.id, outcome: 'error' });
+      countCheck(check.id, 'error');
       continue;
     }
-    workerMetrics.seconds.observe({ kind: 'check' }, (performance.now() - t0) / 1000);
+    checkSeconds.observe((performance.now() - t0) / 1000);
     if (!isVerdict(result)) {
-      workerMetrics.evaluations.inc({ evaluator: check.id, outcome: 'not_applicable' });
+      countCheck(check.id, 'not_applicable');
       if (result) workerMetrics.notApplicable.inc({ evaluator: check.id, code: result.code });
       continue;
     }
     const sure = result.confidence >= plan.minConfidence;
     const outcome = !sure ? 'unsure' : result.passed ? 'pass' : 'fail';
-    workerMetrics.evaluations.inc({
-      evaluator: check.id,
-      outcome: outcome === 'unsure' ? 'unsure' : result.passed ? 'passed' : 'failed',
-    });
+    countCheck(check.id, outcome === 'unsure' ? 'unsure' : result.passed ? 'passed' : 'failed');
     if (outcome === 'fail') failed.push(check.id);
     if (outcome === 'unsure') unsure.push({ check: check.id, escalation: check.escalation });
-    rows.push({
-      ...base,
-      evaluator: check.id,
-      evaluator_version: check.version,
-      kind: 'check',
-      score: clampScore(result.score),
-      passed: result.passed ? 1 : 0,
-      confidence: clampScore(result.confidence),
-      outcome,
-      reason: clipReason(result.reason),
-      tool: result.tool ?? '',
-    });
+    rows.push(
+      scoreRow(job, now, call.agent_name, {
+        evaluator: check.id,
+        evaluator_version: check.version,
+        kind: 'check',
+        score: clampScore(result.score),
+        passed: result.passed ? 1 : 0,
+        confidence: clampScore(result.confidence),
+        outcome,
+        reason: clipReason(result.reason),
+        tool: result.tool ?? '',
+        judge_model: '',
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0,
+        sample_weight: weight,
+      }),
+    );
   }
   return { rows, failed, unsure };
 }
@@ -185,7 +208,6 @@ export function judgeRows(
   agentName = '',
 ): JudgePart {
   const part: JudgePart = { rows: [], failed: [], settled: [], deferred: [], retryAfterMs: 0 };
-  const base = baseRow(job, now, agentName);
   for (const o of outcomes) {
     switch (o.kind) {
       case 'scored': {
@@ -198,22 +220,24 @@ export function judgeRows(
         if (pick?.settles) part.settled.push(pick.settles);
         workerMetrics.evaluations.inc({ evaluator: s.evaluator, outcome: s.passed ? 'passed' : 'failed' });
         if (!s.passed) part.failed.push(s.evaluator);
-        part.rows.push({
-          ...base,
-          evaluator: s.evaluator,
-          evaluator_version: s.version,
-          kind: 'judge',
-          score: clampScore(s.score),
-          passed: s.passed ? 1 : 0,
-          confidence: 1,
-          outcome: s.passed ? 'pass' : 'fail',
-          reason: clipReason(s.reason),
-          judge_model: s.judge_model,
-          input_tokens: s.input_tokens,
-          output_tokens: s.output_tokens,
-          cost_usd: s.cost_usd,
-          sample_weight: weight,
-        });
+        part.rows.push(
+          scoreRow(job, now, agentName, {
+            evaluator: s.evaluator,
+            evaluator_version: s.version,
+            kind: 'judge',
+            score: clampScore(s.score),
+            passed: s.passed ? 1 : 0,
+            confidence: 1,
+            outcome: s.passed ? 'pass' : 'fail',
+            reason: clipReason(s.reason),
+            tool: '',
+            judge_model: s.judge_model,
+            input_tokens: s.input_tokens,
+            output_tokens: s.output_tokens,
+            cost_usd: s.cost_usd,
+            sample_weight: weight,
+          }),
+        );
         break;
       }
       case 'failed':
