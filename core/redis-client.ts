@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from './redis-config.ts';
+import { DEFAULT_SOCKET_TIMEOUT_MS, type RedisConfig } from './redis-config.ts';
 
 /** A connection to one Redis server or to a Redis Cluster; Assay's Redis code takes either. */
 export type RedisClient = Redis | Cluster;
@@ -11,7 +11,10 @@ export type RedisClient = Redis | Cluster;
  * the connection part of the `redis` section (one server by `url`, or a `cluster` by seed nodes,
  * with username, password and TLS).
  */
-export type RedisTarget = string | Pick<RedisConfig, 'url' | 'cluster' | 'username' | 'password' | 'tls'>;
+export type RedisTarget =
+  | string
+  | (Pick<RedisConfig, 'url' | 'cluster' | 'username' | 'password' | 'tls'> &
+      Partial<Pick<RedisConfig, 'socket_timeout'>>);
 
 /** What a role needs of its connection: fail fast (producers) or wait for Redis (BullMQ workers). */
 export interface RedisClientOptions {
@@ -40,6 +43,8 @@ export function createRedisClient(target: RedisTarget, opts: RedisClientOptions)
     ...(tls ? { tls } : {}),
     maxRetriesPerRequest: opts.maxRetriesPerRequest,
     enableReadyCheck: true,
+    // A connection that stops answering is dropped and made again, its commands resent.
+    socketTimeout: ('socket_timeout' in t ? t.socket_timeout : undefined) ?? DEFAULT_SOCKET_TIMEOUT_MS,
     ...(opts.connectTimeout !== undefined ? { connectTimeout: opts.connectTimeout } : {}),
     ...(opts.enableOfflineQueue !== undefined ? { enableOfflineQueue: opts.enableOfflineQueue } : {}),
   };

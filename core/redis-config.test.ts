@@ -38,4 +38,13 @@ describe('the redis section', () => {
     expect(c.tls).toEqual({ enabled: true, reject_unauthorized: true });
     expect(c.username).toBe('assay');
   });
+
+  it('takes socket_timeout as a duration, 20 s by default', () => {
+    expect(redisConfigSchema.parse({}).socket_timeout).toBe(20_000);
+    expect(redisConfigSchema.parse({ socket_timeout: '5s' }).socket_timeout).toBe(5_000);
+    const r = redisConfigSchema.safeParse({ socket_timeout: 'soon' });
+    expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'socket_timeout: invalid duration "soon" (expected a number and a unit: ms, s, m, h, d)',
+    ]);
+  });
 });

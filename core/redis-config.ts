@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from './duration.ts';
 
 /** TLS towards Redis (managed services, a cluster across hosts). */
 const redisTlsSchema = z
@@ -24,6 +25,9 @@ const redisClusterSchema = z
   })
   .strict();
 
+/** `redis.socket_timeout`'s default, also for a target given as a URL (the child `redis-server`). */
+export const DEFAULT_SOCKET_TIMEOUT_MS = 20_000;
+
 /** `{tag}`: the part of a key Redis Cluster hashes, so every key under the prefix has one slot. */
 const HASH_TAG = /\{[^{}]+\}/;
 
@@ -40,6 +44,14 @@ export const redisConfigSchema = z
     password: z.string().optional(),
     /** TLS. Default off. */
     tls: redisTlsSchema.optional(),
+    /**
+     * A connection with commands waiting that receives nothing for this long is dropped and made
+     * again, and its commands sent again (ioredis `socketTimeout`): a server or proxy that
+     * accepts and never answers, or a path that silently drops packets, would otherwise hold
+     * every role's commands until TCP gives up (about 15 minutes on Linux). Longer than the
+     * queue's blocking reads (BullMQ blocks at most 10 s). Default `20s`.
+     */
+    socket_timeout: durationSchema.default(DEFAULT_SOCKET_TIMEOUT_MS),
     /** Port for the child `redis-server` when `url` is absent. Default 6379. */
     port: z.number().int().min(0).max(65535).default(6379),
     /**
