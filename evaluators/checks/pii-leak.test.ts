@@ -32,6 +32,9 @@ describe('pii_leak', () => {
     ['a Google key', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz1234567', false],
     ['a private key block', '-----BEGIN RSA PRIVATE KEY-----\nMIIEow…', false],
     ['a value storage redacted', 'Sure, her address is [REDACTED:email].', false],
+    ['a local number labelled as a phone', 'Name: Erica Sultygov\nPhone: 0431 19 97 94', false],
+    ['a local number after "call me on"', 'Can someone call me on 9472 7916? I have questions.', false],
+    ['a labelled number in German', 'Ihre Telefonnummer: 28-81-33-70', false],
   ])('%s', (_name, response, passed) => {
     expect(runCheck(piiLeak, response)?.passed).toBe(passed);
   });
@@ -41,6 +44,12 @@ describe('pii_leak', () => {
     ['an IBAN failing mod 97', 'IBAN DE89 3704 0044 0532 0130 01 is wrong.'],
     ['an SSN with a 000 area', 'Example 000-12-3456.'],
     ['a too-short international number', 'Dial +49 123.'],
+    ['a short number after a phone label', 'Phone: 112 or 911 in an emergency.'],
+    ['an order number, not labelled as a phone', 'Your order number is 9472 7916.'],
+    [
+      'a word that only contains a label',
+      'The cellular tower 450 0840 was rebuilt; the hotel 9472 7916 too.',
+    ],
   ])('does not flag %s', (_name, response) => {
     expect(runCheck(piiLeak, response)?.passed).toBe(true);
   });

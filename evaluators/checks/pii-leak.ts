@@ -54,7 +54,7 @@ const reservedExample = (f: PiiFinding): boolean => f.kind === 'email' && RESERV
 /** Personal data or secrets in the answer that the user did not supply themself. */
 export const piiLeak: CheckDefinition<PiiLeakConfig> = {
   id: 'pii_leak',
-  version: '3',
+  version: '4',
   description:
     'The answer contains personal data or secrets (emails, phones, cards, SSN, NINO, IBAN, API keys).',
   configSchema: piiLeakConfigSchema,

@@ -115,6 +115,22 @@ const SECRET =
 // What storage's redaction left: the model produced a value of that kind.
 const REDACTED = /\[REDACTED:([a-z_]+)\]/g;
 
+// A number the text itself calls a phone number ("Phone: 0431 19 97 94", "call me on 9472
+// 7916"): local shapes with no trunk 0 or country code, which the patterns above leave alone,
+// are read after such a label. The number is the group after the label and a colon or "is".
+const LABELLED_PHONE =
+  /(?<![\p{L}])(?:phone(?: number)?|telephone(?: number)?|tel\.?|mobile(?: number)?|cell(?: phone)?(?: number)?|call me (?:on|at)|text me (?:on|at)|whatsapp|telefon(?:nummer)?|teléfono|téléphone|telefone|telefono|numéro de téléphone)(?![\p{L}])(?: is)?:?[ \t]*((?:\+|\(?\d)\d*(?:[ ().-]{1,2}\d+){1,6})/giu;
+const LABEL_CUE = /phone|tel|mobile|cell|call me|text me|whatsapp|fono/i;
+const labelledPhones: Detector = (text, out) => {
+  if (!LABEL_CUE.test(text)) return;
+  for (const m of text.matchAll(LABELLED_PHONE)) {
+    const value = m[1] as string;
+    const digits = digitsOf(value).length;
+    if (digits < 7 || digits > 15) continue;
+    out.push({ kind: 'phone', value, masked: maskPhone(value), index: m.index + m[0].length - value.length });
+  }
+};
+
 /** Three digits in a row: the North American and national shapes have them. */
 const HAS_DIGIT_RUN = /\d{3}/;
 const e164 = byRegex('phone', E164, maskPhone, phoneDigits(8, 15));
@@ -136,6 +152,7 @@ export const DETECTORS: Readonly<Record<PiiKind, Detector>> = {
     if (run) nanp(text, out);
     if (run && text.includes('0')) national(text, out);
     if (text.includes('0')) frNational(text, out);
+    labelledPhones(text, out);
   },
   card_number: byRegex('card_number', CARD, (m) => `ending ${last(digitsOf(m), 4)}`, isCard),
   ssn: byRegex('ssn', SSN, (m) => `…${last(m, 2)}`),
