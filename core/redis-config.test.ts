@@ -41,10 +41,14 @@ describe('the redis section', () => {
 
   it('takes socket_timeout as a duration, 20 s by default', () => {
     expect(redisConfigSchema.parse({}).socket_timeout).toBe(20_000);
-    expect(redisConfigSchema.parse({ socket_timeout: '5s' }).socket_timeout).toBe(5_000);
+    expect(redisConfigSchema.parse({ socket_timeout: '45s' }).socket_timeout).toBe(45_000);
     const r = redisConfigSchema.safeParse({ socket_timeout: 'soon' });
     expect(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
       'socket_timeout: invalid duration "soon" (expected a number and a unit: ms, s, m, h, d)',
+    ]);
+    const short = redisConfigSchema.safeParse({ socket_timeout: '5s' });
+    expect(short.success ? [] : short.error.issues.map((i) => i.message)).toEqual([
+      'must be longer than 10s: a worker waits up to 10 s for a job on a quiet queue',
     ]);
   });
 });

@@ -51,7 +51,12 @@ export const redisConfigSchema = z
      * every role's commands until TCP gives up (about 15 minutes on Linux). Longer than the
      * queue's blocking reads (BullMQ blocks at most 10 s). Default `20s`.
      */
-    socket_timeout: durationSchema.default(DEFAULT_SOCKET_TIMEOUT_MS),
+    socket_timeout: durationSchema
+      .refine(
+        (ms) => ms > 10_000,
+        'must be longer than 10s: a worker waits up to 10 s for a job on a quiet queue',
+      )
+      .default(DEFAULT_SOCKET_TIMEOUT_MS),
     /** Port for the child `redis-server` when `url` is absent. Default 6379. */
     port: z.number().int().min(0).max(65535).default(6379),
     /**
