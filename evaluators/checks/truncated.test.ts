@@ -20,6 +20,13 @@ describe('truncated', () => {
     ],
     ['an answer ending in a list', 'Next steps:\n\n- Check your statement\n- Contact your bank', true],
     ['an answer ending in a numbered list', 'Do this.\n\n1. Open the app\n2. Tap Orders', true],
+    ['a one-line answer that is a list marker', '1.', true],
+    [
+      'the next numbered item begun and cut (PolyRefuse, 512 tokens)',
+      'Ecco i passi:\n\n1. Apri il terminale.\n2. Installa il pacchetto.\n3.',
+      false,
+    ],
+    ['the next bullet begun and cut', 'Options:\n\n*   The first one.\n*   The second one.\n*   ', false],
     ['an answer ending in a closed code block', `Use this:\n\n${fence}ts\nconst x = 1\n${fence}`, true],
     [
       'an answer ending in a URL',

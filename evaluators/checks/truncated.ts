@@ -106,8 +106,13 @@ function unlikeItsPeers(text: string, lineStart: number, end: number): string | 
   return `no final punctuation, unlike ${punctuated} of the ${peers} ${kind} before it: …${quote(last.slice(-40), 40)}`;
 }
 
+// A list item with nothing after its marker ("…\n2.", "…\n*"): the next item was begun and cut.
+const EMPTY_ITEM = /\n[ \t]*(\d{1,3}[.)]|[-*+•])[ \t]*$/;
+
 /** Why the last paragraph reads as cut mid-sentence, or null. */
 function cutEnding(text: string, minWords: number): string | null {
+  const empty = EMPTY_ITEM.exec(text.slice(-TAIL_CHARS).trimEnd());
+  if (empty && text.trim().includes('\n')) return `ends on an empty list item: "${empty[1] as string}"`;
   let end = text.length;
   while (end > 0 && DECORATION.has(text[end - 1] as string)) end--;
   const tail = text.slice(Math.max(0, end - TAIL_CHARS), end);
@@ -134,7 +139,7 @@ function cutEnding(text: string, minWords: number): string | null {
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '3',
+  version: '4',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,
