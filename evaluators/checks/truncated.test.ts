@@ -26,6 +26,9 @@ describe('truncated', () => {
       'Ecco i passi:\n\n1. Apri il terminale.\n2. Installa il pacchetto.\n3.',
       false,
     ],
+    ['an Italian sentence cut after an article', 'Servono due documenti: il passaporto e il', false],
+    ['a Portuguese sentence cut after a conjunction', 'Você precisa do passaporte e do visto, mas', false],
+    ['a domain that ends like a dangling word', 'The ministry is at gov.il', true],
     ['the next bullet begun and cut', 'Options:\n\n*   The first one.\n*   The second one.\n*   ', false],
     ['an answer ending in a closed code block', `Use this:\n\n${fence}ts\nconst x = 1\n${fence}`, true],
     [

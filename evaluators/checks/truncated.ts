@@ -26,7 +26,12 @@ const DANGLING = new Set(
     'the a an and or but of with from my your our their its because than whether ' +
     'der die das den dem des ein eine einen und oder aber mit für weil ' +
     'le la les un une et ou mais du avec pour parce ' +
-    'el los las una y pero del con porque'
+    'el los las una y pero del con porque ' +
+    'il lo gli una e o ma di con per perché ' +
+    'os um uma ou mas para porque ' +
+    'het een en maar omdat ' +
+    'oraz lub ale że ponieważ ' +
+    'и или но что потому'
   ).split(' '),
 );
 const LAST_WORD = /[\p{L}']+$/u;
@@ -123,7 +128,10 @@ function cutEnding(text: string, minWords: number): string | null {
   // The end-anchored pattern on the last characters only (it would be tried from every position
   // of the line): a word longer than that is no dangling word either way.
   const lastWord = LAST_WORD.exec(lastLine.slice(-LAST_WORD_CHARS))?.[0].toLowerCase();
-  if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
+  // A word of its own: "…@mail.com" and "…/il" end on no word.
+  const before = lastLine.charAt(lastLine.length - (lastWord?.length ?? 0) - 1);
+  if (lastWord && DANGLING.has(lastWord) && (before === '' || /\s/.test(before)))
+    return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
   const lastChar = lastLine.slice(-1);
   if (!/[\p{L}\p{N}]/u.test(lastChar)) return null;
   const peers = unlikeItsPeers(text, lineStart, end);
