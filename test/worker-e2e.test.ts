@@ -87,6 +87,15 @@ async function metricValue(name: string, labels: Record<string, string>): Promis
 describe('evaluation worker end to end', () => {
   it('scores every queued call once per evaluator and writes one verdict per call', async () => {
     const calls = Array.from({ length: N }, (_, i) => makeCall(i, 'e2e'));
+    const evaluated = async (): Promise<{ all: number; failed: number }> => {
+      const m = await registry.getSingleMetric('assay_evaluations_total')?.get();
+      const mine = m?.values.filter((v) => v.labels['evaluator'] === 'empty_response') ?? [];
+      return {
+        all: mine.reduce((n, v) => n + v.value, 0),
+        failed: mine.find((v) => v.labels['outcome'] === 'failed')?.value ?? 0,
+      };
+    };
+    const before = await evaluated();
     await insertCalls(client, DB, calls);
     const jobs = jobsFor(calls);
     producer.enqueue(jobs);
@@ -116,6 +125,12 @@ describe('evaluation worker end to end', () => {
       { t: empty },
     );
     expect(Number(failedEmpty[0]?.n)).toBe(empty.length);
+    // assay_evaluations_total, as /metrics reads it: each call's check counted once.
+    const after = await evaluated();
+    expect({ all: after.all - before.all, failed: after.failed - before.failed }).toEqual({
+      all: N,
+      failed: empty.length,
+    });
     const good = await rows<{ failed: number }>(
       `SELECT failed FROM ${DB}.call_verdicts WHERE trace_id = {t:String}`,
       { t: calls[0]?.trace_id },
