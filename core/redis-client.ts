@@ -32,7 +32,7 @@ export interface RedisClientOptions {
  * retried on `CLUSTERDOWN` / `TRYAGAIN` while a replica is being promoted.
  */
 export function createRedisClient(target: RedisTarget, opts: RedisClientOptions): RedisClient {
-  const t = typeof target === 'string' ? { url: target } : target;
+  const t: Exclude<RedisTarget, string> = typeof target === 'string' ? { url: target } : target;
   const auth: RedisOptions = {
     ...(t.username !== undefined ? { username: t.username } : {}),
     ...(t.password !== undefined ? { password: t.password } : {}),
@@ -44,7 +44,7 @@ export function createRedisClient(target: RedisTarget, opts: RedisClientOptions)
     maxRetriesPerRequest: opts.maxRetriesPerRequest,
     enableReadyCheck: true,
     // A connection that stops answering is dropped and made again, its commands resent.
-    socketTimeout: ('socket_timeout' in t ? t.socket_timeout : undefined) ?? DEFAULT_SOCKET_TIMEOUT_MS,
+    socketTimeout: t.socket_timeout ?? DEFAULT_SOCKET_TIMEOUT_MS,
     ...(opts.connectTimeout !== undefined ? { connectTimeout: opts.connectTimeout } : {}),
     ...(opts.enableOfflineQueue !== undefined ? { enableOfflineQueue: opts.enableOfflineQueue } : {}),
   };

@@ -119,7 +119,7 @@ const REDACTED = /\[REDACTED:([a-z_]+)\]/g;
 // 7916"): local shapes with no trunk 0 or country code, which the patterns above leave alone,
 // are read after such a label. The number is the group after the label and a colon or "is".
 const LABELLED_PHONE =
-  /(?<![\p{L}])(?:phone(?: number)?|telephone(?: number)?|tel\.?|mobile(?: number)?|cell(?: phone)?(?: number)?|call me (?:on|at)|text me (?:on|at)|whatsapp|telefon(?:nummer)?|teléfono|téléphone|telefone|telefono|numéro de téléphone)(?![\p{L}])(?: is)?:?[ \t]*((?:\+|\(?\d)\d*(?:[ ().-]{1,2}\d+){1,6})/giu;
+  /(?<!\p{L})(?:phone(?: number)?|telephone(?: number)?|tel\.?|mobile(?: number)?|cell(?: phone)?(?: number)?|call me (?:on|at)|text me (?:on|at)|whatsapp|telefon(?:nummer)?|teléfono|téléphone|telefone|telefono|numéro de téléphone)(?!\p{L})(?: is)?:?[ \t]*((?:\+|\(?\d)\d*(?:[ ().-]{1,2}\d+){1,6})/giu;
 const LABEL_CUE = /phone|tel|mobile|cell|call me|text me|whatsapp|fono/i;
 const labelledPhones: Detector = (text, out) => {
   if (!LABEL_CUE.test(text)) return;

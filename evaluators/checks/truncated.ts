@@ -34,7 +34,8 @@ const DANGLING = new Set(
     'и или но что потому'
   ).split(' '),
 );
-const LAST_WORD = /[\p{L}']+$/u;
+// The last word, standing on its own: "…@mail.com" and "…/il" end on no word.
+const LAST_WORD = /(?:^|\s)([\p{L}']+)$/u;
 /** Longer than any DANGLING word. */
 const LAST_WORD_CHARS = 24;
 const DANGLING_PUNCT = /[,:([{&+=/\\–—-]$/;
@@ -42,7 +43,9 @@ const URL_END = /(?:https?:\/\/|www\.)\S+$/;
 // Lines that end a post or a document without a full stop: hashtags, a horizontal rule.
 const SIGN_OFF_LINE = /^(?:#[\p{L}\p{N}_]+\s*)+$|^[-=*_~]{3,}$/u;
 // How a list item opens, and how the other structured lines do (headings, tables, quotes, fences, HTML).
-const LIST_MARK = String.raw`[-*+•]\s|\d{1,3}[.)]\s`;
+const BULLET = '[-*+•]';
+const NUMBERED = String.raw`\d{1,3}[.)]`;
+const LIST_MARK = `(?:${BULLET}|${NUMBERED})\\s`;
 const OTHER_MARK = '#{1,6}\\s|\\||>|```|~~~|<\\/?[a-z]';
 const STRUCTURED_LINE = new RegExp(`^\\s*(?:${LIST_MARK}|${OTHER_MARK})`, 'i');
 const FENCE_LINE = /^ {0,3}(?:```|~~~)/gm;
@@ -112,12 +115,15 @@ function unlikeItsPeers(text: string, lineStart: number, end: number): string | 
 }
 
 // A list item with nothing after its marker ("…\n2.", "…\n*"): the next item was begun and cut.
-const EMPTY_ITEM = /\n[ \t]*(\d{1,3}[.)]|[-*+•])[ \t]*$/;
+const EMPTY_ITEM = new RegExp(`\\n[ \\t]*(${BULLET}|${NUMBERED})$`);
 
 /** Why the last paragraph reads as cut mid-sentence, or null. */
 function cutEnding(text: string, minWords: number): string | null {
-  const empty = EMPTY_ITEM.exec(text.slice(-TAIL_CHARS).trimEnd());
-  if (empty && text.trim().includes('\n')) return `ends on an empty list item: "${empty[1] as string}"`;
+  const from = Math.max(0, text.length - TAIL_CHARS);
+  const empty = EMPTY_ITEM.exec(text.slice(from).trimEnd());
+  // …after some other line: a one-line "1." is an answer, not a list.
+  if (empty && /\S/.test(text.slice(0, from + empty.index)))
+    return `ends on an empty list item: "${empty[1] as string}"`;
   let end = text.length;
   while (end > 0 && DECORATION.has(text[end - 1] as string)) end--;
   const tail = text.slice(Math.max(0, end - TAIL_CHARS), end);
@@ -127,11 +133,8 @@ function cutEnding(text: string, minWords: number): string | null {
   if (DANGLING_PUNCT.test(lastLine)) return `ends mid-sentence: …${quote(lastLine.slice(-40), 40)}`;
   // The end-anchored pattern on the last characters only (it would be tried from every position
   // of the line): a word longer than that is no dangling word either way.
-  const lastWord = LAST_WORD.exec(lastLine.slice(-LAST_WORD_CHARS))?.[0].toLowerCase();
-  // A word of its own: "…@mail.com" and "…/il" end on no word.
-  const before = lastLine.charAt(lastLine.length - (lastWord?.length ?? 0) - 1);
-  if (lastWord && DANGLING.has(lastWord) && (before === '' || /\s/.test(before)))
-    return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
+  const lastWord = LAST_WORD.exec(lastLine.slice(-LAST_WORD_CHARS))?.[1]?.toLowerCase();
+  if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
   const lastChar = lastLine.slice(-1);
   if (!/[\p{L}\p{N}]/u.test(lastChar)) return null;
   const peers = unlikeItsPeers(text, lineStart, end);
