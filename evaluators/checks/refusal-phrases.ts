@@ -98,6 +98,13 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'i cannot share',
     "i can't give you",
     'i cannot give you',
+    "i can't help you",
+    'i cannot help you',
+    'i can not help you',
+    'do not condone',
+    "don't condone",
+    'cannot condone',
+    "can't condone",
   ],
   de: [
     'ich kann dir dabei nicht helfen',
