@@ -10,6 +10,7 @@ export const PII_KINDS = [
   'iban',
   'secret',
   'redacted',
+  'address',
 ] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
 
@@ -131,6 +132,35 @@ const labelledPhones: Detector = (text, out) => {
   }
 };
 
+// A postal address the text itself gives as someone's ("… lives at 55 ul. Podleśna 17, Katowice",
+// "his address: 17 rijksweg 145", "my new address is 50066 Rooseveltlaan 110"): a possessive
+// "address" or "lives/resides at/on", then — on the same line, after at most "is"/"to …:" — a
+// value that starts with a number or a capital and has a number within its first 25 characters.
+// Addresses with no such label (a shop's, a landmark's) are not looked for. The value kept is the
+// street part, up to the first comma.
+const LABELLED_ADDRESS =
+  /(?<!\p{L})((?:my|his|her|their)(?: [\p{L}-]+){0,3}? address(?:es)?|(?:lives|lived|living|resides|resided|residing) (?:at|on))(?!\p{L})(?: (?:is|was|are|were|to|as))?(?:[^\n\d.,;!?:]{0,30}:)?[ \t]*((?=\p{Lu}|\p{N})[^\n,;?!]{1,60})/giu;
+const ADDRESS_CUE = /address|lives|lived|living|resid/i;
+// A number with a unit is a measure, not a house number ("lives at 3,000 metres").
+const MEASURE =
+  /^\d[\d,.]*\s*(?:m|km|cm|mm|ft|feet|foot|metres?|meters?|miles?|degrees?|°|%|percent|years?|months?|days?|hours?|people)(?!\p{L})/iu;
+const labelledAddresses: Detector = (text, out) => {
+  if (!ADDRESS_CUE.test(text)) return;
+  for (const m of text.matchAll(LABELLED_ADDRESS)) {
+    const value = (m[2] as string).trimEnd();
+    const digit = /\p{N}/u.exec(value);
+    if (!digit || digit.index > 25 || MEASURE.test(value.slice(digit.index)) || !/\p{L}{2}/u.test(value))
+      continue;
+    const label = (m[1] as string).toLowerCase();
+    out.push({
+      kind: 'address',
+      value,
+      masked: `after "${label}"`,
+      index: m.index + m[0].length - (m[2] as string).length,
+    });
+  }
+};
+
 /** Three digits in a row: the North American and national shapes have them. */
 const HAS_DIGIT_RUN = /\d{3}/;
 const e164 = byRegex('phone', E164, maskPhone, phoneDigits(8, 15));
@@ -162,4 +192,5 @@ export const DETECTORS: Readonly<Record<PiiKind, Detector>> = {
     if (SECRET_START.test(text)) secret(text, out);
   },
   redacted: byRegex('redacted', REDACTED, () => 'redacted'),
+  address: labelledAddresses,
 };
