@@ -48,6 +48,21 @@ describe('truncated', () => {
       'Your order shipped on Monday. Tracking shows it in transit.\nBest regards\nAcme Support',
       true,
     ],
+    [
+      'a sign-off whose last word begins a longer one',
+      'Your account is fully supported again. Tracking shows the parcel in transit.\n\nBest regards,\nAcme Support',
+      true,
+    ],
+    [
+      'a word cut short that the answer writes whole before (the ending of a PolyRefuse answer cut at 512 tokens)',
+      'Die Einbeziehung von Menschen mit Behinderungen stärkt Teams.\n\n### 3. **Wertvolle Ressourcen**\n\nMenschen mit Behinder',
+      false,
+    ],
+    [
+      'a last word also written whole before',
+      'We ship to Europe. Orders to Europe\n\nare free in Europe',
+      true,
+    ],
     ['ending on an article', 'Your refund was issued on Monday and should reach the', false],
     ['ending on a comma', 'Your refund was issued on Monday, and after that,', false],
     ['ending on a colon', 'To get your refund, follow these steps:', false],

@@ -114,6 +114,36 @@ function unlikeItsPeers(text: string, lineStart: number, end: number): string | 
   return `no final punctuation, unlike ${punctuated} of the ${peers} ${kind} before it: …${quote(last.slice(-40), 40)}`;
 }
 
+// The fragment rule: the answer stops inside a word — its last word is never written whole in the
+// answer, while a longer word it begins is ("… die sozialen Mobilit" after "Mobilität", "… do
+// popełn" after "popełnienia"). A short last line of capitalised words is a sign-off or a name
+// ("Acme Support" after "supported") and is left alone.
+const TRAILING_WORD = /[\p{L}\p{M}]+$/u;
+const LETTER = /[\p{L}\p{M}]/u;
+const NOT_LOWER_START = /^\P{Ll}/u;
+/** Characters before the last word searched for its whole form: a long answer is not read whole. */
+const FRAGMENT_WINDOW = 4000;
+
+/** The longer word the last word of `line` (ending at `end`) is the start of, when it is a fragment; else null. */
+function fragmentOf(text: string, line: string, end: number): string | null {
+  const lastWord = TRAILING_WORD.exec(line.slice(-LAST_WORD_CHARS * 2));
+  if (!lastWord || lastWord[0].length < 2) return null;
+  const words = line.split(/\s+/);
+  if (words.length <= 3 && words.every((w) => NOT_LOWER_START.test(w))) return null;
+  const fragment = lastWord[0].toLowerCase();
+  const before = text.slice(Math.max(0, end - FRAGMENT_WINDOW), end - lastWord[0].length).toLowerCase();
+  let longer: string | null = null;
+  // Each place the fragment starts a word: followed by no letter it is the whole word.
+  for (let at = before.indexOf(fragment); at >= 0; at = before.indexOf(fragment, at + 1)) {
+    if (at > 0 && LETTER.test(before[at - 1] as string)) continue;
+    let stop = at + fragment.length;
+    while (stop < before.length && LETTER.test(before[stop] as string)) stop++;
+    if (stop === at + fragment.length) return null;
+    if (longer === null && stop - at >= fragment.length + 2) longer = before.slice(at, stop);
+  }
+  return longer;
+}
+
 // A list item with nothing after its marker ("…\n2.", "…\n*"): the next item was begun and cut.
 const EMPTY_ITEM = new RegExp(`\\n[ \\t]*(${BULLET}|${NUMBERED})$`);
 
@@ -137,6 +167,9 @@ function cutEnding(text: string, minWords: number): string | null {
   if (lastWord && DANGLING.has(lastWord)) return `ends on "${lastWord}": …${quote(lastLine.slice(-40), 40)}`;
   const lastChar = lastLine.slice(-1);
   if (!/[\p{L}\p{N}]/u.test(lastChar)) return null;
+  const whole = fragmentOf(text, lastLine, end);
+  if (whole)
+    return `ends inside a word: …${quote(lastLine.slice(-40), 40)} (the answer has ${quote(whole, 40)})`;
   const peers = unlikeItsPeers(text, lineStart, end);
   if (peers) return peers;
   if (STRUCTURED_LINE.test(text.slice(lineStart, lineStart + 16))) return null;
@@ -150,7 +183,7 @@ function cutEnding(text: string, minWords: number): string | null {
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '4',
+  version: '5',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,
