@@ -8,6 +8,7 @@
 import { CHECKS, createCheckPlan } from '../evaluators/checks/index.ts';
 import { evaluatorsConfigSchema } from '../evaluators/checks/config.ts';
 import { callInput, proseText } from '../test/support/checks.ts';
+import { evalJob, storedCall } from '../test/support/eval-job.ts';
 import type { CheckInput } from '../evaluators/checks/types.ts';
 import { ingestMicrosPerCall } from './ingest-cost.ts';
 import { loadDatasets } from './quality/dataset.ts';
@@ -123,36 +124,21 @@ for (const check of CHECKS) {
 const plan = createCheckPlan(evaluatorsConfigSchema.parse({ rules: [{ checks: PARAMS }] }), {
   routeLengthStats: () => ({ p01: 40, p99: 3000, n: 10_000 }),
 });
-const JOB: EvalJob = {
-  v: 1,
-  trace_id: 'ab'.repeat(16),
-  span_id: 'cd'.repeat(8),
-  timestamp: Date.now(),
-  service: 'shop',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  route: '/api/support',
-  probability: 1,
-  judge: false,
-  judge_probability: 0,
-};
+const JOB: EvalJob = evalJob({ timestamp: Date.now(), route: '/api/support' });
 const all = plan.checksFor(JOB);
 // The calls as the worker's loader returns them, for the worker's own `runChecks` (the checks,
 // their score rows and their metrics): what a worker spends per call, not only the checks.
-const STORED: StoredCall[] = CALLS.map((c) => ({
-  trace_id: JOB.trace_id,
-  span_id: JOB.span_id,
-  prompt: c.prompt,
-  response: c.response,
-  finish_reason: c.finish_reason,
-  status: c.status,
-  output_tokens: c.output_tokens,
-  conversation_id: '',
-  agent_name: '',
-  tool_calls: c.tool_calls ?? '',
-  tool_definitions: c.tool_definitions ?? '',
-  content_filter: '',
-}));
+const STORED: StoredCall[] = CALLS.map((c) =>
+  storedCall(JOB, {
+    prompt: c.prompt,
+    response: c.response,
+    finish_reason: c.finish_reason,
+    status: c.status,
+    output_tokens: c.output_tokens,
+    tool_calls: c.tool_calls ?? '',
+    tool_definitions: c.tool_definitions ?? '',
+  }),
+);
 // The checks alone, the worker's runChecks and the collector's ingest of the same calls, in
 // alternating rounds so all three see the same stretches of this shared machine; the ratio is the
 // median of the rounds' ratios.

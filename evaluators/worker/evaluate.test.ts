@@ -1,38 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../core/metrics.ts';
-import type { EvalJob } from '../../core/eval-job.ts';
 import type { CheckPlan } from '../checks/index.ts';
-import type { StoredCall } from './call-loader.ts';
+import { evalJob, storedCall } from '../../test/support/eval-job.ts';
 import { runChecks } from './evaluate.ts';
 
-const job: EvalJob = {
-  v: 1,
-  trace_id: 'ab'.repeat(16),
-  span_id: 'cd'.repeat(8),
-  timestamp: 1_700_000_000_000,
-  service: 'shop',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  route: '/chat',
-  probability: 0.25,
-  judge: false,
-  judge_probability: 0,
-};
-
-const call: StoredCall = {
-  trace_id: job.trace_id,
-  span_id: job.span_id,
-  prompt: 'user: capital of France?',
-  response: 'Paris.',
-  finish_reason: 'stop',
-  status: 'ok',
-  output_tokens: 2,
-  conversation_id: '',
-  agent_name: 'planner',
-  tool_calls: '',
-  tool_definitions: '',
-  content_filter: '',
-};
+const job = evalJob({ probability: 0.25 });
+const call = storedCall(job, { response: 'Paris.', output_tokens: 2, agent_name: 'planner' });
 
 // One check of each outcome the counter knows for checks.
 const plan: CheckPlan = {

@@ -6,38 +6,22 @@ import type { JudgeRunner } from '../judges/index.ts';
 import type { StoredCall } from './call-loader.ts';
 import { failureReason, JobAttemptError, JobGivenUpError } from './errors.ts';
 import { createProcessor, UNPARSEABLE, type ProcessorDeps } from './processor.ts';
+import { evalJob, storedCall } from '../../test/support/eval-job.ts';
 
 // How long a job waits for what it depends on: a time bound (retry_for), not an attempt count.
 
 const HOUR = 3_600_000;
 const NOW = 10 * HOUR;
-const data: EvalJob = {
-  v: 1,
-  trace_id: 'ab'.repeat(16),
-  span_id: 'cd'.repeat(8),
+const data: EvalJob = evalJob({
   timestamp: NOW,
   service: 's',
   provider: 'p',
   model: 'm',
   route: '/r',
-  probability: 1,
   judge: true,
   judge_probability: 1,
-};
-const call: StoredCall = {
-  trace_id: data.trace_id,
-  span_id: data.span_id,
-  prompt: 'q',
-  response: 'a',
-  finish_reason: 'stop',
-  status: 'ok',
-  output_tokens: 1,
-  conversation_id: '',
-  agent_name: '',
-  tool_calls: '',
-  tool_definitions: '',
-  content_filter: '',
-};
+});
+const call = storedCall(data, { prompt: 'q', response: 'a', output_tokens: 1 });
 const noChecks: CheckPlan = { minConfidence: 0.8, checksFor: () => [] };
 const ok = { add: () => ({ accepted: true, done: Promise.resolve() }) };
 

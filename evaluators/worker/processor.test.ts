@@ -8,39 +8,12 @@ import type { StoredCall } from './call-loader.ts';
 import { JobAttemptError } from './errors.ts';
 import { chooseJudges } from './evaluate.ts';
 import { createProcessor, type ProcessorDeps } from './processor.ts';
+import { evalJob, storedCall } from '../../test/support/eval-job.ts';
 
-const TRACE = 'ab'.repeat(16);
-const SPAN = 'cd'.repeat(8);
+const job = (over: Partial<EvalJob> = {}): EvalJob => evalJob({ probability: 0.5, ...over });
 
-const job = (over: Partial<EvalJob> = {}): EvalJob => ({
-  v: 1,
-  trace_id: TRACE,
-  span_id: SPAN,
-  timestamp: 1_700_000_000_000,
-  service: 'shop',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  route: '/chat',
-  probability: 0.5,
-  judge: false,
-  judge_probability: 0,
-  ...over,
-});
-
-const stored = (response = 'Paris is the capital of France.'): StoredCall => ({
-  trace_id: TRACE,
-  span_id: SPAN,
-  prompt: 'user: capital of France?',
-  response,
-  finish_reason: 'stop',
-  status: 'ok',
-  output_tokens: 8,
-  conversation_id: '',
-  agent_name: '',
-  tool_calls: '',
-  tool_definitions: '',
-  content_filter: '',
-});
+const stored = (response?: string): StoredCall =>
+  storedCall(job(), response === undefined ? {} : { response });
 
 /** Two checks: `not_empty` fails on an empty answer, `never_applies` returns null. */
 const checks: CheckPlan = {

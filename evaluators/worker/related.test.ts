@@ -8,36 +8,21 @@ import type { StoredCall } from './call-loader.ts';
 import { JobAttemptError } from './errors.ts';
 import { createProcessor, type ProcessorDeps } from './processor.ts';
 import type { RelatedLoader } from './related-loader.ts';
+import { evalJob, storedCall } from '../../test/support/eval-job.ts';
 
-const data: EvalJob = {
-  v: 1,
-  trace_id: 'ab'.repeat(16),
-  span_id: 'cd'.repeat(8),
-  timestamp: 1_700_000_000_000,
-  service: 'shop',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  route: '/agent',
-  probability: 1,
-  judge: false,
-  judge_probability: 0,
-};
+const data: EvalJob = evalJob({ route: '/agent' });
 
-const call = (over: Partial<StoredCall> = {}): StoredCall => ({
-  trace_id: data.trace_id,
-  span_id: data.span_id,
-  prompt: 'user: where is my order?',
-  response: '',
-  finish_reason: 'tool_call',
-  status: 'ok',
-  output_tokens: 9,
-  conversation_id: '',
-  agent_name: 'support',
-  tool_calls: '[{"name":"get_order","arguments":"{}"}]',
-  tool_definitions: '[{"name":"get_order"}]',
-  content_filter: '',
-  ...over,
-});
+const call = (over: Partial<StoredCall> = {}): StoredCall =>
+  storedCall(data, {
+    prompt: 'user: where is my order?',
+    response: '',
+    finish_reason: 'tool_call',
+    output_tokens: 9,
+    agent_name: 'support',
+    tool_calls: '[{"name":"get_order","arguments":"{}"}]',
+    tool_definitions: '[{"name":"get_order"}]',
+    ...over,
+  });
 
 /** One check that reads the related calls: passes with how many it saw. */
 const plan: CheckPlan = {
