@@ -1,9 +1,8 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../core/free-port.ts';
 import { parseConfig } from '../cli/config.ts';
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
@@ -36,20 +35,14 @@ const PASSWORD = 'outage-test-password';
 
 describe('ClickHouse unavailable under load', () => {
   it('keeps every accepted call, exactly once, through the outage', async () => {
-    const chPort = await freePort();
-    const configPath = join(dir, 'clickhouse.yaml');
-    writeFileSync(
-      configPath,
-      `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  password: ${PASSWORD}\n  embedded:\n    port: ${chPort}\n`,
-    );
-    clickhouse = new ClickhouseProcess(configPath, chPort);
+    clickhouse = await ClickhouseProcess.inDir(dir, PASSWORD);
     await clickhouse.start(30_000);
 
     const config = parseConfig({
       data_dir: join(dir, 'collector'),
       collector: { port: 0, route: { wait: '300ms' } },
       clickhouse: {
-        url: `http://127.0.0.1:${chPort}`,
+        url: clickhouse.url,
         password: PASSWORD,
         writer: { flush_interval: '100ms', batch_rows: 200 },
       },

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../core/free-port.ts';
 import { eventually } from './eventually.ts';
 
 /**
@@ -10,8 +13,27 @@ export class ClickhouseProcess {
 
   constructor(
     private readonly configPath: string,
-    private readonly port: number,
+    readonly port: number,
   ) {}
+
+  /**
+   * One with its config and data in `dir` (`clickhouse.yaml`, `ch/`), on a free loopback port,
+   * requiring `password`: what two tests on one machine never share.
+   */
+  static async inDir(dir: string, password: string): Promise<ClickhouseProcess> {
+    const port = await freePort();
+    const configPath = join(dir, 'clickhouse.yaml');
+    writeFileSync(
+      configPath,
+      `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  password: ${password}\n  embedded:\n    port: ${port}\n`,
+    );
+    return new ClickhouseProcess(configPath, port);
+  }
+
+  /** Its HTTP interface. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
 
   /** Spawns it and waits until `/ping` answers. */
   async start(timeoutMs = 60_000): Promise<void> {

@@ -4,7 +4,7 @@
  * OpenAI-compatible judge that answers 429 during a storm. Each test file gets its own (its own
  * ports, data directory, database and queue prefix), so two files run side by side.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,6 @@ import { redactionConfigSchema } from '../../collector/config.ts';
 import { createRedactor } from '../../collector/normalise/redaction.ts';
 import { parseConfig, type AssayConfigInput } from '../../cli/config.ts';
 import { EVAL_QUEUE_NAME } from '../../core/eval-job.ts';
-import { freePort } from '../../core/free-port.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { registry } from '../../core/metrics.ts';
 import { createCheckPlan } from '../../evaluators/checks/index.ts';
@@ -69,7 +68,6 @@ export function useRecoveryHarness(name: string): RecoveryHarness {
   const stops: Array<() => Promise<unknown>> = [];
   const judge: FakeJudge = { url: '', stormUntil: 0, requests: 0, throttled: 0 };
   let clickhouse: ClickhouseProcess | undefined;
-  let chPort = 0;
   let client: ClickHouseClient | undefined;
   let redisUrl = '';
   let producer: EvalProducer | undefined;
@@ -83,20 +81,11 @@ export function useRecoveryHarness(name: string): RecoveryHarness {
     const redis = await startTestRedis();
     stops.push(() => redis.shutdown());
     redisUrl = redis.url;
-    chPort = await freePort();
-    const chConfig = join(dir, 'clickhouse.yaml');
-    writeFileSync(
-      chConfig,
-      `data_dir: ${join(dir, 'ch')}\nlog_level: warn\nclickhouse:\n  password: ${PASSWORD}\n  embedded:\n    port: ${chPort}\n`,
-    );
-    const ch = new ClickhouseProcess(chConfig, chPort);
+    const ch = await ClickhouseProcess.inDir(dir, PASSWORD);
     clickhouse = ch;
     await ch.start();
     stops.push(() => ch.stop());
-    const c = createClickhouseClient(
-      parseConfig({ clickhouse: { password: PASSWORD } }).clickhouse,
-      `http://127.0.0.1:${chPort}`,
-    );
+    const c = createClickhouseClient(parseConfig({ clickhouse: { password: PASSWORD } }).clickhouse, ch.url);
     client = c;
     stops.push(() => c.close());
     await migrate(c, { database: db, ttlDays: 30, logger: silentLogger });
@@ -177,7 +166,7 @@ export function useRecoveryHarness(name: string): RecoveryHarness {
       return parseConfig({
         data_dir: dir,
         redis: { url: redisUrl, prefix },
-        clickhouse: { url: `http://127.0.0.1:${chPort}`, database: db, password: PASSWORD },
+        clickhouse: { url: ready('ClickHouse process', clickhouse).url, database: db, password: PASSWORD },
         worker: { flush_interval: '50ms', concurrency: 50, ...over },
         judges: {
           endpoints: [
