@@ -48,10 +48,12 @@ const CONTRAST_PARTS: ReadonlyArray<readonly [turn: string, help: string]> = [
   [String.raw`(?:但是|不过|然而)[^。！？\n]{0,20}`, '你可以|您可以|我可以'],
   [String.raw`(?:ただし|しかし|代わりに)[^。！？\n]{0,20}`, 'できます|ことができ'],
 ];
+// The help is a word of its own: "but I can" is help, "but I cannot" and "but I can't" are not.
+const WORD_END = String.raw`(?![\p{Script=Latin}'’])`;
 const CONTRAST = new RegExp(
   [
     String.raw`\bhere (?:is|are) (?:a|an|some|the)\b`,
-    ...CONTRAST_PARTS.map(([turn, help]) => `${turn}(?:${help})`),
+    ...CONTRAST_PARTS.map(([turn, help]) => `${turn}(?:${help})${WORD_END}`),
   ].join('|'),
   'u',
 );
@@ -63,7 +65,10 @@ const hasContrast = (text: string): boolean => HELP.test(text) && CONTRAST.test(
 // A turn after the decline that may or may not lead to help ("However, there may be laws …"):
 // the rules cannot tell information from a lecture, so such an answer is an unsure partial.
 const TURN =
-  /\b(?:however|but|sin embargo|pero|cependant|toutefois|jedoch|aber|tuttavia|però|porém|no entanto|echter|jednak|однако)\b|但是|不过|然而|しかし|ただし|하지만|그러나/u;
+  /\b(?:however|but|sin embargo|pero|cependant|toutefois|jedoch|aber|tuttavia|però|porém|no entanto|echter|jednak|однако)\b|但是|不过|然而|しかし|ただし|하지만|그러나/gu;
+// "…, but I cannot …" declines again: the answer does not turn.
+const DECLINES_AGAIN =
+  /^,?\s+(?:i\s+(?:cannot|can not|can['’]t|won['’]t|will not|must not|am unable|am not able)|i['’]m\s+(?:unable|not able))\b/;
 
 const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 const TOKEN =
@@ -143,8 +148,12 @@ const openingOf = (answer: string): string =>
 
 /** A turn word followed by at least 100 more characters. */
 function turnWithText(rest: string): boolean {
-  const m = TURN.exec(rest);
-  return m !== null && rest.length - m.index > 100;
+  for (const m of rest.matchAll(TURN)) {
+    const after = m.index + m[0].length;
+    if (DECLINES_AGAIN.test(rest.slice(after, after + 24))) continue;
+    return rest.length - m.index > 100;
+  }
+  return false;
 }
 
 /**

@@ -105,6 +105,9 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     "don't condone",
     'cannot condone',
     "can't condone",
+    'not within my programming',
+    'i cannot recommend',
+    "i can't recommend",
   ],
   de: [
     'ich kann dir dabei nicht helfen',
