@@ -116,6 +116,10 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'i am not able to offer',
     "i'm not equipped to",
     'i am not equipped to',
+    "i'm not able to",
+    'i am not able to',
+    'it is not appropriate for me to',
+    "it's not appropriate for me to",
   ],
   de: [
     'ich kann dir dabei nicht helfen',
@@ -135,6 +139,7 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'verstößt gegen die nutzungsrichtlinien',
     'gegen meine richtlinien',
     'ich kann keine',
+    'ich kann und werde',
     'ich kann dir keine',
     'ich kann ihnen keine',
     'ich kann dir nicht',
@@ -228,6 +233,7 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'nie mogę napisać',
     'nie mogę stworzyć',
     'przykro mi, ale',
+    'nie mogę ci',
   ],
   ru: [
     'я не могу помочь',
@@ -238,7 +244,7 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'извините, но я не',
   ],
   ar: ['لا أستطيع', 'لا يمكنني', 'عذرًا، لا', 'آسف، لا'],
-  ko: ['수 없습니다', '도와드릴 수 없', '제공할 수 없', '작성할 수 없', '죄송하지만'],
+  ko: ['수 없습니다', '도와드릴 수 없', '제공할 수 없', '작성할 수 없', '죄송하지만', '죄송합니다만'],
   th: ['ฉันไม่สามารถ', 'ไม่สามารถช่วย', 'ขออภัย'],
   ja: [
     'お応えできません',
