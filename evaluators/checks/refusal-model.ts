@@ -71,6 +71,8 @@ const DECLINES_AGAIN =
   /^,?\s+(?:i\s+(?:cannot|can not|can['’]t|won['’]t|will not|must not|am unable|am not able)|i['’]m\s+(?:unable|not able))\b/;
 // French "but" is a goal ("mon but est d'aider …"), not a turn: a determiner comes before it.
 const FRENCH_BUT = /(?:^|\s)(?:mon|ton|son|notre|votre|leur|le|un|ce|du|au|pour|seul)\s$/;
+// "… not only illegal but (it can) also …" adds to the reasons: no turn either.
+const BUT_ALSO = /^\s+(?:(?:it|they|this|that)\s+(?:is|are|can|may|could|will|would)\s+)?also\b/;
 
 const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 const TOKEN =
@@ -154,6 +156,7 @@ function turnWithText(rest: string): boolean {
     const after = m.index + m[0].length;
     if (DECLINES_AGAIN.test(rest.slice(after, after + 24))) continue;
     if (m[0] === 'but' && FRENCH_BUT.test(rest.slice(Math.max(0, m.index - 8), m.index))) continue;
+    if (m[0] === 'but' && BUT_ALSO.test(rest.slice(after, after + 24))) continue;
     return rest.length - m.index > 100;
   }
   return false;
