@@ -7,7 +7,10 @@ export const truncatedConfigSchema = z
   .object({
     /** Look for structure left open: an odd number of code fences, JSON with unclosed brackets. Default true. */
     check_structure: z.boolean().default(true),
-    /** Look at how the last paragraph ends (dangling article or comma, no final punctuation). Default true. */
+    /**
+     * Look at how the last paragraph ends (dangling article or comma, a word cut short, no final
+     * punctuation where the lines before it have it). Default true.
+     */
     check_ending: z.boolean().default(true),
     /**
      * A last line that ends in a bare word counts as cut only when it has at least this many
