@@ -84,6 +84,14 @@ describe('repetition', () => {
     expect(runCheck(repetition, response)?.reason).toBe(reason);
   });
 
+  it('needs one repeat fewer when the answer hit the token limit', () => {
+    // TGI's starcoder2 snapshot (huggingface/text-generation-inference, Apache-2.0): the loop runs into `length`.
+    const response =
+      '\n\nI am a software engineer.\n\nWhat is your favorite programming language?\n\nI like Python.\n\nWhat is your favorite programming language?\n\nI like Python.\n\nWhat is your favorite programming language?\n\nI like Python.\n\nWhat is your favorite programming';
+    expect(runCheck(repetition, { response, finish_reason: 'length' })?.passed).toBe(false);
+    expect(runCheck(repetition, { response, finish_reason: 'stop' })?.passed).toBe(true);
+  });
+
   it('reads a lone surrogate and Latin glued to Han as text, not as a crash', () => {
     expect(runCheck(repetition, `the\ud800喉咙 ${proseText(300)}`)?.passed).toBe(true);
     expect(runCheck(repetition, '\ud800 \udc00 '.repeat(50))).toBeNull();

@@ -15,7 +15,9 @@ export const repetitionConfigSchema = z
     min_tokens: z.number().int().min(10).default(40),
     /**
      * A unit of 3 or more tokens (a sentence, a line) said this many times in a row is a loop,
-     * at any length: "Refunds take five days." six times. Default 4.
+     * at any length: "Refunds take five days." six times. One fewer in an answer that hit the
+     * token limit (finish_reason length): the loop ran into the limit before it could show them
+     * all. Default 4.
      */
     min_unit_repeats: z.number().int().min(2).default(4),
     /** One or two tokens said this many times in a row is a loop ("the the the …"). Default 10. */
@@ -244,7 +246,7 @@ function longestRun(tokens: Int32Array, minUnitRepeats: number, minTokenRepeats:
  */
 export const repetition: CheckDefinition<RepetitionConfig> = {
   id: 'repetition',
-  version: '2',
+  version: '3',
   description:
     'The answer loops: a unit said back to back many times, or a large share of its word 4-grams repeat earlier ones.',
   configSchema: repetitionConfigSchema,
@@ -257,13 +259,15 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
       const lower = tail.toLowerCase();
       const tokens = tokenize(lower);
       const ids = tokens.ids;
-      const run = longestRun(ids, config.min_unit_repeats, config.min_token_repeats);
+      const unitRepeats =
+        input.finish_reason === 'length' ? Math.max(2, config.min_unit_repeats - 1) : config.min_unit_repeats;
+      const run = longestRun(ids, unitRepeats, config.min_token_repeats);
       if (run) {
         const unit = tokenText(lower, tokens, run.start, run.start + run.unit, ' ');
         const shown = unit.length > 60 ? `${unit.slice(0, 59)}…` : unit;
         const share = Math.min(1, (run.unit * run.repeats) / tokens.length);
         // Twice the repeats needed leaves no doubt; just enough may be a refrain or a chant.
-        const need = run.unit < 3 ? config.min_token_repeats : config.min_unit_repeats;
+        const need = run.unit < 3 ? config.min_token_repeats : unitRepeats;
         return fail(
           `repetitive loop: "${shown}" ×${run.repeats} in a row`,
           1 - share,
