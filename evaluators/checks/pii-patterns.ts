@@ -144,12 +144,21 @@ const ADDRESS_CUE = /address|lives|lived|living|resid/i;
 // A number with a unit is a measure, not a house number ("lives at 3,000 metres").
 const MEASURE =
   /^\d[\d,.]*\s*(?:m|km|cm|mm|ft|feet|foot|metres?|meters?|miles?|degrees?|°|%|percent|years?|months?|days?|hours?|people)(?!\p{L})/iu;
+const DIGIT = /\p{N}/u;
+const TWO_LETTERS = /\p{L}{2}/u;
+/** How far into the value its (house, box or postal) number may start. */
+const NUMBER_WITHIN = 25;
 const labelledAddresses: Detector = (text, out) => {
   if (!ADDRESS_CUE.test(text)) return;
   for (const m of text.matchAll(LABELLED_ADDRESS)) {
     const value = (m[2] as string).trimEnd();
-    const digit = /\p{N}/u.exec(value);
-    if (!digit || digit.index > 25 || MEASURE.test(value.slice(digit.index)) || !/\p{L}{2}/u.test(value))
+    const digit = DIGIT.exec(value);
+    if (
+      !digit ||
+      digit.index > NUMBER_WITHIN ||
+      MEASURE.test(value.slice(digit.index)) ||
+      !TWO_LETTERS.test(value)
+    )
       continue;
     const label = (m[1] as string).toLowerCase();
     out.push({

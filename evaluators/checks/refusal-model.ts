@@ -153,10 +153,10 @@ const openingOf = (answer: string): string =>
 /** A turn word followed by at least 100 more characters. */
 function turnWithText(rest: string): boolean {
   for (const m of rest.matchAll(TURN)) {
-    const after = m.index + m[0].length;
-    if (DECLINES_AGAIN.test(rest.slice(after, after + 24))) continue;
-    if (m[0] === 'but' && FRENCH_BUT.test(rest.slice(Math.max(0, m.index - 8), m.index))) continue;
-    if (m[0] === 'but' && BUT_ALSO.test(rest.slice(after, after + 24))) continue;
+    const next = rest.slice(m.index + m[0].length, m.index + m[0].length + 24);
+    if (DECLINES_AGAIN.test(next)) continue;
+    const before = rest.slice(Math.max(0, m.index - 8), m.index);
+    if (m[0] === 'but' && (FRENCH_BUT.test(before) || BUT_ALSO.test(next))) continue;
     return rest.length - m.index > 100;
   }
   return false;
