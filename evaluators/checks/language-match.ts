@@ -165,14 +165,20 @@ function stretches(text: string, minLetters: number): string[] {
 
 interface Reading {
   top: LanguageGuess;
-  guesses: LanguageGuess[];
+  /**
+   * The three likeliest languages, best first. Only a mismatch needs them (how likely the
+   * expected language still is): the identifier's walk for three costs about twice its walk for
+   * the top one, so they are read on first use.
+   */
+  guesses(): readonly LanguageGuess[];
   /** The languages the side may be written in: the top one, or two where the script cannot tell. */
   langs: readonly string[];
 }
 
+const ENGLISH_GUESSES: readonly LanguageGuess[] = [{ lang: 'en', probability: 1 }];
 const ENGLISH_READING: Reading = {
   top: { lang: 'en', probability: 1 },
-  guesses: [{ lang: 'en', probability: 1 }],
+  guesses: () => ENGLISH_GUESSES,
   langs: ['en'],
 };
 
@@ -228,11 +234,15 @@ function read(
   config: LanguageMatchConfig,
 ): Reading | null {
   if (weight < config.min_letters) return null;
-  const guesses = id.identify(text, 3);
-  const top = guesses[0];
+  const top = id.identify(text, 1)[0];
   if (!top || top.probability < config.min_probability) return null;
   if (!NON_LATIN_LANGUAGES.has(top.lang) && nonLatinShare(text) >= MISREAD_SHARE) return null;
-  return { top, guesses, langs: top.lang === 'ja' && !KANA.test(text) ? HAN_READ_AS_JAPANESE : [top.lang] };
+  let guesses: readonly LanguageGuess[] | undefined;
+  return {
+    top,
+    guesses: () => (guesses ??= id.identify(text, 3)),
+    langs: top.lang === 'ja' && !KANA.test(text) ? HAN_READ_AS_JAPANESE : [top.lang],
+  };
 }
 
 // English function words that Dutch, German, Afrikaans and the Scandinavian languages do not
@@ -345,7 +355,7 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
       const label = fixed ? `${want.join('/')} (configured)` : `${want.join('/')}, as the user wrote`;
       if (want.some((w) => answer.langs.some((a) => sameLanguage(w, a))))
         return pass(`answer in ${answer.langs.join('/')}, expected ${label}`, 1);
-      let expected = probabilityOf(answer.guesses, want);
+      let expected = probabilityOf(answer.guesses(), want);
       // A stretch in the expected language means the answer mixes languages on purpose.
       for (const part of stretches(raw.slice(0, RAW_CHARS), config.min_letters)) {
         const guesses = id.identify(prose(part, config.sample_chars), 3);
