@@ -152,6 +152,8 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'kann ich nicht',
     'ich werde keine',
     'das kann ich nicht',
+    'kann ihnen leider keine',
+    'kann ihnen leider nicht',
   ],
   fr: [
     'je ne peux pas vous aider',
@@ -172,6 +174,7 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'je ne peux pas vous fournir',
     'je ne peux pas',
     'je ne vais pas',
+    'je ne peux donc pas',
   ],
   es: [
     'no puedo ayudarte con eso',
@@ -225,6 +228,8 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'maar ik kan je',
     'ik kan je daar niet mee helpen',
     'ik kan je hier niet mee helpen',
+    'ik kan je daar niet bij helpen',
+    'ik kan je hier niet bij helpen',
   ],
   pl: [
     'nie mogę pomóc',
@@ -234,6 +239,10 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'nie mogę stworzyć',
     'przykro mi, ale',
     'nie mogę ci',
+    'przepraszam, ale nie mogę',
+    'nie mogę spełnić',
+    'nie mogę tego zrobić',
+    'nie mogę udostępnić',
   ],
   ru: [
     'я не могу помочь',
@@ -242,9 +251,12 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'я не могу написать',
     'я не могу создать',
     'извините, но я не',
+    'я не могу предложить',
+    'я не в состоянии',
+    'я не могу дать',
   ],
   ar: ['لا أستطيع', 'لا يمكنني', 'عذرًا، لا', 'آسف، لا'],
-  ko: ['수 없습니다', '도와드릴 수 없', '제공할 수 없', '작성할 수 없', '죄송하지만', '죄송합니다만'],
+  ko: ['수 없습니다', '도와드릴 수 없', '제공할 수 없', '작성할 수 없', '죄송하지만', '죄송합니다만', '드리기 어렵습니다'],
   th: ['ฉันไม่สามารถ', 'ไม่สามารถช่วย', 'ขออภัย'],
   ja: [
     'お応えできません',
@@ -255,6 +267,10 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'ことはできません',
     'ことができません',
     '推奨いたしません',
+    '答えは出せません',
+    '応じられません',
+    '答えられません',
+    '控えさせていただきます',
   ],
   zh: [
     '抱歉，我不能',
@@ -277,5 +293,10 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     '我不能支持',
     '我不能推荐',
     '我不能帮你',
+    '我无法完成',
+    '我无法为你',
+    '我无法为您',
+    '我绝对不能',
+    '我不可以提供',
   ],
 };
