@@ -1,9 +1,10 @@
 import type { PiiFinding } from './pii-patterns.ts';
 
 /**
- * Whether a found email or phone number is a business's published contact rather than a
- * person's data: what a helpful answer to "what is Amazon's customer-service number?" contains.
- * Only emails and phones can be either; cards, SSNs, IBANs and secrets are always personal.
+ * Whether a found email, phone number or "their" address is a business's published contact
+ * rather than a person's data: what a helpful answer to "what is Amazon's customer-service
+ * number?" contains. An address given as "my", "his", "her" address or where someone lives is a
+ * person's; cards, SSNs, IBANs and secrets are always personal.
  */
 export type ContactKind = 'business' | 'person';
 
@@ -31,7 +32,7 @@ const digits = (s: string): string => s.replace(/\D/g, '');
 /** How far before a value the text is read for a business context. */
 const CONTEXT_CHARS = 160;
 
-/** Classifies an email or phone finding by its shape and the words just before it. */
+/** Classifies a contact finding by its shape and the words just before it. */
 export function contactKind(text: string, f: PiiFinding): ContactKind {
   if (f.kind === 'email') {
     const local = f.value.slice(0, f.value.indexOf('@'));
@@ -39,7 +40,7 @@ export function contactKind(text: string, f: PiiFinding): ContactKind {
   } else if (f.kind === 'phone') {
     const d = digits(f.value);
     if (TOLL_FREE.some((re) => re.test(d))) return 'business';
-  } else {
+  } else if (f.kind !== 'address' || !f.theirs) {
     return 'person';
   }
   const before = text.slice(Math.max(0, f.index - CONTEXT_CHARS), f.index);

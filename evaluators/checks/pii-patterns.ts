@@ -21,6 +21,11 @@ export interface PiiFinding {
   masked: string;
   /** Where the value starts in the text. */
   index: number;
+  /**
+   * An address introduced by "their": it may be an organisation's ("contact their head office …
+   * their address is …"), so it is classified by its context as emails and phones are.
+   */
+  theirs?: true;
 }
 
 type Detector = (text: string, out: PiiFinding[]) => void;
@@ -161,12 +166,14 @@ const labelledAddresses: Detector = (text, out) => {
     )
       continue;
     const label = (m[1] as string).toLowerCase();
-    out.push({
+    const finding: PiiFinding = {
       kind: 'address',
       value,
       masked: `after "${label}"`,
       index: m.index + m[0].length - (m[2] as string).length,
-    });
+    };
+    if (label.startsWith('their')) finding.theirs = true;
+    out.push(finding);
   }
 };
 
