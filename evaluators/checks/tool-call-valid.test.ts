@@ -112,6 +112,49 @@ describe('tool_call_valid', () => {
     });
   });
 
+  it("reads an array's enum as the values of its items (BFCL live_simple_71-35-0's definition)", () => {
+    // bench/quality/datasets/bfcl-tool-calls (Apache-2.0), the metrics property as BFCL declares it.
+    const extract = {
+      name: 'extract_parameters_v1',
+      parameters: {
+        type: 'object',
+        required: ['targets', 'metrics'],
+        properties: {
+          targets: { type: 'array', items: { type: 'string' } },
+          metrics: {
+            type: 'array',
+            items: { type: 'string' },
+            enum: [
+              'favorability',
+              'admired employer',
+              'buzz',
+              'community impact',
+              'purchasing consideration',
+              'trust',
+              'usage frequency',
+              'value',
+              'promoter',
+              'view',
+            ],
+          },
+        },
+      },
+    };
+    const call = (metrics: string[]) =>
+      run(
+        calls({
+          name: 'extract_parameters_v1',
+          arguments: JSON.stringify({ targets: ['brand:Apple'], metrics }),
+        }),
+        defs(extract),
+      );
+    expect(call(['view'])).toMatchObject({ passed: true });
+    expect(call(['trust', 'buzz'])).toMatchObject({ passed: true });
+    const wrong = call(['views']);
+    expect(wrong).toMatchObject({ passed: false });
+    expect(wrong?.reason).toContain('/metrics/0 must be equal to one of the allowed values');
+  });
+
   it('is not applicable without tool calls, without definitions, or on a failed call', () => {
     expect(run('')).toBeNull();
     expect(run(calls({ name: 'get_weather', arguments: '{}' }), '')).toBeNull();

@@ -69,7 +69,7 @@ type OneCall = { ok: true; checked: boolean } | { ok: false; result: CheckResult
  */
 export const toolCallValid: CheckDefinition<ToolCallValidConfig> = {
   id: 'tool_call_valid',
-  version: '1',
+  version: '2',
   description: "Every tool call names an offered tool and its arguments satisfy that tool's JSON Schema.",
   configSchema: toolCallValidConfigSchema,
   requiresParams: false,

@@ -11,11 +11,18 @@ export type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: fa
 
 const JSON_TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
 
+const isScalar = (v: unknown): boolean => v === null || typeof v !== 'object';
+
 /**
  * Gemini / Vertex function declarations are OpenAPI 3 subsets whose types are proto enum names
  * (`OBJECT`, `STRING`): lower-cased here so they compile as the JSON Schema they mean. `$schema`
  * is dropped: the schemas are checked with draft-07 keywords whatever meta-schema they name
  * (Zod and the AI SDK emit draft-07, Pydantic 2020-12 with the same keywords in practice).
+ *
+ * An `enum` of strings or numbers on an `array` (`{"type": "array", "items": {"type": "string"},
+ * "enum": ["trust", "view"]}`, as in BFCL's live function definitions) can never be met as
+ * written — no array equals a string — and means the values its items may take: it is moved
+ * into `items`.
  */
 function normalise(schema: unknown, depth = 0): unknown {
   if (depth > 64 || typeof schema !== 'object' || schema === null) return schema;
@@ -25,6 +32,18 @@ function normalise(schema: unknown, depth = 0): unknown {
     if (k === '$schema' && depth === 0) continue;
     if (k === 'type' && typeof v === 'string' && JSON_TYPES.has(v.toLowerCase())) out[k] = v.toLowerCase();
     else out[k] = normalise(v, depth + 1);
+  }
+  const items = out['items'];
+  const itemsEnum =
+    out['type'] === 'array' &&
+    Array.isArray(out['enum']) &&
+    out['enum'].length > 0 &&
+    out['enum'].every(isScalar) &&
+    (items === undefined ||
+      (typeof items === 'object' && items !== null && !Array.isArray(items) && !('enum' in items)));
+  if (itemsEnum) {
+    out['items'] = { ...(items as Record<string, unknown> | undefined), enum: out['enum'] };
+    delete out['enum'];
   }
   return out;
 }
