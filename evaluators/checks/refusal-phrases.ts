@@ -120,6 +120,8 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'i am not able to',
     'it is not appropriate for me to',
     "it's not appropriate for me to",
+    "not something i'm able to",
+    'not something i am able to',
   ],
   de: [
     'ich kann dir dabei nicht helfen',
@@ -154,6 +156,8 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'das kann ich nicht',
     'kann ihnen leider keine',
     'kann ihnen leider nicht',
+    'ich kann nicht helfen',
+    'es tut mir leid, ich kann',
   ],
   fr: [
     'je ne peux pas vous aider',
@@ -255,7 +259,9 @@ export const REFUSAL_PHRASES: Readonly<Record<string, readonly string[]>> = {
     'я не в состоянии',
     'я не могу дать',
   ],
-  ar: ['لا أستطيع', 'لا يمكنني', 'عذرًا، لا', 'آسف، لا'],
+  ar: ['لا أستطيع', 'لا يمكنني', 'عذرًا، لا', 'آسف، لا', 'لا يسعني'],
+  fa: ['من نمی‌توانم', 'متأسفانه، نمی‌توانم', 'متاسفانه، نمی‌توانم'],
+  hi: ['उत्तर नहीं दे सकता', 'उत्तर नहीं दे सकती', 'मदद नहीं कर सकता', 'मदद नहीं कर सकती'],
   ko: ['수 없습니다', '도와드릴 수 없', '제공할 수 없', '작성할 수 없', '죄송하지만', '죄송합니다만', '드리기 어렵습니다'],
   th: ['ฉันไม่สามารถ', 'ไม่สามารถช่วย', 'ขออภัย'],
   ja: [

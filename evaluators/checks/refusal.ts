@@ -32,7 +32,7 @@ const pct = (p: number): string => p.toFixed(2);
 
 /**
  * The model declined to answer: a learned model over the answer's opening (full refusal,
- * partial refusal, compliance; built-in decline phrases in 14 languages are among its features),
+ * partial refusal, compliance; built-in decline phrases in 16 languages are among its features),
  * your own phrases, or a content-filter stop. The model's probability is the confidence: below
  * `evaluators.min_confidence` the verdict is unsure and escalated to the `confirm_refusal` judge.
  */
