@@ -164,6 +164,19 @@ describe('truncated', () => {
     expect(runCheck(truncated, answer(dataset, id))?.passed).toBe(true);
   });
 
+  it("passes a ReAct agent's turn that its stop sequence ended inside a code fence (crewAI cassette, gpt-4o-mini)", () => {
+    const id =
+      'crewAIInc/crewAI:lib/crewai/tests/cassettes/agents/test_lite_agent_created_with_correct_parameters[True].yaml#interactions[0]:choices.0.message.content';
+    const response = answer('max-tokens-truncation', id);
+    expect(response.startsWith('```\nThought:')).toBe(true);
+    expect(runCheck(truncated, { finish_reason: 'stop', response })?.passed).toBe(true);
+    // The same fence left open anywhere else is still a cut.
+    const cut = `${response}\nObservation: the search returned`;
+    expect(runCheck(truncated, { finish_reason: 'stop', response: cut })?.reason).toBe(
+      'code fence left open',
+    );
+  });
+
   it('reads list items and prose lines as peers of their own kind only', () => {
     const items =
       '- Open the Orders page of your account.\n- Pick the order you want to return.\n- Print the label we email you.';

@@ -61,9 +61,13 @@ const DECORATION = new Set([' ', '\t', '\n', '\r', '*', '_', '~', '\u200b']);
 const TAIL_CHARS = 400;
 
 /** Why the structure of the answer says it was cut, or null. */
+// A ReAct agent's turn ends on its action: the framework's stop sequence ("\nObservation:")
+// cuts the answer right after "Action Input: …", inside a code fence if the model opened one.
+const REACT_ACTION_END = /(?:^|\n)[ \t]*Action Input:[ \t]*\S[^\n]*\s*$/;
+
 function openStructure(text: string): string | null {
   const fences = text.match(FENCE_LINE)?.length ?? 0;
-  if (fences % 2 === 1) return 'code fence left open';
+  if (fences % 2 === 1 && !REACT_ACTION_END.test(text)) return 'code fence left open';
   const depth = jsonCutDepth(text);
   if (depth > 0) return `JSON cut off with ${depth} unclosed bracket${depth > 1 ? 's' : ''}`;
   return null;
@@ -186,7 +190,7 @@ function cutEnding(text: string, minWords: number): string | null {
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '5',
+  version: '6',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,
