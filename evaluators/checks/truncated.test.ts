@@ -160,7 +160,9 @@ describe('truncated', () => {
       'max-tokens-truncation',
       'crewAIInc/crewAI:lib/crewai/tests/cassettes/test_single_task_with_async_execution.yaml#interactions[0]:choices.0.message.content',
     ],
-  ])('passes a real complete answer ending in an unpunctuated list (%s %s)', (dataset, id) => {
+    // A social post that closes on its hashtags (Gemma-2, French).
+    ['polyrefuse_multilingual_refusal', 'gemma-2-9b-it/fr/harm_ablation/221'],
+  ])('passes a real complete answer ending in an unpunctuated list or hashtags (%s %s)', (dataset, id) => {
     expect(runCheck(truncated, answer(dataset, id))?.passed).toBe(true);
   });
 

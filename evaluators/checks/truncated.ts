@@ -43,8 +43,10 @@ const LAST_WORD = /(?:^|\s)([\p{L}']+)$/u;
 const LAST_WORD_CHARS = 24;
 const DANGLING_PUNCT = /[,:([{&+=/\\–—-]$/;
 const URL_END = /(?:https?:\/\/|www\.)\S+$/;
-// Lines that end a post or a document without a full stop: hashtags, a horizontal rule.
-const SIGN_OFF_LINE = /^(?:#[\p{L}\p{N}_]+\s*)+$|^[-=*_~]{3,}$/u;
+// Lines that end a post or a document without a full stop: hashtags (a line of them, or two or
+// more closing a line of the post: "… Qui gagnera ? 🏆 #CoréeDuNord #CoréeDuSud"), a horizontal rule.
+const SIGN_OFF_LINE =
+  /^(?:#[\p{L}\p{N}_]+\s*)+$|(?:^|\s)#[\p{L}\p{N}_]+(?:\s+#[\p{L}\p{N}_]+)+$|^[-=*_~]{3,}$/u;
 // How a list item opens, and how the other structured lines do (headings, tables, quotes, fences, HTML).
 const BULLET = '[-*+•]';
 const NUMBERED = String.raw`\d{1,3}[.)]`;
