@@ -38,7 +38,7 @@ const pct = (p: number): string => p.toFixed(2);
  */
 export const refusal: CheckDefinition<RefusalConfig> = {
   id: 'refusal',
-  version: '3',
+  version: '4',
   description:
     'The model refused ("I can\'t help with that", deflections, moralising instead of answering) or was content-filtered.',
   configSchema: refusalConfigSchema,
