@@ -16,6 +16,7 @@ import {
   cascadeFigures,
   checkMetrics,
   isGood,
+  type Metrics,
   scoreItem,
   SYNTHETIC_ANSWERS,
   TARGETS,
@@ -42,35 +43,29 @@ const out: string[] = [
   '| check | dataset | positives | negatives | precision | recall | F1 | false flags on negatives | unsure |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 ];
+/** One row of the per-check table; `bold` for a pool's figures. */
+function metricsRow(check: string, pool: string, m: Metrics, bold = false): string {
+  const b = (x: string): string => (bold ? `**${x}**` : x);
+  return `| ${b(check)} | ${b(pool)} | ${m.positives} | ${m.negatives} | ${b(pct(m.precision))} | ${b(pct(m.recall))} | ${b(num(m.f1))} | ${b(pct(m.falseFlagRate))} (${m.fp}) | ${m.unsure} |`;
+}
+
 for (const check of Object.keys(TARGETS)) {
   for (const [name, s] of scored) {
     const m = checkMetrics(s, check);
-    if (!m) continue;
-    out.push(
-      `| ${check} | ${name} | ${m.positives} | ${m.negatives} | ${pct(m.precision)} | ${pct(m.recall)} | ${num(m.f1)} | ${pct(m.falseFlagRate)} (${m.fp}) | ${m.unsure} |`,
-    );
+    if (m) out.push(metricsRow(check, name, m));
   }
   const all = checkMetrics([...scored.values()].flat(), check);
-  if (all)
-    out.push(
-      `| **${check}** | **all** | ${all.positives} | ${all.negatives} | **${pct(all.precision)}** | **${pct(all.recall)}** | **${num(all.f1)}** | **${pct(all.falseFlagRate)}** (${all.fp}) | ${all.unsure} |`,
-    );
+  if (!all) continue;
+  out.push(metricsRow(check, 'all', all, true));
   // The same pool without the answers written to be flawed, for the checks those datasets label.
-  const real = [...scored].filter(([name]) => !SYNTHETIC_ANSWERS.has(name));
-  if (
-    all &&
-    real.length < scored.size &&
-    [...scored].some(([n, s]) => SYNTHETIC_ANSWERS.has(n) && checkMetrics(s, check))
-  ) {
-    const m = checkMetrics(
-      real.flatMap(([, s]) => s),
-      check,
-    );
-    if (m)
-      out.push(
-        `| ${check} | all but ${[...SYNTHETIC_ANSWERS].join(', ')} (synthetic answers) | ${m.positives} | ${m.negatives} | ${pct(m.precision)} | ${pct(m.recall)} | ${num(m.f1)} | ${pct(m.falseFlagRate)} (${m.fp}) | ${m.unsure} |`,
-      );
-  }
+  const synthetic = [...scored].filter(([name]) => SYNTHETIC_ANSWERS.has(name));
+  if (!synthetic.some(([, s]) => checkMetrics(s, check))) continue;
+  const real = checkMetrics(
+    [...scored].filter(([name]) => !SYNTHETIC_ANSWERS.has(name)).flatMap(([, s]) => s),
+    check,
+  );
+  if (real)
+    out.push(metricsRow(check, `all but ${synthetic.map(([n]) => n).join(', ')} (synthetic answers)`, real));
 }
 
 out.push(

@@ -41,6 +41,7 @@ export function contactKind(text: string, f: PiiFinding): ContactKind {
     const d = digits(f.value);
     if (TOLL_FREE.some((re) => re.test(d))) return 'business';
   } else if (f.kind !== 'address' || !f.theirs) {
+    // Cards, SSNs, IBANs, secrets; and addresses given as "my/his/her address" or "lives at".
     return 'person';
   }
   const before = text.slice(Math.max(0, f.index - CONTEXT_CHARS), f.index);

@@ -62,11 +62,11 @@ const DECORATION = new Set([' ', '\t', '\n', '\r', '*', '_', '~', '\u200b']);
 // 100 KB line they would backtrack quadratically.
 const TAIL_CHARS = 400;
 
-/** Why the structure of the answer says it was cut, or null. */
 // A ReAct agent's turn ends on its action: the framework's stop sequence ("\nObservation:")
 // cuts the answer right after "Action Input: …", inside a code fence if the model opened one.
 const REACT_ACTION_END = /(?:^|\n)[ \t]*Action Input:[ \t]*\S[^\n]*\s*$/;
 
+/** Why the structure of the answer says it was cut, or null. */
 function openStructure(text: string): string | null {
   const fences = text.match(FENCE_LINE)?.length ?? 0;
   if (fences % 2 === 1 && !REACT_ACTION_END.test(text)) return 'code fence left open';
