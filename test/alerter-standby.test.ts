@@ -69,37 +69,43 @@ interface Alerter {
 }
 
 async function startAlerter(name: string): Promise<Alerter> {
-  const port = await freePort();
-  const configPath = join(backends.dir, `${name}.yaml`);
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      data_dir: join(backends.dir, name),
-      log_level: 'warn',
-      ops: { port },
-      clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, database: DB },
-      redis: { url: backends.redisUrl, prefix: 'standby' },
-      alerts: {
-        interval: '1s',
-        channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
-        rules: [
-          {
-            name: 'refunds-failing',
-            kind: 'threshold',
-            metric: 'semantic_failure_rate',
-            by: ['provider', 'route'],
-            window: '5m',
-            min_samples: 30,
-            threshold: { op: '>', value: 0.3 },
-            for: 1,
-            resolve_after: 2,
-            severity: 'critical',
+  const { child, url } = await startRoleProcess(
+    'alerter',
+    async () => {
+      const port = await freePort();
+      const configPath = join(backends.dir, `${name}.yaml`);
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          data_dir: join(backends.dir, name),
+          log_level: 'warn',
+          ops: { port },
+          clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, database: DB },
+          redis: { url: backends.redisUrl, prefix: 'standby' },
+          alerts: {
+            interval: '1s',
+            channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
+            rules: [
+              {
+                name: 'refunds-failing',
+                kind: 'threshold',
+                metric: 'semantic_failure_rate',
+                by: ['provider', 'route'],
+                window: '5m',
+                min_samples: 30,
+                threshold: { op: '>', value: 0.3 },
+                for: 1,
+                resolve_after: 2,
+                severity: 'critical',
+              },
+            ],
           },
-        ],
-      },
-    }),
+        }),
+      );
+      return { configPath, opsPort: port };
+    },
+    children,
   );
-  const { child, url } = await startRoleProcess('alerter', configPath, port, children);
   return {
     name,
     child,

@@ -33,24 +33,32 @@ const inProcess: CollectorRole[] = [];
 
 /** An `assay collector` process with the shared join store. */
 async function startCollector(name: string): Promise<string> {
-  const [port, ops] = [await freePort(), await freePort()];
-  const configPath = join(backends.dir, `${name}.yaml`);
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      data_dir: join(backends.dir, name),
-      log_level: 'warn',
-      ops: { port: ops },
-      collector: { port, route: { wait: '2s' }, join_store: { type: 'redis' } },
-      clickhouse: {
-        url: backends.clickhouseUrl,
-        password: backends.clickhousePassword,
-        writer: { flush_interval: '100ms' },
-      },
-      redis: { url: backends.redisUrl, prefix: PREFIX },
-    }),
+  let port = 0;
+  await startRoleProcess(
+    'collector',
+    async () => {
+      const ops = await freePort();
+      port = await freePort();
+      const configPath = join(backends.dir, `${name}.yaml`);
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          data_dir: join(backends.dir, name),
+          log_level: 'warn',
+          ops: { port: ops },
+          collector: { port, route: { wait: '2s' }, join_store: { type: 'redis' } },
+          clickhouse: {
+            url: backends.clickhouseUrl,
+            password: backends.clickhousePassword,
+            writer: { flush_interval: '100ms' },
+          },
+          redis: { url: backends.redisUrl, prefix: PREFIX },
+        }),
+      );
+      return { configPath, opsPort: ops };
+    },
+    children,
   );
-  await startRoleProcess('collector', configPath, ops, children);
   return `http://127.0.0.1:${port}`;
 }
 

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../core/free-port.ts';
-import { eventually } from './helpers/assay.ts';
+import { eventually, startRoleProcess } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 
 // `assay worker` and `assay alerter` as their own processes (as docker-compose runs them),
@@ -25,31 +25,29 @@ afterAll(async () => {
 async function startRole(
   role: 'worker' | 'alerter',
 ): Promise<{ url: string; exited: Promise<number | null>; child: ChildProcess }> {
-  const port = await freePort();
-  const configPath = join(backends.dir, `${role}.yaml`);
-  writeFileSync(
-    configPath,
-    [
-      // The worker shares the embedded server's data_dir and reads its generated password from
-      // there (as beside `assay clickhouse`); the alerter is given it in the config.
-      `data_dir: ${role === 'worker' ? join(backends.dir, 'ch') : join(backends.dir, role)}`,
-      'log_level: warn',
-      `ops:\n  port: ${port}`,
-      `clickhouse:\n  url: ${backends.clickhouseUrl}`,
-      role === 'alerter' ? `  password: ${backends.clickhousePassword}` : '',
-      `redis:\n  url: ${backends.redisUrl}`,
-      'alerts:\n  interval: 1s',
-    ].join('\n'),
+  return startRoleProcess(
+    role,
+    async () => {
+      const port = await freePort();
+      const configPath = join(backends.dir, `${role}.yaml`);
+      writeFileSync(
+        configPath,
+        [
+          // The worker shares the embedded server's data_dir and reads its generated password from
+          // there (as beside `assay clickhouse`); the alerter is given it in the config.
+          `data_dir: ${role === 'worker' ? join(backends.dir, 'ch') : join(backends.dir, role)}`,
+          'log_level: warn',
+          `ops:\n  port: ${port}`,
+          `clickhouse:\n  url: ${backends.clickhouseUrl}`,
+          role === 'alerter' ? `  password: ${backends.clickhousePassword}` : '',
+          `redis:\n  url: ${backends.redisUrl}`,
+          'alerts:\n  interval: 1s',
+        ].join('\n'),
+      );
+      return { configPath, opsPort: port };
+    },
+    children,
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', role, '--config', configPath], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
-  // eventually retries a refused connection as it retries a 503.
-  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000);
-  return { url, exited, child };
 }
 
 describe('worker and alerter as separate processes', () => {

@@ -44,19 +44,25 @@ interface WorkerProcess {
 }
 
 async function startWorker(name: string): Promise<WorkerProcess> {
-  const port = await freePort();
-  const configPath = join(backends.dir, `${name}.yaml`);
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      data_dir: join(backends.dir, name),
-      log_level: 'warn',
-      ops: { port },
-      clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, database: DB },
-      redis: { url: backends.redisUrl, prefix: PREFIX },
-    }),
+  const { child, url } = await startRoleProcess(
+    'worker',
+    async () => {
+      const port = await freePort();
+      const configPath = join(backends.dir, `${name}.yaml`);
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          data_dir: join(backends.dir, name),
+          log_level: 'warn',
+          ops: { port },
+          clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, database: DB },
+          redis: { url: backends.redisUrl, prefix: PREFIX },
+        }),
+      );
+      return { configPath, opsPort: port };
+    },
+    children,
   );
-  const { child, url } = await startRoleProcess('worker', configPath, port, children);
   return {
     child,
     completed: async () => {

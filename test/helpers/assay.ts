@@ -8,8 +8,6 @@ import { openRuntime, type Runtime } from '../../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../../cli/roles/collector.ts';
 import { startEmbeddedClickhouse } from '../../storage/embedded/index.ts';
 
-import { eventually } from './eventually.ts';
-
 export interface TestAssay {
   rt: Runtime;
   collector: CollectorRole;
@@ -82,23 +80,55 @@ export function runService(
   });
 }
 
+/** What `configure` of {@link startRoleProcess} writes: the config file and the ops port it names. */
+export interface RoleConfig {
+  configPath: string;
+  opsPort: number;
+}
+
 /**
- * Starts `assay <role> --config <configPath>` as its own process (output inherited) and resolves
- * once its ops server at `opsPort` answers `/healthz`; the caller keeps `child` to stop it.
+ * Starts `assay <role> --config <configPath>` as its own process (output passed through) and
+ * resolves once its ops server answers `/healthz`; the caller keeps `child` to stop it.
+ * `configure` picks the ports and writes the config. A free port can be taken by someone else
+ * before the child binds it: a child that exits on EADDRINUSE is started again with a config
+ * `configure` writes afresh; one that exits for another reason fails the start at once.
  */
 export async function startRoleProcess(
   role: 'collector' | 'worker' | 'alerter' | 'start',
-  configPath: string,
-  opsPort: number,
+  configure: () => Promise<RoleConfig>,
   children: ChildProcess[],
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', role, '--config', configPath], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${opsPort}`;
-  await eventually(async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000);
-  return { child, url };
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  for (let attempt = 1; ; attempt++) {
+    const { configPath, opsPort } = await configure();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/assay.ts', role, '--config', configPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let tail = '';
+    const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-8192));
+    child.stdout?.on('data', (d: Buffer) => (process.stdout.write(d), keep(d)));
+    child.stderr?.on('data', (d: Buffer) => (process.stderr.write(d), keep(d)));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const url = `http://127.0.0.1:${opsPort}`;
+    const deadline = Date.now() + 60_000;
+    let last: unknown;
+    while (child.exitCode === null && child.signalCode === null) {
+      try {
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return { child, url, exited };
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`assay ${role} did not answer ${url}/healthz within 60 s: ${String(last)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await exited;
+    if (!tail.includes('EADDRINUSE') || attempt >= 3)
+      throw new Error(
+        `assay ${role} exited (${child.exitCode ?? child.signalCode}) before /healthz answered:\n${tail}`,
+      );
+  }
 }
 
 export { eventually } from './eventually.ts';
