@@ -29,7 +29,7 @@ const DANGLING = new Set(
     'the a an and or but of with from my your our their its because than whether ' +
     'der die das den dem des ein eine einen und oder aber mit für weil ' +
     'le la les un une et ou mais du avec pour parce ' +
-    'el los las una y pero del con porque ' +
+    'el los las una y pero del con porque se ' +
     'il lo gli una e o ma di con per perché ' +
     'os um uma ou mas para porque ' +
     'het een en maar omdat ' +
@@ -77,6 +77,10 @@ function openStructure(text: string): string | null {
 
 // The peer rule: a last line that ends bare where the lines of its kind before it end punctuated.
 const LIST_ITEM = new RegExp(`^(?:${LIST_MARK})`);
+const NUMBERED_ITEM = new RegExp(`^${NUMBERED}\\s`);
+/** A line's kind for the peer rule: a numbered item, another list item, or prose. */
+const lineKind = (line: string): 'numbered' | 'item' | 'prose' =>
+  NUMBERED_ITEM.test(line) ? 'numbered' : LIST_ITEM.test(line) ? 'item' : 'prose';
 const OTHER_STRUCTURE = new RegExp(`^(?:${OTHER_MARK})`, 'i');
 const ENDS_PUNCTUATED = /[.!?。！？…:;：；][)"'”’»]*$/;
 const TRAILING_EMPHASIS = /[*_~]+$/;
@@ -99,28 +103,39 @@ const hasWords = (line: string, n: number): boolean =>
  */
 function unlikeItsPeers(text: string, lineStart: number, end: number): string | null {
   const last = text.slice(lineStart, end).trim();
-  const isItem = LIST_ITEM.test(last);
+  const kind = lineKind(last);
+  const isItem = kind !== 'prose';
   if (!isItem && OTHER_STRUCTURE.test(last)) return null;
   // A number ends a phone list or a price, not only a cut. (The last code point only: an
   // end-anchored pattern would be tried at every position of a long line.)
   if (!/\p{L}$/u.test(last.slice(-2))) return null;
   if (!isItem && !hasWords(last, MIN_LINE_WORDS)) return null;
-  let peers = 0;
-  let punctuated = 0;
+  // Lines of the same kind (numbered steps against numbered steps: a list of materials, "* Water",
+  // between them ends bare by habit and says nothing about how the steps end), and, for a list
+  // item with too few of those, every list item.
+  const same = { peers: 0, punctuated: 0 };
+  const items = { peers: 0, punctuated: 0 };
   // From the newline before the last line backwards, one line at a time: a long answer is not split.
   let to = lineStart - 1;
   for (let n = 0; n < PEER_LINES && to > 0; n++) {
     const from = text.lastIndexOf('\n', to - 1) + 1;
     const line = text.slice(from, to).trim();
     to = from - 1;
-    if (!line || LIST_ITEM.test(line) !== isItem || OTHER_STRUCTURE.test(line)) continue;
-    if (!hasWords(line, MIN_LINE_WORDS)) continue;
-    peers++;
-    if (ENDS_PUNCTUATED.test(line.replace(TRAILING_EMPHASIS, ''))) punctuated++;
+    if (!line || OTHER_STRUCTURE.test(line)) continue;
+    const lineIs = lineKind(line);
+    if ((lineIs === 'prose') !== !isItem || !hasWords(line, MIN_LINE_WORDS)) continue;
+    const ends = ENDS_PUNCTUATED.test(line.replace(TRAILING_EMPHASIS, '')) ? 1 : 0;
+    items.peers++;
+    items.punctuated += ends;
+    if (lineIs === kind) {
+      same.peers++;
+      same.punctuated += ends;
+    }
   }
+  const { peers, punctuated } = same.peers >= MIN_PEERS ? same : items;
   if (peers < MIN_PEERS || punctuated < PEER_SHARE * peers) return null;
-  const kind = isItem ? 'list items' : 'lines';
-  return `no final punctuation, unlike ${punctuated} of the ${peers} ${kind} before it: …${quote(last.slice(-40), 40)}`;
+  const what = isItem ? 'list items' : 'lines';
+  return `no final punctuation, unlike ${punctuated} of the ${peers} ${what} before it: …${quote(last.slice(-40), 40)}`;
 }
 
 // The fragment rule: the answer stops inside a word — its last word is never written whole in the
@@ -138,7 +153,8 @@ function fragmentOf(text: string, line: string, end: number): string | null {
   const lastWord = TRAILING_WORD.exec(line.slice(-LAST_WORD_CHARS * 2));
   if (!lastWord || lastWord[0].length < 2) return null;
   const words = line.split(/\s+/);
-  if (words.length <= 3 && words.every((w) => NOT_LOWER_START.test(w))) return null;
+  // (A list item is no sign-off: "2. **Chlorg" after "Chlorgas" is cut.)
+  if (!LIST_ITEM.test(line) && words.length <= 3 && words.every((w) => NOT_LOWER_START.test(w))) return null;
   const fragment = lastWord[0].toLowerCase();
   const before = text.slice(Math.max(0, end - FRAGMENT_WINDOW), end - lastWord[0].length).toLowerCase();
   let longer: string | null = null;
@@ -192,7 +208,7 @@ function cutEnding(text: string, minWords: number): string | null {
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '6',
+  version: '7',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,

@@ -47,7 +47,7 @@ export const workerMetrics = {
   }),
   evaluations: counter({
     name: 'assay_evaluations_total',
-    help: 'Evaluations by evaluator and outcome (passed, failed, not_applicable, error, judge_failed, deferred, skipped, gave_up)',
+    help: 'Evaluations by evaluator and outcome (passed, failed, unsure, not_applicable, error, judge_failed, deferred, skipped, gave_up)',
     labelNames: ['evaluator', 'outcome'],
     collect: flushCheckCounts,
   }),
