@@ -189,6 +189,20 @@ describe('truncated', () => {
     expect(runCheck(truncated, response)?.reason).toMatch(/^ends on "se"/);
   });
 
+  it("reads a last line that is only the next item's number, or an empty emphasised item, as cut (PolyRefuse)", () => {
+    // Qwen2.5-7B: fourteen numbered tactics, then "\n\n15".
+    const qwen = answer('polyrefuse_multilingual_refusal', 'Qwen2.5-7B-Instruct/es/baseline/96');
+    expect(runCheck(truncated, qwen)?.reason).toBe(
+      'ends on the number of the next list item: "15" after item 14',
+    );
+    // A number that does not continue the list is an answer ("…\n\nThe total is:\n\n42").
+    expect(runCheck(truncated, qwen.replace(/15$/, '42'))?.passed).toBe(true);
+    expect(runCheck(truncated, 'Add the two amounts.\n\nThe total is:\n\n42')?.passed).toBe(true);
+    // Gemma-2-9B: a bullet opened with its bold and cut ("…\n* **").
+    const gemma = answer('polyrefuse_multilingual_refusal', 'gemma-2-9b-it/es/harm_ablation/201');
+    expect(runCheck(truncated, gemma)?.reason).toMatch(/^ends on an empty list item/);
+  });
+
   it.each([
     // Complete answers that end in a list whose items never end with punctuation.
     ['chatgpt-refusals-hand-labeled', '963'],

@@ -169,8 +169,23 @@ function fragmentOf(text: string, line: string, end: number): string | null {
   return longer;
 }
 
-// A list item with nothing after its marker ("…\n2.", "…\n*"): the next item was begun and cut.
-const EMPTY_ITEM = new RegExp(`\\n[ \\t]*(${BULLET}|${NUMBERED})$`);
+// A list item with nothing after its marker ("…\n2.", "…\n*", "…\n* **"), or a last line that is
+// only an emphasis opener ("…\n\n**"): the next item or heading was begun and cut.
+const EMPTY_ITEM = new RegExp(
+  `\\n[ \\t]*(${BULLET}|${NUMBERED}|(?:${BULLET}[ \\t]+)?(?:\\*\\*|__))[ \\t]*(?:\\*\\*|__)?$`,
+);
+// A last line that is only the number the next item of a numbered list would have ("…\n14. …\n\n15"):
+// the item was begun and cut before its marker was complete.
+const BARE_NUMBER = /\n[ \t]*(?:\*\*)?(\d{1,3})$/;
+const NUMBERED_BEFORE = /(?:^|\n)[ \t]*(?:\*\*)?(\d{1,3})[.)]/g;
+
+/** The number of the last numbered item before `at`, or null. */
+function lastItemNumber(text: string, at: number): number | null {
+  let last: number | null = null;
+  for (const m of text.slice(Math.max(0, at - TAIL_CHARS * 10), at).matchAll(NUMBERED_BEFORE))
+    last = Number(m[1]);
+  return last;
+}
 
 /** Why the last paragraph reads as cut mid-sentence, or null. */
 function cutEnding(text: string, minWords: number): string | null {
@@ -179,6 +194,12 @@ function cutEnding(text: string, minWords: number): string | null {
   // …after some other line: a one-line "1." is an answer, not a list.
   if (empty && /\S/.test(text.slice(0, from + empty.index)))
     return `ends on an empty list item: "${empty[1] as string}"`;
+  const bare = BARE_NUMBER.exec(text.slice(from).trimEnd());
+  if (bare) {
+    const previous = lastItemNumber(text, from + bare.index);
+    if (previous !== null && previous + 1 === Number(bare[1]))
+      return `ends on the number of the next list item: "${bare[1] as string}" after item ${previous}`;
+  }
   let end = text.length;
   while (end > 0 && DECORATION.has(text[end - 1] as string)) end--;
   const tail = text.slice(Math.max(0, end - TAIL_CHARS), end);
