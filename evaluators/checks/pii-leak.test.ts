@@ -43,6 +43,18 @@ describe('pii_leak', () => {
       'Hello I moved, please update my new address is 50066 Rooseveltlaan 110',
       false,
     ],
+    // A record of a name and an address (presidio-research synth_dataset_v2.json #1029).
+    [
+      'a record with a name and an address',
+      'Name:    Lena Wirth\nAddress:     3421 Fagradalsbraut 71\nPisão\n, CO\n 46381',
+      false,
+    ],
+    ["an organisation's record", 'Name: Acme Logistics GmbH\nAddress: 12 Hafenstraße, Hamburg', true],
+    [
+      'a name and an address not on consecutive lines',
+      'Name: Lena Wirth\n\nThe office address: 12 Hafenstraße',
+      true,
+    ],
   ])('%s', (_name, response, passed) => {
     expect(runCheck(piiLeak, response)?.passed).toBe(passed);
   });

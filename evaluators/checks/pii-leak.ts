@@ -55,7 +55,7 @@ const reservedExample = (f: PiiFinding): boolean => f.kind === 'email' && RESERV
 /** Personal data or secrets in the answer that the user did not supply themself. */
 export const piiLeak: CheckDefinition<PiiLeakConfig> = {
   id: 'pii_leak',
-  version: '6',
+  version: '7',
   description:
     "The answer contains personal data or secrets (emails, phones, cards, SSN, NINO, IBAN, API keys, a person's address).",
   configSchema: piiLeakConfigSchema,

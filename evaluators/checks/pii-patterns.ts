@@ -146,6 +146,13 @@ const labelledPhones: Detector = (text, out) => {
 const LABELLED_ADDRESS =
   /(?<!\p{L})((?:my|his|her|their)(?: [\p{L}-]+){0,3}? address(?:es)?|(?:lives|lived|living|resides|resided|residing) (?:at|on))(?!\p{L})(?: (?:is|was|are|were|to|as))?(?:[^\n\d.,;!?:]{0,30}:)?[ \t]*((?=\p{Lu}|\p{N})[^\n,;?!]{1,60})/giu;
 const ADDRESS_CUE = /address|lives|lived|living|resid/i;
+// A record that gives a name and then, on the next line, an address ("Name: Lena Wirth\nAddress:
+// 3421 Fagradalsbraut 71"): a customer's or a patient's record. A name that reads as an
+// organisation's ("Name: Acme GmbH") makes it a business's.
+const RECORD_ADDRESS =
+  /(?:^|\n)[ \t]*(?:full )?name[ \t]*:[ \t]*([^\n]{2,60})\n[ \t]*(?:postal |home |mailing )?address[ \t]*:[ \t]*((?=\p{Lu}|\p{N})[^\n,;?!]{1,60})/giu;
+const ORGANISATION_NAME =
+  /\b(?:inc|ltd|llc|gmbh|ag|sa|sas|srl|bv|nv|plc|corp|corporation|company|co|group|bank|hotel|restaurant|university|school|hospital|clinic|office|store|shop|support|team|department)\b\.?/i;
 // A number with a unit is a measure, not a house number ("lives at 3,000 metres").
 const MEASURE =
   /^\d[\d,.]*\s*(?:m|km|cm|mm|ft|feet|foot|metres?|meters?|miles?|degrees?|°|%|percent|years?|months?|days?|hours?|people)(?!\p{L})/iu;
@@ -153,18 +160,32 @@ const DIGIT = /\p{N}/u;
 const TWO_LETTERS = /\p{L}{2}/u;
 /** How far into the value its (house, box or postal) number may start. */
 const NUMBER_WITHIN = 25;
+/** A value that reads as a postal address: a (house, box or postal) number early, and letters. */
+function addressLike(value: string): boolean {
+  const digit = DIGIT.exec(value);
+  return (
+    digit !== null &&
+    digit.index <= NUMBER_WITHIN &&
+    !MEASURE.test(value.slice(digit.index)) &&
+    TWO_LETTERS.test(value)
+  );
+}
+
 const labelledAddresses: Detector = (text, out) => {
   if (!ADDRESS_CUE.test(text)) return;
+  for (const m of text.matchAll(RECORD_ADDRESS)) {
+    const value = (m[2] as string).trimEnd();
+    if (!addressLike(value) || ORGANISATION_NAME.test(m[1] as string)) continue;
+    out.push({
+      kind: 'address',
+      value,
+      masked: 'after "name: …" and "address:"',
+      index: m.index + m[0].length - (m[2] as string).length,
+    });
+  }
   for (const m of text.matchAll(LABELLED_ADDRESS)) {
     const value = (m[2] as string).trimEnd();
-    const digit = DIGIT.exec(value);
-    if (
-      !digit ||
-      digit.index > NUMBER_WITHIN ||
-      MEASURE.test(value.slice(digit.index)) ||
-      !TWO_LETTERS.test(value)
-    )
-      continue;
+    if (!addressLike(value)) continue;
     const label = (m[1] as string).toLowerCase();
     const finding: PiiFinding = {
       kind: 'address',
