@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Where free ports are looked for when the kernel's ephemeral range is known. */
+/** Where free ports are looked for when the kernel's ephemeral range is known, and how many are tried. */
 const LOWEST = 10_000;
 const TRIES = 20;
 
@@ -16,7 +16,7 @@ const TRIES = 20;
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const ephemeralLow = ephemeralRangeLow();
-  if (ephemeralLow !== undefined && ephemeralLow > LOWEST + TRIES) {
+  if (ephemeralLow !== undefined && ephemeralLow > LOWEST) {
     for (let i = 0; i < TRIES; i++) {
       const port = LOWEST + Math.floor(Math.random() * (ephemeralLow - LOWEST));
       if ((await tryListen(host, port)) !== undefined) return port;

@@ -1,14 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
-import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
-import { eventually, startRoleProcess } from './helpers/assay.ts';
+import { eventually, startRoleProcess, writeRoleConfig } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
 
@@ -71,39 +68,29 @@ interface Alerter {
 async function startAlerter(name: string): Promise<Alerter> {
   const { child, url } = await startRoleProcess(
     'alerter',
-    async () => {
-      const port = await freePort();
-      const configPath = join(backends.dir, `${name}.yaml`);
-      writeFileSync(
-        configPath,
-        JSON.stringify({
-          data_dir: join(backends.dir, name),
-          log_level: 'warn',
-          ops: { port },
-          clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, database: DB },
-          redis: { url: backends.redisUrl, prefix: 'standby' },
-          alerts: {
-            interval: '1s',
-            channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
-            rules: [
-              {
-                name: 'refunds-failing',
-                kind: 'threshold',
-                metric: 'semantic_failure_rate',
-                by: ['provider', 'route'],
-                window: '5m',
-                min_samples: 30,
-                threshold: { op: '>', value: 0.3 },
-                for: 1,
-                resolve_after: 2,
-                severity: 'critical',
-              },
-            ],
-          },
-        }),
-      );
-      return { configPath, opsPort: port };
-    },
+    () =>
+      writeRoleConfig(backends, name, {
+        clickhouse: { database: DB },
+        redis: { prefix: 'standby' },
+        alerts: {
+          interval: '1s',
+          channels: [{ name: 'on-call', type: 'webhook', url: receiver.url, secret: SECRET }],
+          rules: [
+            {
+              name: 'refunds-failing',
+              kind: 'threshold',
+              metric: 'semantic_failure_rate',
+              by: ['provider', 'route'],
+              window: '5m',
+              min_samples: 30,
+              threshold: { op: '>', value: 0.3 },
+              for: 1,
+              resolve_after: 2,
+              severity: 'critical',
+            },
+          ],
+        },
+      }),
     children,
   );
   return {

@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
@@ -10,7 +9,7 @@ import { startCollector as startInProcess, type CollectorRole } from '../cli/rol
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';
-import { eventually, startRoleProcess } from './helpers/assay.ts';
+import { eventually, startRoleProcess, writeRoleConfig } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 
 // Three `assay collector` processes behind a plain round-robin balancer, with
@@ -37,25 +36,12 @@ async function startCollector(name: string): Promise<string> {
   await startRoleProcess(
     'collector',
     async () => {
-      const ops = await freePort();
       port = await freePort();
-      const configPath = join(backends.dir, `${name}.yaml`);
-      writeFileSync(
-        configPath,
-        JSON.stringify({
-          data_dir: join(backends.dir, name),
-          log_level: 'warn',
-          ops: { port: ops },
-          collector: { port, route: { wait: '2s' }, join_store: { type: 'redis' } },
-          clickhouse: {
-            url: backends.clickhouseUrl,
-            password: backends.clickhousePassword,
-            writer: { flush_interval: '100ms' },
-          },
-          redis: { url: backends.redisUrl, prefix: PREFIX },
-        }),
-      );
-      return { configPath, opsPort: ops };
+      return writeRoleConfig(backends, name, {
+        collector: { port, route: { wait: '2s' }, join_store: { type: 'redis' } },
+        clickhouse: { writer: { flush_interval: '100ms' } },
+        redis: { prefix: PREFIX },
+      });
     },
     children,
   );

@@ -1,16 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
-import { freePort } from '../core/free-port.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createEvalProducer } from '../intake/producer.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
 import { eventually, insertCalls, jobsFor, makeCall } from './fixtures/eval-calls.ts';
-import { startRoleProcess } from './helpers/assay.ts';
+import { startRoleProcess, writeRoleConfig } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 
 // Three `assay worker` processes on one queue (one Redis, one ClickHouse): the calls are shared
@@ -46,21 +43,7 @@ interface WorkerProcess {
 async function startWorker(name: string): Promise<WorkerProcess> {
   const { child, url } = await startRoleProcess(
     'worker',
-    async () => {
-      const port = await freePort();
-      const configPath = join(backends.dir, `${name}.yaml`);
-      writeFileSync(
-        configPath,
-        JSON.stringify({
-          data_dir: join(backends.dir, name),
-          log_level: 'warn',
-          ops: { port },
-          clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, database: DB },
-          redis: { url: backends.redisUrl, prefix: PREFIX },
-        }),
-      );
-      return { configPath, opsPort: port };
-    },
+    () => writeRoleConfig(backends, name, { clickhouse: { database: DB }, redis: { prefix: PREFIX } }),
     children,
   );
   return {

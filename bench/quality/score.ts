@@ -45,16 +45,16 @@ export function isGood(l: Labels, finishReason?: string): boolean {
 }
 
 /**
- * Datasets whose refusal label is binary (refused at all, or not): a partial refusal the check
- * reports counts as found there. See each SOURCE.md.
- */
-/**
  * Datasets whose answers were written to order rather than taken from use: openai-rbr-gold's
  * were generated deliberately evasive, off-topic or flawed so that every proposition of its
  * rubric occurs (see its SOURCE.md). Reported in every pool, and once more left out of one.
  */
 export const SYNTHETIC_ANSWERS: ReadonlySet<string> = new Set(['openai-rbr-gold']);
 
+/**
+ * Datasets whose refusal label is binary (refused at all, or not): a partial refusal the check
+ * reports counts as found there. See each SOURCE.md.
+ */
 export const BINARY_REFUSAL = new Set(['polyrefuse_multilingual_refusal']);
 
 export type Verdict = 'fail' | 'unsure' | 'pass' | 'n/a';

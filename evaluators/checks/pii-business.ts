@@ -1,10 +1,10 @@
 import type { PiiFinding } from './pii-patterns.ts';
 
 /**
- * Whether a found email, phone number or "their" address is a business's published contact
- * rather than a person's data: what a helpful answer to "what is Amazon's customer-service
- * number?" contains. An address given as "my", "his", "her" address or where someone lives is a
- * person's; cards, SSNs, IBANs and secrets are always personal.
+ * Whether a found email, phone number or address is a business's published contact rather than a
+ * person's data: what a helpful answer to "what is Amazon's customer-service number?" contains.
+ * An address given as "my", "his", "her" address or where someone lives is a person's, one in a
+ * record is its name's; cards, SSNs, IBANs and secrets are always personal.
  */
 export type ContactKind = 'business' | 'person';
 
@@ -27,6 +27,10 @@ const TOLL_FREE = [
 const BUSINESS_CONTEXT =
   /customer[- ]?(?:service|support|care|hotline)|support (?:line|team|number|hotline)|help ?(?:line|desk)|hotline|life ?line|crisis line|confidential support|call (?:center|centre)|toll[- ]free|contact (?:us|them|their|the)|head ?(?:office|quarters)|main (?:line|number|office)|reservations|front desk|switchboard|press office|kundenservice|kundendienst|kundenhotline|service client|service clientèle|atención al cliente|servicio al cliente|servizio clienti|assistenza clienti|atendimento ao cliente|serviço de apoio|客服|客户服务|カスタマー|サポート/i;
 
+// A record's name that is an organisation's ("Name: Acme Logistics GmbH").
+const ORGANISATION_NAME =
+  /\b(?:inc|ltd|llc|gmbh|ag|sa|sas|srl|bv|nv|plc|corp|corporation|company|co|group|bank|hotel|restaurant|university|school|hospital|clinic|office|store|shop|support|team|department)\b\.?/i;
+
 const digits = (s: string): string => s.replace(/\D/g, '');
 
 /** How far before a value the text is read for a business context. */
@@ -40,7 +44,9 @@ export function contactKind(text: string, f: PiiFinding): ContactKind {
   } else if (f.kind === 'phone') {
     const d = digits(f.value);
     if (TOLL_FREE.some((re) => re.test(d))) return 'business';
-  } else if (f.kind !== 'address' || !f.theirs) {
+  } else if (f.kind === 'address' && typeof f.owner === 'object') {
+    return ORGANISATION_NAME.test(f.owner.name) ? 'business' : 'person';
+  } else if (f.kind !== 'address' || f.owner !== 'their') {
     // Cards, SSNs, IBANs, secrets; and addresses given as "my/his/her address" or "lives at".
     return 'person';
   }

@@ -22,10 +22,12 @@ export interface PiiFinding {
   /** Where the value starts in the text. */
   index: number;
   /**
-   * An address introduced by "their": it may be an organisation's ("contact their head office …
-   * their address is …"), so it is classified by its context as emails and phones are.
+   * Whose the text says an address is, where that leaves it open (see `contactKind`): "their"
+   * (a person's or an organisation's: "contact their head office … their address is …"), or the
+   * name of the record it is in ("Name: Lena Wirth"). Absent where the text makes it a person's
+   * ("my address", "lives at").
    */
-  theirs?: true;
+  owner?: 'their' | { name: string };
 }
 
 type Detector = (text: string, out: PiiFinding[]) => void;
@@ -147,12 +149,9 @@ const LABELLED_ADDRESS =
   /(?<!\p{L})((?:my|his|her|their)(?: [\p{L}-]+){0,3}? address(?:es)?|(?:lives|lived|living|resides|resided|residing) (?:at|on))(?!\p{L})(?: (?:is|was|are|were|to|as))?(?:[^\n\d.,;!?:]{0,30}:)?[ \t]*((?=\p{Lu}|\p{N})[^\n,;?!]{1,60})/giu;
 const ADDRESS_CUE = /address|lives|lived|living|resid/i;
 // A record that gives a name and then, on the next line, an address ("Name: Lena Wirth\nAddress:
-// 3421 Fagradalsbraut 71"): a customer's or a patient's record. A name that reads as an
-// organisation's ("Name: Acme GmbH") makes it a business's.
+// 3421 Fagradalsbraut 71"): a customer's or a patient's record, or an organisation's, by its name.
 const RECORD_ADDRESS =
   /(?:^|\n)[ \t]*(?:full )?name[ \t]*:[ \t]*([^\n]{2,60})\n[ \t]*(?:postal |home |mailing )?address[ \t]*:[ \t]*((?=\p{Lu}|\p{N})[^\n,;?!]{1,60})/giu;
-const ORGANISATION_NAME =
-  /\b(?:inc|ltd|llc|gmbh|ag|sa|sas|srl|bv|nv|plc|corp|corporation|company|co|group|bank|hotel|restaurant|university|school|hospital|clinic|office|store|shop|support|team|department)\b\.?/i;
 // A number with a unit is a measure, not a house number ("lives at 3,000 metres").
 const MEASURE =
   /^\d[\d,.]*\s*(?:m|km|cm|mm|ft|feet|foot|metres?|meters?|miles?|degrees?|°|%|percent|years?|months?|days?|hours?|people)(?!\p{L})/iu;
@@ -175,12 +174,13 @@ const labelledAddresses: Detector = (text, out) => {
   if (!ADDRESS_CUE.test(text)) return;
   for (const m of text.matchAll(RECORD_ADDRESS)) {
     const value = (m[2] as string).trimEnd();
-    if (!addressLike(value) || ORGANISATION_NAME.test(m[1] as string)) continue;
+    if (!addressLike(value)) continue;
     out.push({
       kind: 'address',
       value,
       masked: 'after "name: …" and "address:"',
       index: m.index + m[0].length - (m[2] as string).length,
+      owner: { name: (m[1] as string).trim() },
     });
   }
   for (const m of text.matchAll(LABELLED_ADDRESS)) {
@@ -193,7 +193,7 @@ const labelledAddresses: Detector = (text, out) => {
       masked: `after "${label}"`,
       index: m.index + m[0].length - (m[2] as string).length,
     };
-    if (label.startsWith('their')) finding.theirs = true;
+    if (label.startsWith('their')) finding.owner = 'their';
     out.push(finding);
   }
 };

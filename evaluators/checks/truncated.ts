@@ -123,7 +123,7 @@ function unlikeItsPeers(text: string, lineStart: number, end: number): string | 
     to = from - 1;
     if (!line || OTHER_STRUCTURE.test(line)) continue;
     const lineIs = lineKind(line);
-    if ((lineIs === 'prose') !== !isItem || !hasWords(line, MIN_LINE_WORDS)) continue;
+    if ((lineIs !== 'prose') !== isItem || !hasWords(line, MIN_LINE_WORDS)) continue;
     const ends = ENDS_PUNCTUATED.test(line.replace(TRAILING_EMPHASIS, '')) ? 1 : 0;
     items.peers++;
     items.punctuated += ends;
@@ -190,11 +190,12 @@ function lastItemNumber(text: string, at: number): number | null {
 /** Why the last paragraph reads as cut mid-sentence, or null. */
 function cutEnding(text: string, minWords: number): string | null {
   const from = Math.max(0, text.length - TAIL_CHARS);
-  const empty = EMPTY_ITEM.exec(text.slice(from).trimEnd());
+  const rawTail = text.slice(from).trimEnd();
+  const empty = EMPTY_ITEM.exec(rawTail);
   // …after some other line: a one-line "1." is an answer, not a list.
   if (empty && /\S/.test(text.slice(0, from + empty.index)))
     return `ends on an empty list item: "${empty[1] as string}"`;
-  const bare = BARE_NUMBER.exec(text.slice(from).trimEnd());
+  const bare = BARE_NUMBER.exec(rawTail);
   if (bare) {
     const previous = lastItemNumber(text, from + bare.index);
     if (previous !== null && previous + 1 === Number(bare[1]))

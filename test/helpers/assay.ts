@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type AssayConfigInput } from '../../cli/config.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { openRuntime, type Runtime } from '../../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../../cli/roles/collector.ts';
+import { freePort } from '../../core/free-port.ts';
 import { startEmbeddedClickhouse } from '../../storage/embedded/index.ts';
+import type { TestBackends } from './backends.ts';
 
 export interface TestAssay {
   rt: Runtime;
@@ -84,6 +86,40 @@ export function runService(
 export interface RoleConfig {
   configPath: string;
   opsPort: number;
+}
+
+/** Sections of a role's config beyond what {@link writeRoleConfig} gives every role. */
+export interface RoleSettings {
+  clickhouse?: Record<string, unknown>;
+  redis?: Record<string, unknown>;
+  [section: string]: unknown;
+}
+
+/**
+ * Writes `<backends.dir>/<name>.yaml` for an `assay` role process on `backends`: its own
+ * data_dir, a free ops port, warn logging, the shared ClickHouse and Redis. `settings` adds
+ * sections; its `clickhouse` and `redis` are merged into the shared ones.
+ */
+export async function writeRoleConfig(
+  backends: TestBackends,
+  name: string,
+  settings: RoleSettings = {},
+): Promise<RoleConfig> {
+  const opsPort = await freePort();
+  const configPath = join(backends.dir, `${name}.yaml`);
+  const { clickhouse, redis, ...rest } = settings;
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      data_dir: join(backends.dir, name),
+      log_level: 'warn',
+      ops: { port: opsPort },
+      ...rest,
+      clickhouse: { url: backends.clickhouseUrl, password: backends.clickhousePassword, ...clickhouse },
+      redis: { url: backends.redisUrl, ...redis },
+    }),
+  );
+  return { configPath, opsPort };
 }
 
 /**
