@@ -13,7 +13,8 @@
  * bench/quality).
  *
  * The model, as fastText (facebookresearch/fastText, MIT) defines it:
- * - a text is split at whitespace into words, and ends with the end-of-sentence word `</s>`;
+ * - a text is split at whitespace into words, and ends with the end-of-sentence word `</s>`
+ *   (at the first one: a `</s>` written in the text ends it there);
  * - a word contributes its own row when it is in the dictionary, and one row per character
  *   2- to 4-gram of `<word>` (UTF-8 characters; FNV-1a over bytes read as signed chars, modulo
  *   the bucket count, kept only when the pruned model still has that bucket);
@@ -347,6 +348,9 @@ export function fastTextIdentifier(m: FastTextModel): LanguageIdentifier {
       let count = eos.rows;
       for (const word of text.split(WHITESPACE)) {
         if (!word) continue;
+        // fastText's line ends at its first end-of-sentence word, also one written in the text
+        // ("…thank you.</s> More text": the rest is not read); its row is the one counted above.
+        if (word === EOS) break;
         const s = sumOf(word);
         for (let j = 0; j < m.dim; j++) hidden[j] = (hidden[j] as number) + (s.sum[j] as number);
         count += s.rows;

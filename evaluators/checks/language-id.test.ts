@@ -55,6 +55,8 @@ describe('languageIdentifier (Assay inference of lid.176)', () => {
     ['lone surrogates', '\ud800 \udfff abc'],
     ['control characters', '\u0000\u0001 hello \u0007'],
     ['a long word', 'x'.repeat(5000)],
+    ['an end-of-sentence word in the text', 'Merci beaucoup. </s> Thank you very much, see you soon'],
+    ['an end-of-sentence word glued to a word', 'Merci beaucoup.</s> Thank you very much, see you soon'],
   ])('reads %s as fastText does', async (_name, text) => {
     const wasm = await loadFastTextWasmIdentifier();
     const want = wasm.identify(text, 3);
