@@ -19,6 +19,8 @@ const labelsSchema = z
     pii: z.enum(['person', 'business', 'none']).optional(),
     tool_call_invalid: z.boolean().optional(),
     tool_call_wrong: z.boolean().optional(),
+    /** The answer shows prompt machinery: a chat-template token, an end-of-sequence marker, a turn of its own template. */
+    template_leak: z.boolean().optional(),
   })
   .strict();
 

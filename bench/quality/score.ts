@@ -24,6 +24,7 @@ export const TARGETS: Readonly<Record<string, (l: Labels) => boolean | undefined
   repetition: (l) => l.loop,
   pii_leak: (l) => (l.pii === undefined ? undefined : l.pii === 'person'),
   tool_call_valid: (l) => l.tool_call_invalid,
+  template_leak: (l) => l.template_leak,
 };
 
 /**
@@ -40,7 +41,8 @@ export function isGood(l: Labels, finishReason?: string): boolean {
     l.loop !== true &&
     l.pii !== 'person' &&
     l.tool_call_invalid !== true &&
-    l.tool_call_wrong !== true
+    l.tool_call_wrong !== true &&
+    l.template_leak !== true
   );
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadDatasets } from '../../bench/quality/dataset.ts';
 import { longestSharedRun, templateLeak } from './template-leak.ts';
 import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
@@ -25,6 +26,12 @@ describe('template_leak', () => {
     ['an im_start token', 'Sure!<|im_end|>\n<|im_start|>user', false],
     ['a Llama 2 marker', 'Your refund is issued. [/INST]', false],
     ['an eot token', 'Done.<|eot_id|>', false],
+    ['an end-of-sequence token', 'Your refund is issued.</s>', false],
+    ['HTML strikethrough', 'Write <s>old price</s> new price.', true],
+    ['a hallucinated next turn', 'Refunds take five days.\n\n### Human: And for store credit?', false],
+    ['Vicuna turns', 'Five days.\nUSER: And store credit?\nASSISTANT: Instantly.', false],
+    ['a play with a character called USER', 'ACT I\n\nUSER:\n  Speak, good program!', true],
+    ['role headings inside code', 'Example:\n\n```\n### Human: hi\n### Assistant: hello\n```', true],
   ])('%s', (_name, response, passed) => {
     expect(runCheck(templateLeak, response)?.passed).toBe(passed);
   });
@@ -59,6 +66,48 @@ describe('template_leak', () => {
   it('is not applicable to empty answers and failed calls', () => {
     expect(runCheck(templateLeak, '')).toBeNull();
     expect(runCheck(templateLeak, { status: 'error', response: '{{x}}' })).toBeNull();
+  });
+
+  it('does not fail a transcript format the prompt itself uses', () => {
+    const prompt =
+      'user: Continue this chat.\n\n### Human: Hi\n### Assistant: Hello!\n### Human: How are you?';
+    expect(runCheck(templateLeak, { prompt, response: 'Fine, thanks!\n### Human: Great.' })?.passed).toBe(
+      true,
+    );
+  });
+
+  // Real answers of bench/quality's alpacaeval-template-leaks (train split), by model and row of
+  // tatsu-lab/alpaca_eval's results/<model>/model_outputs.json.
+  const items = loadDatasets().get('alpacaeval-template-leaks') ?? [];
+  const answer = (key: string): string => {
+    const item = items.find(
+      (i) => i.id === `tatsu-lab/alpaca_eval:results/${key.replace('#', '/model_outputs.json#')}`,
+    );
+    if (!item) throw new Error(`alpacaeval-template-leaks has no item ${key}`);
+    return item.response;
+  };
+  it.each([
+    ['guanaco-13b#78', /"### Human:"/],
+    ['guanaco-7b#164', /"Human:"/],
+    ['evo-7b#573', /"### Response:"/],
+    ['airoboros-65b#131', /"USER:" and "ASSISTANT:"/],
+    ['falcon-40b-instruct#136', /"<\/s>"/],
+    ['ultralm-13b#529', /"<\/s>"/],
+    ['GPO-Llama-3-8B-Instruct-GPM-2B#115', /<\|start_header_id\|>/],
+    ['Samba-CoE-v0.2-best-of-16#373', /\[\/INST\]/],
+  ])('fails a real answer that leaks its template (%s)', (key, reason) => {
+    const r = runCheck(templateLeak, answer(key));
+    expect(r?.passed).toBe(false);
+    expect(r?.reason).toMatch(reason);
+  });
+  it.each([
+    ['Meta-Llama-3-70B-Instruct#358'], // HTML <s>…</s> in a markdown converter's output
+    ['tulu-2-dpo-70b#747'], // a Shakespearean scene with ASSISTANT as its character
+    ['SPPO-Llama-3-8B-Instruct-GPM-2B#466'], // a Shakespeare Programming Language program with a USER
+    ['claude-3-opus-20240229#271'], // a data model with a User entity
+    ['gpt4#565'], // a programming problem with Input:/Output: examples
+  ])('passes a real answer with template-like lines of its own (%s)', (key) => {
+    expect(runCheck(templateLeak, answer(key))?.passed).toBe(true);
   });
 
   it('rejects bad params', () => {

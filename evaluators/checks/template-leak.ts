@@ -6,7 +6,12 @@ export const templateLeakConfigSchema = z
   .object({
     /** Look for unfilled placeholders (`{{name}}`, `{customer_name}`, `${var}`) outside code. Default true. */
     placeholders: z.boolean().default(true),
-    /** Look for chat-template control tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`, …). Default true. */
+    /**
+     * Look for chat-template control tokens (`<|im_start|>`, `[INST]`, `<<SYS>>`, …), an
+     * end-of-sequence `</s>`, and turns of the model's own template written into the answer
+     * (`### Human:`, `USER:` … `ASSISTANT:`: the model goes on with the conversation by itself).
+     * Default true.
+     */
     control_tokens: z.boolean().default(true),
     /**
      * The answer repeating this many consecutive words of the system/developer message is an
@@ -35,6 +40,20 @@ const PLACEHOLDER = new RegExp(
   ].join('|'),
 );
 const CONTROL_TOKEN = /<\|[A-Za-z_][\w.-]{0,30}\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:start_of_turn|end_of_turn)>/;
+// The end-of-sequence token of Llama-family tokenizers. `<s>…</s>` is also HTML's strikethrough:
+// a `</s>` with an `<s>` before it on its line is read as that.
+const END_OF_SEQUENCE = /<\/s>/g;
+/**
+ * A line that opens a turn of a prompt template: Alpaca's and Guanaco's `### Instruction:`,
+ * `### Response:`, `### Human:`, `### Assistant:`; Anthropic's legacy `Human:`; Vicuna's
+ * `USER:` and `ASSISTANT:` (and airoboros' `USER [ctrl-d on empty line to end]:`).
+ */
+const TURN_LINE =
+  /^(?:#{2,3} ?(?:Human|User|Assistant|Instruction|Response)|Human|USER|ASSISTANT)(?: \[[^\]\n]{0,60}\])?[ \t]*:/gm;
+/** What every {@link TURN_LINE} has: most answers are passed without removing their code. */
+const TURN_HINT = /##|Human|USER|ASSISTANT/;
+/** Vicuna's role names are also a script's characters ("USER:" in a play): only both together are its template. */
+const VICUNA_ROLE = /^(?:USER|ASSISTANT)\b/;
 const WORD = /[\p{L}\p{N}]+/gu;
 const MAX_ANCHOR_HITS = 8;
 
@@ -88,12 +107,39 @@ export function longestSharedRun(
   return best;
 }
 
+/**
+ * A chat-template token in the answer, an unpaired end-of-sequence `</s>`, or a turn of the
+ * model's template that the prompt does not show itself (a user who pastes a `### Human:`
+ * transcript gets it back). Code is not read for turns.
+ */
+function controlToken(text: string, prompt: string): string | null {
+  const token = CONTROL_TOKEN.exec(text);
+  if (token) return `chat-template token ${quote(token[0], 40)}`;
+  if (text.includes('</s>'))
+    for (const m of text.matchAll(END_OF_SEQUENCE)) {
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      if (!text.slice(lineStart, m.index).includes('<s>')) return 'end-of-sequence token "</s>"';
+    }
+  if (!TURN_HINT.test(text)) return null;
+  const prose = withoutCode(text);
+  let vicuna: string | null = null;
+  for (const m of prose.matchAll(TURN_LINE)) {
+    const marker = m[0].replace(/[ \t]*:$/, '');
+    if (prompt.includes(marker)) continue;
+    const role = VICUNA_ROLE.exec(marker)?.[0];
+    if (!role) return `a turn of the prompt template ${quote(`${marker}:`, 40)}`;
+    if (vicuna && vicuna !== role) return `turns of the prompt template "USER:" and "ASSISTANT:"`;
+    vicuna = role;
+  }
+  return null;
+}
+
 /** Prompt machinery in the answer: unfilled placeholders, chat-template tokens, an echoed system prompt. */
 export const templateLeak: CheckDefinition<TemplateLeakConfig> = {
   id: 'template_leak',
-  version: '1',
+  version: '2',
   description:
-    'The answer shows prompt machinery: unfilled {{placeholders}}, <|im_start|>-style tokens, or the system prompt.',
+    'The answer shows prompt machinery: unfilled {{placeholders}}, <|im_start|>-style tokens, a turn of its own template (### Human:), or the system prompt.',
   configSchema: templateLeakConfigSchema,
   requiresParams: false,
   create(config) {
@@ -102,8 +148,8 @@ export const templateLeak: CheckDefinition<TemplateLeakConfig> = {
       const { text } = splitStorageMarker(input.response);
       if (text.trim() === '') return null;
       if (config.control_tokens) {
-        const token = CONTROL_TOKEN.exec(text);
-        if (token) return fail(`chat-template token ${quote(token[0], 40)} in the answer`);
+        const leak = controlToken(text, input.prompt);
+        if (leak) return fail(`${leak} in the answer`);
       }
       if (config.placeholders) {
         const placeholder = PLACEHOLDER.exec(withoutCode(text));
