@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadDatasets } from '../../bench/quality/dataset.ts';
 import { repetition } from './repetition.ts';
 import { paramsError, proseText, runCheck } from '../../test/support/checks.ts';
 
@@ -94,7 +95,8 @@ describe('repetition', () => {
 
   it('reads a lone surrogate and Latin glued to Han as text, not as a crash', () => {
     expect(runCheck(repetition, `the\ud800喉咙 ${proseText(300)}`)?.passed).toBe(true);
-    expect(runCheck(repetition, '\ud800 \udc00 '.repeat(50))).toBeNull();
+    // Fifty lone surrogates in a row are a loop of symbols, read without a crash.
+    expect(runCheck(repetition, '\ud800 \udc00 '.repeat(50))).toMatchObject({ passed: false });
   });
 
   it('is not applicable to an empty answer', () => {
@@ -124,5 +126,54 @@ describe('repetition', () => {
     ],
   ])('catches %s', (_name, response) => {
     expect(runCheck(repetition, response)?.passed).toBe(false);
+  });
+
+  it.each([
+    [
+      'a rule line of 300 dashes, then more',
+      `Results\n${'-'.repeat(300)}\nAll 12 refunds were issued on Monday.`,
+    ],
+    [
+      'a 26-row drawing that ends with its base',
+      `Here is the house:\n${'|    ||   |   ||    |\n'.repeat(26)}\\____________________/\n`,
+    ],
+    [
+      'a markdown table with 60 columns',
+      `| ${Array.from({ length: 60 }, (_, i) => `c${i}`).join(' | ')} |\n|${'---|'.repeat(60)}\n| ${Array.from({ length: 60 }, (_, i) => i).join(' | ')} |\n\nThe table lists every column.`,
+    ],
+  ])('passes %s', (_name, response) => {
+    expect(runCheck(repetition, response)?.passed).toBe(true);
+  });
+
+  it.each([
+    ['2,000 spaces', `Here is the plan:${' '.repeat(2000)}`],
+    ['a dash per line', `Words that rhyme:\n${'-\n\n'.repeat(300)}`],
+    ['a run-on word', `Here is the picture: D${'0'.repeat(400)}`],
+  ])('catches a loop of symbols: %s', (_name, response) => {
+    expect(runCheck(repetition, response)).toMatchObject({ passed: false });
+  });
+
+  // Real answers of bench/quality's alpacaeval-loops (train split), by model and row of
+  // tatsu-lab/alpaca_eval's results/<model>/model_outputs.json: loops the token rules cannot see.
+  const items = loadDatasets().get('alpacaeval-loops') ?? [];
+  const answer = (key: string): string => {
+    const item = items.find(
+      (i) => i.id === `tatsu-lab/alpaca_eval:results/${key.replace('#', '/model_outputs.json#')}`,
+    );
+    if (!item) throw new Error(`alpacaeval-loops has no item ${key}`);
+    return item.response;
+  };
+  it.each([
+    ['guanaco-65b#176', /" " ×\d+ in a row/], // a lesson plan that ends in 20,000 spaces
+    ['guanaco-13b#624', /"\\n\\n-" ×\d+ in a row/], // rhymes: one dash per paragraph
+    ['nous-hermes-13b#468', /" _____" ×\d+ in a row/], // an "embossed picture"
+    ['vicuna-7b-v1.5#366', /"\\n\| \| \|" ×\d+ in a row/], // an ASCII cat's legs, 2,000 characters of them
+    ['Snorkel-Mistral-PairRM-DPO#150', /"ー" ×\d+ in a row/],
+    ['openbuddy-llama2-70b-v10.1#468', /"0" ×\d+ in a row/], // "D000000…"
+    ['Meta-Llama-3.1-8B-Instruct-Turbo#524', /"end" ×\d+ in a row/], // "endendend…"
+  ])('catches a real loop (%s)', (key, reason) => {
+    const r = runCheck(repetition, answer(key));
+    expect(r?.passed).toBe(false);
+    expect(r?.reason).toMatch(reason);
   });
 });

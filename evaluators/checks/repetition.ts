@@ -240,15 +240,82 @@ function longestRun(tokens: Int32Array, minUnitRepeats: number, minTokenRepeats:
   return best;
 }
 
+/** Longest unit (characters) looked for as a back-to-back repeat of symbols. */
+const MAX_SYMBOL_UNIT = 32;
+/** Characters a run of symbols must cover to be a loop: longer than any rule line or separator. */
+const MIN_SYMBOL_RUN = 200;
+/** Characters (whitespace aside) a run of symbols may leave after it and still be the answer's end. */
+const SYMBOL_RUN_TAIL = 16;
+/** A "word" this long is no word: "endendend…", "D000000…". */
+const RUN_ON_WORD = 100;
+
+interface SymbolRun {
+  unit: string;
+  repeats: number;
+}
+
+/**
+ * The longest back-to-back repeat of a unit of up to MAX_SYMBOL_UNIT characters in `text`
+ * covering MIN_SYMBOL_RUN characters or more and running to its end — read only where the token
+ * rules cannot see a loop: "-----…", "|   |   |" rows, "```" lines, emoji, thousands of spaces,
+ * "endendend…". A stretch that counts holds a probe every MIN_SYMBOL_RUN / 2 characters, so only
+ * those positions are probed, and a probe that matches is widened to its whole stretch.
+ */
+function longestSymbolRun(text: string): SymbolRun | null {
+  let best: SymbolRun | null = null;
+  let bestCover = 0;
+  const stride = MIN_SYMBOL_RUN / 2;
+  for (let p = 1; p <= MAX_SYMBOL_UNIT && 2 * p <= text.length; p++) {
+    let i = p + stride - 1;
+    while (i < text.length) {
+      if (text.charCodeAt(i) !== text.charCodeAt(i - p)) {
+        i += stride;
+        continue;
+      }
+      let start = i;
+      while (start > p && text.charCodeAt(start - 1) === text.charCodeAt(start - 1 - p)) start--;
+      let end = i + 1;
+      while (end < text.length && text.charCodeAt(end) === text.charCodeAt(end - p)) end++;
+      const cover = end - start + p;
+      // A degenerate loop runs to the end: a drawing's repeated rows or a long rule line with
+      // the answer going on after it are not one.
+      const runsToEnd = text.slice(end).trim().length <= SYMBOL_RUN_TAIL;
+      if (cover >= MIN_SYMBOL_RUN && cover > bestCover && runsToEnd) {
+        bestCover = cover;
+        best = { unit: text.slice(start - p, start), repeats: Math.floor(cover / p) };
+      }
+      i = end + stride;
+    }
+  }
+  return best;
+}
+
+/**
+ * A loop of characters is looked for only where the token rules cannot see one: letters and
+ * digits are under half the characters, or one "word" runs on for RUN_ON_WORD characters.
+ */
+function wordsCannotTell(t: Tokens, length: number): boolean {
+  let letters = 0;
+  for (let i = 0; i < t.length; i++) {
+    const n = (t.ends[i] as number) - (t.starts[i] as number);
+    if (n >= RUN_ON_WORD) return true;
+    letters += n;
+  }
+  return letters * 2 < length;
+}
+
+/** A unit as a reason shows it: quoted and escaped, so spaces and line breaks can be seen. */
+const showUnit = (unit: string): string => JSON.stringify(unit.length > 40 ? `${unit.slice(0, 39)}…` : unit);
+
 /**
  * Degenerate loops: the same unit said back to back many times (any length), or, on longer
  * answers, a large share of word n-grams (character n-grams for unspaced scripts) that repeat.
  */
 export const repetition: CheckDefinition<RepetitionConfig> = {
   id: 'repetition',
-  version: '3',
+  version: '4',
   description:
-    'The answer loops: a unit said back to back many times, or a large share of its word 4-grams repeat earlier ones.',
+    'The answer loops: a unit said back to back many times (words, or symbols where there are few words), or a large share of its word 4-grams repeat earlier ones.',
   configSchema: repetitionConfigSchema,
   requiresParams: false,
   create(config) {
@@ -273,6 +340,14 @@ export const repetition: CheckDefinition<RepetitionConfig> = {
           1 - share,
           run.repeats >= 2 * need ? 1 : 0.85,
         );
+      }
+      if (wordsCannotTell(tokens, tail.length)) {
+        const symbols = longestSymbolRun(tail);
+        if (symbols)
+          return fail(
+            `repetitive loop: ${showUnit(symbols.unit)} ×${symbols.repeats} in a row`,
+            1 - Math.min(1, (symbols.unit.length * symbols.repeats) / tail.length),
+          );
       }
       if (tokens.length < config.min_tokens) return tokens.length === 0 ? null : pass('no loop');
       const byChar = tokens.unspaced * 2 > tokens.length;
