@@ -139,6 +139,16 @@ describe('truncated', () => {
     return item.response;
   };
 
+  it('passes a real letter whose last line is the signature under its closing (AlpacaEval, aligner-2b on Qwen1.5-72B)', () => {
+    // "…even more enjoyable!\n\nWarm regards,\n[Your Business Name] Team": the lines before end
+    // with punctuation, the signature does not.
+    const text = answer(
+      'alpacaeval-loops',
+      'tatsu-lab/alpaca_eval:results/aligner-2b_qwen1.5-72b-chat/model_outputs.json#526',
+    );
+    expect(runCheck(truncated, text)?.passed).toBe(true);
+  });
+
   it.each([
     // Llama-3.1-8B stopped by its 512-token limit (no end-of-turn token, PolyRefuse) in a list item
     // after ten that end with a full stop: Italian, Japanese, Korean.

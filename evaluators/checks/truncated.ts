@@ -47,6 +47,9 @@ const URL_END = /(?:https?:\/\/|www\.)\S+$/;
 // more closing a line of the post: "… Qui gagnera ? 🏆 #CoréeDuNord #CoréeDuSud"), a horizontal rule.
 const SIGN_OFF_LINE =
   /^(?:#[\p{L}\p{N}_]+\s*)+$|(?:^|\s)#[\p{L}\p{N}_]+(?:\s+#[\p{L}\p{N}_]+)+$|^[-=*_~]{3,}$/u;
+// A letter's closing: the line after it is the signature ("Warm regards,\n[Your Business Name] Team").
+const CLOSING_LINE =
+  /^(?:(?:best|kind|warm|warmest|with best|with kind)\s+(?:regards|wishes)|regards|sincerely|yours(?:\s+(?:truly|sincerely|faithfully))?|sincerely yours|best|cheers|thanks|thank you|many thanks|all the best|respectfully|cordially|mit freundlichen grüßen|viele grüße|cordialement|bien cordialement|atentamente|saludos(?: cordiales)?|cordiali saluti|distinti saluti|atenciosamente|met vriendelijke groet)[,.!]?$/iu;
 // How a list item opens, and how the other structured lines do (headings, tables, quotes, fences, HTML).
 const BULLET = '[-*+•]';
 const NUMBERED = String.raw`\d{1,3}[.)]`;
@@ -207,6 +210,7 @@ function cutEnding(text: string, minWords: number): string | null {
   const lastLine = tail.slice(tail.lastIndexOf('\n') + 1).trim();
   const lineStart = text.lastIndexOf('\n', end - 1) + 1;
   if (!lastLine || URL_END.test(lastLine) || SIGN_OFF_LINE.test(lastLine)) return null;
+  if (CLOSING_LINE.test(previousLine(text, lineStart))) return null;
   if (DANGLING_PUNCT.test(lastLine)) return `ends mid-sentence: …${quote(lastLine.slice(-40), 40)}`;
   // The end-anchored pattern on the last characters only (it would be tried from every position
   // of the line): a word longer than that is no dangling word either way.
@@ -227,10 +231,18 @@ function cutEnding(text: string, minWords: number): string | null {
   return `no final punctuation: …${quote(lastLine.slice(-40), 40)}`;
 }
 
+/** The last non-empty line before the one starting at `lineStart`, trimmed ('' when there is none). */
+function previousLine(text: string, lineStart: number): string {
+  let end = lineStart - 1;
+  while (end > 0 && /\s/.test(text[end - 1] as string)) end--;
+  if (end <= 0) return '';
+  return text.slice(text.lastIndexOf('\n', end - 1) + 1, end).trim();
+}
+
 /** The answer was cut: token limit reached, or it stops mid-sentence or inside an open structure. */
 export const truncated: CheckDefinition<TruncatedConfig> = {
   id: 'truncated',
-  version: '7',
+  version: '8',
   description:
     'The answer was cut off: finish_reason length, unclosed code fence or JSON, or a mid-sentence ending.',
   configSchema: truncatedConfigSchema,
