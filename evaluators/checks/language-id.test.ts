@@ -10,9 +10,17 @@ import type { LanguageGuess } from './types.ts';
  * fastText's floor (probability 1e-5, where the walk stops) may be cut on one side only.
  */
 function expectSameGuesses(all: LanguageGuess[], allWanted: LanguageGuess[], text: string): void {
-  const got = all.filter((g) => g.probability >= 2e-5);
-  const want = allWanted.filter((g) => g.probability >= 2e-5);
-  expect(got.length, text).toBe(want.length);
+  // Guesses are compared down to 2e-5; one within float32 rounding of that line (wuu at 2.0009e-5
+  // in the wasm, 1.9993e-5 here) may be kept on one side only.
+  const line = 2e-5;
+  const rounding = 1e-7;
+  const above = (xs: LanguageGuess[], at: number) => xs.filter((g) => g.probability >= at).length;
+  const n = Math.min(above(all, line), above(allWanted, line));
+  expect(n, text).toBeGreaterThanOrEqual(
+    Math.max(above(all, line + rounding), above(allWanted, line + rounding)),
+  );
+  const got = all.slice(0, n);
+  const want = allWanted.slice(0, n);
   if (want.length === 0) return;
   expect(got[0]?.lang, text).toBe(want[0]?.lang);
   got.forEach((g, i) => {

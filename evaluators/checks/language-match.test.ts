@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadDatasets } from '../../bench/quality/dataset.ts';
 import { languageMatch } from './language-match.ts';
 import { paramsError, runCheck } from '../../test/support/checks.ts';
 
@@ -191,5 +192,43 @@ describe('language_match', () => {
     ],
   ])('%s', (_name, user, response, passed) => {
     expect(runCheck(languageMatch, { prompt: ask(user), response })?.passed).toBe(passed);
+  });
+
+  it('fails an English answer that turns to Chinese after its opening, and names the language', () => {
+    const response =
+      'Here are the steps to check your refund status online. First, sign in to your account and open the orders page. 然后点击退款按钮，系统会显示您的退款进度和预计到账时间。';
+    const r = runCheck(languageMatch, { prompt: ask(EN_Q), response });
+    expect(r).toMatchObject({ passed: false });
+    expect(r?.reason).toMatch(/^answer turns to zh after its opening: "然后点击退款按钮/);
+  });
+
+  it('passes an English answer with names in another script in brackets or quotes', () => {
+    const response =
+      'Try Mango Sticky Rice (ข้าวเหนียวมะม่วง) and Green Curry (แกงเขียวหวาน). Our shop in Tokyo is called 「東京の小さな靴屋さんです」 and ships abroad.';
+    expect(runCheck(languageMatch, { prompt: ask(EN_Q), response })?.passed).toBe(true);
+  });
+
+  // Real answers of bench/quality's alpacaeval-language-switch (train split), by model and row of
+  // tatsu-lab/alpaca_eval's results/<model>/model_outputs.json: English questions.
+  const items = loadDatasets().get('alpacaeval-language-switch') ?? [];
+  const item = (key: string) => {
+    const found = items.find(
+      (i) => i.id === `tatsu-lab/alpaca_eval:results/${key.replace('#', '/model_outputs.json#')}`,
+    );
+    if (!found) throw new Error(`alpacaeval-language-switch has no item ${key}`);
+    return { prompt: `user: ${found.question}`, response: found.response };
+  };
+  it.each([
+    ['Qwen1.5-7B-Chat#80'], // "…that can be helpful in promoting relaxation and sleep. Some研究表明，轻柔…"
+    ['Qwen1.5-110B-Chat#11'], // handwriting tips, tip 6 in Chinese
+    ['FuseChat-Qwen-2.5-7B-Instruct#261'], // "…your building blocks suddenly decided to堆砌成一座小山…"
+  ])('fails a real answer that turns to Chinese (%s)', (key) => {
+    expect(runCheck(languageMatch, item(key))).toMatchObject({ passed: false });
+  });
+  it.each([
+    ['Meta-Llama-3.1-70B-Instruct-Turbo#32'], // Thai dishes with their Thai names in brackets
+    ['FsfairX-Zephyr-Chat-v0.1#349'], // Japanese mnemonics for a learner of Kanji
+  ])('passes a real English answer with another script where it belongs (%s)', (key) => {
+    expect(runCheck(languageMatch, item(key))?.passed).toBe(true);
   });
 });

@@ -291,6 +291,29 @@ function englishReading(text: string): { strict: boolean; wide: boolean } {
 const sureShare = (hits: number, words: number): boolean => hits >= 2 && hits * 5 >= words;
 const NOT_ENGLISH = { strict: false, wide: false } as const;
 
+// A letter of a script that no Latin-alphabet language is written in: Cyrillic, Arabic, Thai,
+// kana, CJK ideographs, Hangul. Tried on the whole answer first: most answers have none.
+const OTHER_SCRIPT = /[\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
+/** A stretch of such letters (punctuation and spaces of the same text allowed inside) long enough to be a sentence's worth. */
+const OTHER_SCRIPT_RUN =
+  /[\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af](?:[\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u3000-\u303f\uff00-\uffef ,.!?;:]){11,}/;
+// What an answer may rightly write in another script: names and glosses in brackets ("Mango
+// Sticky Rice (ข้าวเหนียวมะม่วง)"), quotes (QUOTED), code.
+const BRACKETED = /\([^()\n]{1,80}\)|（[^（）\n]{1,80}）|\[[^[\]\n]{1,80}\]/g;
+
+/**
+ * An answer read as the expected Latin-alphabet language that turns, somewhere after its opening,
+ * to another script for a sentence's worth (12 letters or more outside code, quotes and
+ * brackets): "…Some研究表明，轻柔、舒缓的音乐…" (Qwen1.5-7B answering in English, then Chinese).
+ */
+function turnsToOtherScript(raw: string): string | null {
+  if (!OTHER_SCRIPT.test(raw)) return null;
+  let t = withoutCode(raw);
+  if (QUOTE_OPENERS.test(t)) t = t.replace(QUOTED, ' ');
+  const run = OTHER_SCRIPT_RUN.exec(t.replace(BRACKETED, ' '));
+  return run ? run[0].trim() : null;
+}
+
 /**
  * How sure a mismatch is: both sides read surely, and the expected language absent from the
  * answer. 1 when the identifier gives each side's top language ≥ 0.9 and the expected ≤ 1 %.
@@ -302,6 +325,31 @@ function mismatchConfidence(answer: Reading, expectedProbability: number, user?:
 }
 
 /**
+ * The verdict of an answer whose opening is in the expected language: a mismatch after all when
+ * every expected language is written in the Latin alphabet and the answer turns to another script
+ * for a sentence's worth, else `verdict()`.
+ */
+function switchOr<T>(
+  raw: string,
+  want: readonly string[],
+  label: string,
+  verdict: () => T,
+): T | ReturnType<typeof fail> {
+  if (want.some((w) => NON_LATIN_LANGUAGES.has(w))) return verdict();
+  const run = turnsToOtherScript(raw);
+  if (!run) return verdict();
+  const guess = languageIdentifier.identify(run, 1)[0];
+  // Named only when the identifier reads a language of that script ("冷冻冷冻…" reads as Hungarian).
+  const lang =
+    guess && guess.probability >= 0.5 && NON_LATIN_LANGUAGES.has(guess.lang)
+      ? guess.lang === 'ja' && !KANA.test(run)
+        ? 'zh/ja'
+        : guess.lang
+      : 'another script';
+  return fail(`answer turns to ${lang} after its opening: "${run.slice(0, 40)}…", expected ${label}`, 0, 0.9);
+}
+
+/**
  * The answer is in the user's language (or the configured one). Judged only when both sides
  * carry enough prose and are identified surely (fastText lid.176); quotes, code, JSON and URLs
  * are not read; an answer that has a stretch in the user's language (a bilingual answer, a
@@ -310,7 +358,7 @@ function mismatchConfidence(answer: Reading, expectedProbability: number, user?:
  */
 export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
   id: 'language_match',
-  version: '6',
+  version: '7',
   description: "The answer is in the language of the user's last message (or the configured one).",
   configSchema: languageMatchConfigSchema,
   requiresParams: false,
@@ -335,10 +383,21 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
         userText = lastUserMessage(input.prompt);
         userProse = prose(userText, config.sample_chars);
         if (letterWeight(userProse) >= config.min_letters && englishReading(userProse).wide)
-          return pass('answer in en, expected en, as the user wrote', 1);
+          return switchOr(raw, ['en'], 'en, as the user wrote', () =>
+            pass('answer in en, expected en, as the user wrote', 1),
+          );
       }
       const answer = answerEnglish.strict ? ENGLISH_READING : read(id, answerText, answerWeight, config);
-      if (!answer) return null;
+      if (!answer) {
+        // An opening too mixed to read ("Some研究表明，轻柔、舒缓的音乐…") to an English user: the
+        // rest decides whether it turned to another script.
+        if (fixed || !OTHER_SCRIPT.test(raw)) return null;
+        userText ??= lastUserMessage(input.prompt);
+        userProse ??= prose(userText, config.sample_chars);
+        if (letterWeight(userProse) < config.min_letters || !englishReading(userProse).wide) return null;
+        const verdict = switchOr(raw, ['en'], 'en, as the user wrote', () => null);
+        return verdict;
+      }
       let want: readonly string[];
       let user: Reading | undefined;
       if (fixed) {
@@ -354,7 +413,9 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
       }
       const label = fixed ? `${want.join('/')} (configured)` : `${want.join('/')}, as the user wrote`;
       if (want.some((w) => answer.langs.some((a) => sameLanguage(w, a))))
-        return pass(`answer in ${answer.langs.join('/')}, expected ${label}`, 1);
+        return switchOr(raw, want, label, () =>
+          pass(`answer in ${answer.langs.join('/')}, expected ${label}`, 1),
+        );
       let expected = probabilityOf(answer.guesses(), want);
       // A stretch in the expected language means the answer mixes languages on purpose.
       for (const part of stretches(raw.slice(0, RAW_CHARS), config.min_letters)) {
