@@ -8,15 +8,10 @@
  *   npx tsx bench/quality/build/alpacaeval-language-switch.ts --select /path/to/clone <commit>
  *       chooses the items again and rewrites manifest.json.
  */
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { alpacaEvalAnswers, PerModel, writeManifest } from './alpacaeval.ts';
 import { buildFromManifest } from './provider-error-bodies.ts';
 
 const DATASET = 'alpacaeval-language-switch';
-const REPO = 'tatsu-lab/alpaca_eval';
 
 // Candidates: outside code, a run of 12 or more characters of a non-Latin script (CJK, Hangul,
 // Cyrillic, Arabic, Thai) in an answer to an instruction that has none.
@@ -47,75 +42,32 @@ const LEFT_OUT = new Set([
 /** English answers with no such run: two per model, the lowest by SHA-256 of `<model>:<row>`. */
 const NEGATIVES_PER_MODEL = 2;
 
-const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
-
 function select(gitDir: string, commit: string): void {
-  const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', gitDir, ...args], {
-      maxBuffer: 1 << 30,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString('utf8');
-  const files = git('ls-tree', '-r', commit, '--name-only')
-    .split('\n')
-    .filter((f) => f.startsWith('results/') && f.endsWith('/model_outputs.json'))
-    .sort();
   const items: Array<Record<string, unknown>> = [];
-  const plain = new Map<string, Array<[string, Record<string, unknown>]>>();
+  const plain = new PerModel();
   let switches = 0;
   let hard = 0;
-  for (const path of files) {
-    const model = path.split('/')[1] as string;
-    let rows: Array<Record<string, unknown>>;
-    try {
-      rows = JSON.parse(git('show', `${commit}:${path}`)) as Array<Record<string, unknown>>;
-    } catch {
-      continue; // a file the clone does not hold (a shallow or partial snapshot)
+  for (const a of alpacaEvalAnswers(gitDir, commit)) {
+    if (!a.output.trim() || ANY.test(a.instruction)) continue;
+    a.item['question_lang'] = 'en';
+    if (RUN.test(a.output.replace(CODE, ' '))) {
+      if (LEFT_OUT.has(a.key) || LEFT_OUT_INSTRUCTIONS.has(a.row)) continue;
+      const switched = !NOT_SWITCH_INSTRUCTIONS.has(a.row);
+      a.item['labels'] = { language_mismatch: switched };
+      if (switched) switches++;
+      else hard++;
+      items.push(a.item);
+    } else if (!ANY.test(a.output)) {
+      a.item['labels'] = { language_mismatch: false };
+      a.item['response_lang'] = 'en';
+      plain.add(a);
     }
-    rows.forEach((r, i) => {
-      const output = r['output'];
-      const instruction = r['instruction'];
-      if (typeof output !== 'string' || typeof instruction !== 'string' || !output.trim()) return;
-      if (ANY.test(instruction)) return;
-      const key = `${model}#${i}`;
-      const ref = (field: string) => ({ kind: 'json', repo: REPO, path, json: [i, field], commit });
-      const item: Record<string, unknown> = {
-        id: `${REPO}:${path}#${i}`,
-        group: instruction,
-        question: ref('instruction'),
-        response: ref('output'),
-        model: ref('generator'),
-        question_lang: 'en',
-        labels: {},
-        sha256: sha256(output),
-      };
-      if (RUN.test(output.replace(CODE, ' '))) {
-        if (LEFT_OUT.has(key) || LEFT_OUT_INSTRUCTIONS.has(i)) return;
-        const switched = !NOT_SWITCH_INSTRUCTIONS.has(i);
-        item['labels'] = { language_mismatch: switched };
-        if (switched) switches++;
-        else hard++;
-        items.push(item);
-      } else if (!ANY.test(output)) {
-        item['labels'] = { language_mismatch: false };
-        item['response_lang'] = 'en';
-        plain.set(model, [...(plain.get(model) ?? []), [sha256(`${model}:${i}`), item]]);
-      }
-    });
   }
-  let others = 0;
-  for (const xs of plain.values())
-    for (const [, x] of xs.sort((a, b) => (a[0] < b[0] ? -1 : 1)).slice(0, NEGATIVES_PER_MODEL)) {
-      items.push(x);
-      others++;
-    }
-  items.sort((a, b) => ((a['id'] as string) < (b['id'] as string) ? -1 : 1));
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', DATASET, 'manifest.json');
-  writeFileSync(
-    out,
-    `{\n  "dataset": "${DATASET}",\n  "items": [\n${items.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]\n}\n`,
-  );
+  const others = plain.take(NEGATIVES_PER_MODEL);
+  items.push(...others.map((a) => a.item));
+  const out = writeManifest(DATASET, items);
   console.log(
-    `${items.length} items (${switches} switches, ${hard} hard negatives, ${others} other answers) -> ${out}`,
+    `${items.length} items (${switches} switches, ${hard} hard negatives, ${others.length} other answers) -> ${out}`,
   );
 }
 

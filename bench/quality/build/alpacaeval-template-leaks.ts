@@ -7,15 +7,10 @@
  *   npx tsx bench/quality/build/alpacaeval-template-leaks.ts --select /path/to/clone <commit>
  *       chooses the items again and rewrites manifest.json.
  */
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { alpacaEvalAnswers, PerModel, writeManifest } from './alpacaeval.ts';
 import { buildFromManifest } from './provider-error-bodies.ts';
 
 const DATASET = 'alpacaeval-template-leaks';
-const REPO = 'tatsu-lab/alpaca_eval';
 
 // Candidates: a chat-template token or end-of-sequence marker, or a line that opens a turn or a
 // section of a prompt format.
@@ -52,79 +47,32 @@ const HARD_NEGATIVES = new Set([565, 466, 271]);
 const POSITIVES_PER_MODEL = 12;
 const NEGATIVES_PER_MODEL = 2;
 
-const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
-
 function select(gitDir: string, commit: string): void {
-  const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', gitDir, ...args], {
-      maxBuffer: 1 << 30,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString('utf8');
-  const files = git('ls-tree', '-r', commit, '--name-only')
-    .split('\n')
-    .filter((f) => f.startsWith('results/') && f.endsWith('/model_outputs.json'))
-    .sort();
   const items: Array<Record<string, unknown>> = [];
-  const positives = new Map<string, Array<[string, Record<string, unknown>]>>();
-  const others = new Map<string, Array<[string, Record<string, unknown>]>>();
-  for (const path of files) {
-    const model = path.split('/')[1] as string;
-    let rows: Array<Record<string, unknown>>;
-    try {
-      rows = JSON.parse(git('show', `${commit}:${path}`)) as Array<Record<string, unknown>>;
-    } catch {
-      continue; // a file the clone does not hold (a shallow or partial snapshot)
-    }
-    rows.forEach((row, i) => {
-      const output = row['output'];
-      const instruction = row['instruction'];
-      if (typeof output !== 'string' || typeof instruction !== 'string' || !output.trim()) return;
-      const key = `${model}#${i}`;
-      if (LEFT_OUT.has(key)) return;
-      const token = TOKEN.test(output);
-      const heading = HEADING.test(output);
-      let leak: boolean | undefined;
-      if (NOT_LEAKS.has(key)) leak = false;
-      else if (token) leak = true;
-      else if (heading && !MAY_ASK.test(instruction) && TURN.test(output)) leak = true;
-      else if (heading && HARD_NEGATIVES.has(i) && HASHED_TURN.test(output)) leak = true;
-      else if (heading && HARD_NEGATIVES.has(i)) leak = false;
-      else if (heading) return;
-      const ref = (field: string) => ({ kind: 'json', repo: REPO, path, json: [i, field], commit });
-      const item: Record<string, unknown> = {
-        id: `${REPO}:${path}#${i}`,
-        group: instruction,
-        question: ref('instruction'),
-        response: ref('output'),
-        model: ref('generator'),
-        labels: { template_leak: leak ?? false },
-        sha256: sha256(output),
-      };
-      const pool = leak === undefined ? others : leak ? positives : null;
-      if (!pool) items.push(item);
-      else pool.set(model, [...(pool.get(model) ?? []), [sha256(`${model}:${i}`), item]]);
-    });
+  const leaks = new PerModel();
+  const others = new PerModel();
+  for (const a of alpacaEvalAnswers(gitDir, commit)) {
+    if (!a.output.trim() || LEFT_OUT.has(a.key)) continue;
+    const token = TOKEN.test(a.output);
+    const heading = HEADING.test(a.output);
+    let leak: boolean | undefined;
+    if (NOT_LEAKS.has(a.key)) leak = false;
+    else if (token) leak = true;
+    else if (heading && !MAY_ASK.test(a.instruction) && TURN.test(a.output)) leak = true;
+    else if (heading && HARD_NEGATIVES.has(a.row) && HASHED_TURN.test(a.output)) leak = true;
+    else if (heading && HARD_NEGATIVES.has(a.row)) leak = false;
+    else if (heading) continue;
+    a.item['labels'] = { template_leak: leak ?? false };
+    if (leak === undefined) others.add(a);
+    else if (leak) leaks.add(a);
+    else items.push(a.item);
   }
-  // The same number from each model at most, chosen by hash: no model dominates a label.
-  const pick = (pool: typeof positives, n: number) => {
-    for (const xs of pool.values())
-      items.push(
-        ...xs
-          .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-          .slice(0, n)
-          .map(([, x]) => x),
-      );
-  };
-  pick(positives, POSITIVES_PER_MODEL);
-  pick(others, NEGATIVES_PER_MODEL);
-  items.sort((a, b) => ((a['id'] as string) < (b['id'] as string) ? -1 : 1));
-  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'datasets', DATASET, 'manifest.json');
-  writeFileSync(
-    out,
-    `{\n  "dataset": "${DATASET}",\n  "items": [\n${items.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]\n}\n`,
-  );
-  const leaks = items.filter((x) => (x['labels'] as { template_leak: boolean }).template_leak).length;
-  console.log(`${items.length} items (${leaks} leaks) -> ${out}`);
+  // The same number from each model at most, the lowest by rank: no model dominates a label.
+  const picked = [...leaks.take(POSITIVES_PER_MODEL), ...others.take(NEGATIVES_PER_MODEL)];
+  items.push(...picked.map((a) => a.item));
+  const out = writeManifest(DATASET, items);
+  const n = items.filter((x) => (x['labels'] as { template_leak: boolean }).template_leak).length;
+  console.log(`${items.length} items (${n} leaks) -> ${out}`);
 }
 
 const args = process.argv.slice(2);
