@@ -8,79 +8,14 @@
  * evaluation only). Hyper-parameters are chosen on the dev split; the test split is never read.
  * Deterministic: same data, same weights.
  */
-import { createHash } from 'node:crypto';
 import {
-  emptyRefusalModel,
-  featureValue,
   MODEL_FILE,
   predict,
-  REFUSAL_CLASSES,
-  refusalFeatures,
   saveRefusalModel,
-  weightIndex,
   type RefusalModel,
 } from '../../evaluators/checks/refusal-model.ts';
-import { loadDatasets, type Item } from './dataset.ts';
-
-/** Datasets the shipped model may learn from, with their licences (see each SOURCE.md). */
-export const TRAIN_DATASETS: Readonly<Record<string, string>> = {
-  'chatgpt-refusals-hand-labeled': 'MIT',
-  polyrefuse_multilingual_refusal: 'Apache-2.0',
-  ja_vicuna_qa_answers: 'Apache-2.0',
-  mt_bench_zh_gpt4_reference: 'Apache-2.0',
-  'openai-rbr-gold': 'MIT',
-};
-
-interface Example {
-  features: number[];
-  label: number;
-  weight: number;
-}
-
-function examples(items: readonly Item[]): Example[] {
-  const out: Example[] = [];
-  for (const i of items) {
-    const label = i.labels.refusal;
-    if (label === undefined) continue;
-    out.push({ features: refusalFeatures(i.response), label: REFUSAL_CLASSES.indexOf(label), weight: 1 });
-  }
-  // Balance the classes: each carries the same total weight.
-  const per = [0, 0, 0];
-  for (const e of out) per[e.label] = (per[e.label] as number) + 1;
-  for (const e of out) e.weight = out.length / (3 * Math.max(1, per[e.label] as number));
-  return out;
-}
-
-/** Deterministic shuffle order per epoch. */
-function order(n: number, epoch: number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const key = (i: number) => createHash('sha256').update(`${epoch}:${i}`).digest().readUInt32BE(0);
-  const keys = idx.map(key);
-  return idx.sort((a, b) => (keys[a] as number) - (keys[b] as number));
-}
-
-/** AdaGrad on the softmax cross-entropy with L2. */
-function train(data: readonly Example[], epochs: number, rate: number, l2: number): RefusalModel {
-  const model = emptyRefusalModel();
-  const g2 = new Float32Array(model.weights.length).fill(1e-8);
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const k of order(data.length, epoch)) {
-      const ex = data[k] as Example;
-      const p = predict(model, ex.features);
-      const x = featureValue(ex.features);
-      for (let c = 0; c < 3; c++) {
-        const grad = ((p[c] as number) - (c === ex.label ? 1 : 0)) * ex.weight * x;
-        for (const f of ex.features) {
-          const w = weightIndex(c, f);
-          const g = grad + l2 * (model.weights[w] as number);
-          g2[w] = (g2[w] as number) + g * g;
-          model.weights[w] = (model.weights[w] as number) - (rate * g) / Math.sqrt(g2[w]);
-        }
-      }
-    }
-  }
-  return model;
-}
+import { loadDatasets } from './dataset.ts';
+import { examples, train, TRAIN_DATASETS, type Example } from './refusal-training.ts';
 
 /** Macro F1 of "full refusal" vs "compliance" (partial left out: the labels disagree on it) and accuracy. */
 function evaluate(model: RefusalModel, data: readonly Example[]): { f1: number; ffr: number } {
