@@ -139,6 +139,26 @@ describe('truncated', () => {
     return item.response;
   };
 
+  it.each([
+    ['TempNet-LLaMA2-Chat-70B-v0.1#358'], // "…such as tables, images, and more." after a code block never closed
+    ['internlm2-chat-7b-ExPO#565'], // "…where n is the length of the input sequence."
+  ])(
+    'passes a real answer that forgot to close its code block but ends on a sentence (AlpacaEval, %s)',
+    (key) => {
+      const text = answer(
+        'alpacaeval-template-leaks',
+        `tatsu-lab/alpaca_eval:results/${key.replace('#', '/model_outputs.json#')}`,
+      );
+      expect(runCheck(truncated, text)?.passed).toBe(true);
+    },
+  );
+
+  it('still fails a code block left open on a line of code', () => {
+    const text =
+      'Here is the script:\n\n```python\nfor user in users:\n    print(user.name)\n    send_reminder(user)';
+    expect(runCheck(truncated, text)).toMatchObject({ passed: false, reason: 'code fence left open' });
+  });
+
   it('passes a real letter whose last line is the signature under its closing (AlpacaEval, aligner-2b on Qwen1.5-72B)', () => {
     // "…even more enjoyable!\n\nWarm regards,\n[Your Business Name] Team": the lines before end
     // with punctuation, the signature does not.

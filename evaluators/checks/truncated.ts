@@ -70,9 +70,23 @@ const TAIL_CHARS = 400;
 const REACT_ACTION_END = /(?:^|\n)[ \t]*Action Input:[ \t]*\S[^\n]*\s*$/;
 
 /** Why the structure of the answer says it was cut, or null. */
+// A closing sentence of prose: a capital (or a digit) opens it, words make it, a full stop ends it,
+// and nothing of code is in it (an unclosed fence whose answer ends so forgot to close it).
+const PROSE_SENTENCE = /^[\p{Lu}\p{N}][^`{}<>=;|\\]*[\p{L}\p{N})"'”’][.!?][)"'”’]*$/u;
+const PROSE_SENTENCE_WORDS = 6;
+
+/** The last non-empty line of `text`, trimmed. */
+function lastLineOf(text: string): string {
+  const trimmed = text.trimEnd();
+  return trimmed.slice(trimmed.lastIndexOf('\n') + 1).trim();
+}
+
 function openStructure(text: string): string | null {
   const fences = text.match(FENCE_LINE)?.length ?? 0;
-  if (fences % 2 === 1 && !REACT_ACTION_END.test(text)) return 'code fence left open';
+  if (fences % 2 === 1 && !REACT_ACTION_END.test(text)) {
+    const last = lastLineOf(text);
+    if (!(PROSE_SENTENCE.test(last) && hasWords(last, PROSE_SENTENCE_WORDS))) return 'code fence left open';
+  }
   const depth = jsonCutDepth(text);
   if (depth > 0) return `JSON cut off with ${depth} unclosed bracket${depth > 1 ? 's' : ''}`;
   return null;
