@@ -354,12 +354,14 @@ function switchOr<T>(
  * carry enough prose and are identified surely (fastText lid.176); quotes, code, JSON and URLs
  * are not read; an answer that has a stretch in the user's language (a bilingual answer, a
  * language lesson) is not a mismatch; close languages that identifiers confuse (Danish and
- * Norwegian, Croatian and Serbian, Malay and Indonesian) count as one.
+ * Norwegian, Croatian and Serbian, Malay and Indonesian) count as one. An answer that opens in
+ * the expected Latin-alphabet language is read on for a turn to another script.
  */
 export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
   id: 'language_match',
   version: '7',
-  description: "The answer is in the language of the user's last message (or the configured one).",
+  description:
+    "The answer is in the language of the user's last message (or the configured one), and does not turn to another script later.",
   configSchema: languageMatchConfigSchema,
   requiresParams: false,
   escalation: 'confirm_language',
@@ -395,8 +397,7 @@ export const languageMatch: CheckDefinition<LanguageMatchConfig> = {
         userText ??= lastUserMessage(input.prompt);
         userProse ??= prose(userText, config.sample_chars);
         if (letterWeight(userProse) < config.min_letters || !englishReading(userProse).wide) return null;
-        const verdict = switchOr(raw, ['en'], 'en, as the user wrote', () => null);
-        return verdict;
+        return switchOr(raw, ['en'], 'en, as the user wrote', () => null);
       }
       let want: readonly string[];
       let user: Reading | undefined;
