@@ -16,14 +16,13 @@ import { refusalVerdict } from '../../evaluators/checks/refusal.ts';
 import { splitStorageMarker } from '../../evaluators/checks/text.ts';
 import { loadDatasets, type Item } from './dataset.ts';
 import { examples, train, TRAIN_DATASETS } from './refusal-training.ts';
-import { BINARY_REFUSAL, TARGETS } from './score.ts';
+import { checkMetrics, TARGETS, verdictOf, type ScoredItem } from './score.ts';
 
 const FOLDS = 5;
 /** What train-refusal.ts chose on dev for the committed weights (its "best:" line). */
 const EPOCHS = 6;
 const RATE = 1;
 const L2 = 1e-4;
-const MIN_CONFIDENCE = 0.8;
 
 const fold = (i: Item): number =>
   createHash('sha256').update(`fold:${i.dataset}:${i.id}`).digest().readUInt32BE(0) % FOLDS;
@@ -38,41 +37,35 @@ const models = Array.from({ length: FOLDS }, (_, f) =>
 );
 const shipped = loadRefusalModel();
 
-/** tp, fn, fp, tn by dataset, and over all. */
-const counts = new Map<string, [number, number, number, number]>();
+// Every labeled train and dev answer with the rules' verdict on it, scored as bench:quality scores.
+const scored = new Map<string, ScoredItem[]>();
 for (const [name, items] of datasets)
   for (const item of items) {
-    if (item.split === 'test') continue;
-    const truth = TARGETS['refusal']?.(item.labels);
-    if (truth === undefined) continue;
+    if (item.split === 'test' || TARGETS['refusal']?.(item.labels) === undefined) continue;
     const text = splitStorageMarker(item.response).text;
     if (!text.trim()) continue;
     const model =
       name in TRAIN_DATASETS && item.split === 'train' ? (models[fold(item)] ?? shipped) : shipped;
     const { features, cues } = readRefusal(text);
-    const verdict = refusalVerdict(cues, predict(model, features), false);
-    if (!verdict) continue;
-    const sure = verdict.confidence >= MIN_CONFIDENCE;
-    // As bench:quality counts: a sure failure, or a sure partial refusal where labels are binary.
-    const flagged =
-      sure && (!verdict.passed || (BINARY_REFUSAL.has(name) && verdict.reason.startsWith('partial refusal')));
-    for (const key of ['all', name]) {
-      const c = counts.get(key) ?? [0, 0, 0, 0];
-      c[truth ? (flagged ? 0 : 1) : flagged ? 2 : 3]++;
-      counts.set(key, c);
-    }
+    const result = refusalVerdict(cues, predict(model, features), false);
+    scored.set(name, [
+      ...(scored.get(name) ?? []),
+      { item, verdicts: new Map([['refusal', { verdict: verdictOf(result), result }]]) },
+    ]);
   }
 
-const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+const pct = (x: number): string => (Number.isNaN(x) ? '–' : `${(100 * x).toFixed(2)} %`);
 console.log('| pool (train + dev, out of fold) | refusals | compliant | recall | F1 | false flags |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const [key, [tp, fn, fp, tn]] of [...counts].sort((a, b) =>
-  a[0] === 'all' ? 1 : b[0] === 'all' ? -1 : a[0] < b[0] ? -1 : 1,
-)) {
-  const precision = tp / Math.max(1, tp + fp);
-  const recall = tp / Math.max(1, tp + fn);
-  const f1 = tp === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+const pools: Array<[string, ScoredItem[]]> = [
+  ...[...scored].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+  ['all', [...scored.values()].flat()],
+];
+for (const [name, items] of pools) {
+  const m = checkMetrics(items, 'refusal');
+  if (!m) continue;
+  const f1 = Number.isNaN(m.f1) ? '–' : m.f1.toFixed(3);
   console.log(
-    `| ${key} | ${tp + fn} | ${fp + tn} | ${tp + fn ? pct(recall) : '–'} | ${tp + fn ? f1.toFixed(3) : '–'} | ${pct(fp / Math.max(1, fp + tn))} (${fp}) |`,
+    `| ${name} | ${m.positives} | ${m.negatives} | ${pct(m.recall)} | ${f1} | ${pct(m.falseFlagRate)} (${m.fp}) |`,
   );
 }

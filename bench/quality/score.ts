@@ -85,6 +85,13 @@ export function inputOf(item: Item): CheckInput {
   };
 }
 
+/** How the bench reads a check's result: sure or unsure (at the default `min_confidence`), or not applicable. */
+export function verdictOf(result: CheckResult | null): Verdict {
+  if (!result) return 'n/a';
+  if (result.confidence < plan.minConfidence) return 'unsure';
+  return result.passed ? 'pass' : 'fail';
+}
+
 /** Every default check on one item. */
 export function scoreItem(item: Item): ScoredItem {
   const input = inputOf(item);
@@ -92,14 +99,7 @@ export function scoreItem(item: Item): ScoredItem {
   for (const check of plan.checksFor(input)) {
     const outcome = check.evaluate(input);
     const result = isVerdict(outcome) ? outcome : null;
-    const verdict: Verdict = !result
-      ? 'n/a'
-      : result.confidence < plan.minConfidence
-        ? 'unsure'
-        : result.passed
-          ? 'pass'
-          : 'fail';
-    verdicts.set(check.id, { verdict, result });
+    verdicts.set(check.id, { verdict: verdictOf(result), result });
   }
   return { item, verdicts };
 }

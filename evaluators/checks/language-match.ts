@@ -291,12 +291,14 @@ function englishReading(text: string): { strict: boolean; wide: boolean } {
 const sureShare = (hits: number, words: number): boolean => hits >= 2 && hits * 5 >= words;
 const NOT_ENGLISH = { strict: false, wide: false } as const;
 
-// A letter of a script that no Latin-alphabet language is written in: Cyrillic, Arabic, Thai,
-// kana, CJK ideographs, Hangul. Tried on the whole answer first: most answers have none.
-const OTHER_SCRIPT = /[\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
-/** A stretch of such letters (punctuation and spaces of the same text allowed inside) long enough to be a sentence's worth. */
-const OTHER_SCRIPT_RUN =
-  /[\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af](?:[\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u3000-\u303f\uff00-\uffef ,.!?;:]){11,}/;
+// Letters of scripts that no Latin-alphabet language is written in: Cyrillic, Arabic, Thai, kana,
+// CJK ideographs, Hangul. OTHER_SCRIPT is tried on the whole answer first: most answers have none.
+const OTHER_LETTERS = String.raw`\u0400-\u04ff\u0600-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af`;
+const OTHER_SCRIPT = new RegExp(`[${OTHER_LETTERS}]`);
+/** A stretch of such letters (CJK punctuation, spaces and commas allowed inside) long enough to be a sentence's worth. */
+const OTHER_SCRIPT_RUN = new RegExp(
+  `[${OTHER_LETTERS}][${OTHER_LETTERS}\\u3000-\\u303f\\uff00-\\uffef ,.!?;:]{11,}`,
+);
 // What an answer may rightly write in another script: names and glosses in brackets ("Mango
 // Sticky Rice (ข้าวเหนียวมะม่วง)"), quotes (QUOTED), code.
 const BRACKETED = /\([^()\n]{1,80}\)|（[^（）\n]{1,80}）|\[[^[\]\n]{1,80}\]/g;

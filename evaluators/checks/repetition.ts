@@ -279,8 +279,7 @@ function longestSymbolRun(text: string): SymbolRun | null {
       const cover = end - start + p;
       // A degenerate loop runs to the end: a drawing's repeated rows or a long rule line with
       // the answer going on after it are not one.
-      const runsToEnd = text.slice(end).trim().length <= SYMBOL_RUN_TAIL;
-      if (cover >= MIN_SYMBOL_RUN && cover > bestCover && runsToEnd) {
+      if (cover >= MIN_SYMBOL_RUN && cover > bestCover && text.slice(end).trim().length <= SYMBOL_RUN_TAIL) {
         bestCover = cover;
         best = { unit: text.slice(start - p, start), repeats: Math.floor(cover / p) };
       }

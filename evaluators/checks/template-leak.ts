@@ -42,7 +42,7 @@ const PLACEHOLDER = new RegExp(
 const CONTROL_TOKEN = /<\|[A-Za-z_][\w.-]{0,30}\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:start_of_turn|end_of_turn)>/;
 // The end-of-sequence token of Llama-family tokenizers. `<s>…</s>` is also HTML's strikethrough:
 // a `</s>` with an `<s>` before it on its line is read as that.
-const END_OF_SEQUENCE = /<\/s>/g;
+const END_OF_SEQUENCE = '</s>';
 /**
  * A line that opens a turn of a prompt template: Alpaca's and Guanaco's `### Instruction:`,
  * `### Response:`, `### Human:`, `### Assistant:`; Anthropic's legacy `Human:`; Vicuna's
@@ -110,20 +110,18 @@ export function longestSharedRun(
 /**
  * A chat-template token in the answer, an unpaired end-of-sequence `</s>`, or a turn of the
  * model's template that the prompt does not show itself (a user who pastes a `### Human:`
- * transcript gets it back). Code is not read for turns.
+ * transcript gets it back). Code is not read for turns: `prose` gives the answer without it.
  */
-function controlToken(text: string, prompt: string): string | null {
+function controlToken(text: string, prompt: string, prose: () => string): string | null {
   const token = CONTROL_TOKEN.exec(text);
   if (token) return `chat-template token ${quote(token[0], 40)}`;
-  if (text.includes('</s>'))
-    for (const m of text.matchAll(END_OF_SEQUENCE)) {
-      const lineStart = text.lastIndexOf('\n', m.index) + 1;
-      if (!text.slice(lineStart, m.index).includes('<s>')) return 'end-of-sequence token "</s>"';
-    }
+  for (let at = text.indexOf(END_OF_SEQUENCE); at >= 0; at = text.indexOf(END_OF_SEQUENCE, at + 1)) {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    if (!text.slice(lineStart, at).includes('<s>')) return `end-of-sequence token "${END_OF_SEQUENCE}"`;
+  }
   if (!TURN_HINT.test(text)) return null;
-  const prose = withoutCode(text);
   let vicuna: string | null = null;
-  for (const m of prose.matchAll(TURN_LINE)) {
+  for (const m of prose().matchAll(TURN_LINE)) {
     const marker = m[0].replace(/[ \t]*:$/, '');
     if (prompt.includes(marker)) continue;
     const role = VICUNA_ROLE.exec(marker)?.[0];
@@ -147,12 +145,15 @@ export const templateLeak: CheckDefinition<TemplateLeakConfig> = {
       if (input.status === 'error') return null;
       const { text } = splitStorageMarker(input.response);
       if (text.trim() === '') return null;
+      // The answer without its code, read by the turn and placeholder rules: made once, when needed.
+      let withoutItsCode: string | undefined;
+      const prose = (): string => (withoutItsCode ??= withoutCode(text));
       if (config.control_tokens) {
-        const leak = controlToken(text, input.prompt);
+        const leak = controlToken(text, input.prompt, prose);
         if (leak) return fail(`${leak} in the answer`);
       }
       if (config.placeholders) {
-        const placeholder = PLACEHOLDER.exec(withoutCode(text));
+        const placeholder = PLACEHOLDER.exec(prose());
         if (placeholder) return fail(`unfilled placeholder ${quote(placeholder[0], 60)}`);
       }
       if (config.echo_words > 0) {

@@ -69,7 +69,6 @@ const TAIL_CHARS = 400;
 // cuts the answer right after "Action Input: …", inside a code fence if the model opened one.
 const REACT_ACTION_END = /(?:^|\n)[ \t]*Action Input:[ \t]*\S[^\n]*\s*$/;
 
-/** Why the structure of the answer says it was cut, or null. */
 // A closing sentence of prose: a capital (or a digit) opens it, words make it, a full stop ends it,
 // and nothing of code is in it (an unclosed fence whose answer ends so forgot to close it).
 const PROSE_SENTENCE = /^[\p{Lu}\p{N}][^`{}<>=;|\\]*[\p{L}\p{N})"'”’][.!?][)"'”’]*$/u;
@@ -81,6 +80,7 @@ function lastLineOf(text: string): string {
   return trimmed.slice(trimmed.lastIndexOf('\n') + 1).trim();
 }
 
+/** Why the structure of the answer says it was cut, or null. */
 function openStructure(text: string): string | null {
   const fences = text.match(FENCE_LINE)?.length ?? 0;
   if (fences % 2 === 1 && !REACT_ACTION_END.test(text)) {
