@@ -55,6 +55,9 @@ export interface EvaluationWorker {
   shutdown(deadlineMs?: number): Promise<void>;
 }
 
+/** Longest the start waits for the first read of the routes' learned stats. */
+const STATS_WAIT_MS = 10_000;
+
 /**
  * `assay worker`: the BullMQ consumer of `assay-evaluations`. Scores each sampled call with the
  * cheap checks and (cascade) the judges, and writes `llm_scores` and `call_verdicts` rows
@@ -81,6 +84,13 @@ export async function createEvaluationWorker(deps: EvaluationWorkerDeps): Promis
     refreshMs: wc.length_stats_refresh,
     logger: deps.logger,
   });
+  // The first jobs after a start are checked as every later one: with the routes' learned stats
+  // (length_bounds, tool_loop), not without them while the first read is under way. A read that
+  // hangs does not hold the start for longer than STATS_WAIT_MS.
+  await Promise.race([
+    Promise.all([lengthStats.ready, traceStats.ready]),
+    new Promise((r) => setTimeout(r, STATS_WAIT_MS).unref()),
+  ]);
   const checks =
     typeof deps.checks === 'function'
       ? deps.checks({

@@ -7,6 +7,8 @@ export interface RouteStatsSource<T> {
   get(route: string): T | null;
   /** Re-reads the stats now (also done by the timer). */
   refresh(): Promise<void>;
+  /** Settles when the first read has (its numbers are in `get`, or it failed and was warned of). */
+  ready: Promise<void>;
   shutdown(): void;
 }
 
@@ -34,12 +36,13 @@ export function createRouteStats<T>(opts: {
       }
     }
   };
-  void refresh();
+  const ready = refresh();
   const timer = setInterval(() => void refresh(), opts.refreshMs);
   timer.unref();
   return {
     get: (route) => stats.get(route) ?? null,
     refresh,
+    ready,
     shutdown: () => clearInterval(timer),
   };
 }
