@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { eventually } from './eventually.ts';
+import { eventually, readUntil } from './eventually.ts';
 
 describe('eventually', () => {
   it('returns the first value a check gives', async () => {
@@ -21,5 +21,29 @@ describe('eventually', () => {
       for (const socket of sockets) socket.destroy();
       server.close();
     }
+  });
+});
+
+describe('readUntil', () => {
+  it('returns the first value that is done', async () => {
+    let n = 0;
+    await expect(
+      readUntil(
+        async () => ++n,
+        (v) => v >= 3,
+        5_000,
+      ),
+    ).resolves.toBe(3);
+  });
+
+  it('returns the last value read at its deadline instead of throwing', async () => {
+    let n = 0;
+    const last = await readUntil(
+      async () => ++n,
+      () => false,
+      300,
+    );
+    expect(last).toBeGreaterThan(1);
+    expect(last).toBe(n);
   });
 });

@@ -27,3 +27,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Reads until `done(value)` or the timeout passes, and returns the last value read either way,
+ * for an exact assertion that shows the real figure when it is wrong. For a rollup fed by a
+ * materialised view: an insert's table part is visible a moment before its view's part, so a
+ * rollup read right after the table's count reached its total can still miss that insert.
+ */
+export async function readUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() >= deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
