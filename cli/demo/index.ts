@@ -59,10 +59,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const turn = AGENT.get(question);
     if (turn) return { content: '', tool_calls: [incident ? turn.broken : turn.call], model: 'acme-large-1' };
     const exchange = EXCHANGES.get(question);
-    // The incident is a new model version rolled out on /api/refunds: it answers every refund
-    // question, and refuses those it has a refusal for.
-    if (incident && REFUND_QUESTIONS.has(question))
-      return { content: exchange?.refusal ?? exchange?.answer ?? '', model: 'acme-large-2' };
+    if (incident && REFUND_QUESTIONS.has(question) && exchange?.refusal)
+      return { content: exchange.refusal, model: 'acme-large-2' };
     return { content: exchange?.answer ?? '', model: 'acme-large-1' };
   });
   const openaiFake = await startFakeOpenAi((body) => ({
