@@ -6,8 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../cli/config.ts';
 import { openRuntime, type Runtime } from '../cli/runtime.ts';
 import { startCollector, type CollectorRole } from '../cli/roles/collector.ts';
-import { eventually } from './helpers/assay.ts';
-import { readUntil } from './helpers/eventually.ts';
+import { eventually, readUntilAtLeast } from './helpers/eventually.ts';
 import { ClickhouseProcess } from './helpers/clickhouse-process.ts';
 import { otlpJsonRequest, postTraces } from './helpers/otlp-json.ts';
 
@@ -95,18 +94,15 @@ describe('ClickHouse unavailable under load', () => {
     expect(rows.u, why).toBe(total);
     expect(rows.n, why).toBe(total);
     // The last insert's view part may land a moment after its table part: read until it has.
-    const rollup = await readUntil(
-      async () => {
-        const rs = await rt!.clickhouse.query({
-          query: `SELECT sum(calls) AS calls FROM assay.llm_calls_1m WHERE route = '/api/outage'`,
-          format: 'JSONEachRow',
-          clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-        });
-        const [r] = await rs.json<{ calls: number }>();
-        return r?.calls;
-      },
-      (calls) => (calls ?? 0) >= total,
-    );
+    const rollup = await readUntilAtLeast(async () => {
+      const rs = await rt!.clickhouse.query({
+        query: `SELECT sum(calls) AS calls FROM assay.llm_calls_1m WHERE route = '/api/outage'`,
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      });
+      const [r] = await rs.json<{ calls: number }>();
+      return r?.calls;
+    }, total);
     expect(rollup, why).toBe(total);
     const ids = await rt.clickhouse.query({
       query: `SELECT span_id FROM assay.llm_calls WHERE route = '/api/outage'`,

@@ -12,8 +12,7 @@ import { createEvalProducer } from '../intake/producer.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { startEmbeddedClickhouse } from '../storage/embedded/index.ts';
 import { migrate } from '../storage/migrate.ts';
-import { eventually, insertCalls, jobsFor, makeCall } from './fixtures/eval-calls.ts';
-import { readUntil } from './helpers/eventually.ts';
+import { eventually, insertCalls, jobsFor, makeCall, readUntilAtLeast } from './fixtures/eval-calls.ts';
 import { startTestRedis } from './helpers/redis.ts';
 
 // A worker PROCESS is killed with SIGKILL while many jobs are in flight (rows buffered, inserts
@@ -138,22 +137,11 @@ describe('worker killed with SIGKILL mid-batch', () => {
     const groups = await spread.json<{ response: string; sizes: string | number }>();
     expect(groups.length).toBeGreaterThan(1);
     for (const g of groups) expect(Number(g.sizes)).toBe(1);
-    // Rollups: a view's part can land a moment after its table's part.
-    const rollupN = `SELECT sum(n) FROM ${DB}.llm_scores_1m`;
-    expect(
-      await readUntil(
-        () => scalar(rollupN),
-        (n) => n >= scores,
-      ),
-    ).toBe(scores);
+    expect(await readUntilAtLeast(() => scalar(`SELECT sum(n) FROM ${DB}.llm_scores_1m`), scores)).toBe(
+      scores,
+    );
     expect(await scalar(`SELECT count() FROM ${DB}.call_verdicts`)).toBe(N);
     expect(await scalar(`SELECT uniqExact(trace_id, span_id) FROM ${DB}.call_verdicts`)).toBe(N);
-    const scored = `SELECT sum(scored) FROM ${DB}.call_verdicts_1m`;
-    expect(
-      await readUntil(
-        () => scalar(scored),
-        (n) => n >= N,
-      ),
-    ).toBe(N);
+    expect(await readUntilAtLeast(() => scalar(`SELECT sum(scored) FROM ${DB}.call_verdicts_1m`), N)).toBe(N);
   });
 });

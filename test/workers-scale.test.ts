@@ -6,8 +6,7 @@ import { silentLogger } from '../core/logger.ts';
 import { createEvalProducer } from '../intake/producer.ts';
 import { createClickhouseClient } from '../storage/client.ts';
 import { migrate } from '../storage/migrate.ts';
-import { eventually, insertCalls, jobsFor, makeCall } from './fixtures/eval-calls.ts';
-import { readUntil } from './helpers/eventually.ts';
+import { eventually, insertCalls, jobsFor, makeCall, readUntilAtLeast } from './fixtures/eval-calls.ts';
 import { startRoleProcess, writeRoleConfig } from './helpers/assay.ts';
 import { startBackends, type TestBackends } from './helpers/backends.ts';
 
@@ -93,14 +92,7 @@ describe('three workers on one queue', () => {
     const scores = await scalar(`SELECT count() FROM ${DB}.llm_scores`);
     expect(await scalar(`SELECT uniqExact(trace_id, span_id, evaluator) FROM ${DB}.llm_scores`)).toBe(scores);
     expect(await scalar(`SELECT uniqExact(trace_id, span_id) FROM ${DB}.llm_scores`)).toBe(N);
-    // A view's part can land a moment after its table's part.
-    const scored = `SELECT sum(scored) FROM ${DB}.call_verdicts_1m`;
-    expect(
-      await readUntil(
-        () => scalar(scored),
-        (n) => n >= N,
-      ),
-    ).toBe(N);
+    expect(await readUntilAtLeast(() => scalar(`SELECT sum(scored) FROM ${DB}.call_verdicts_1m`), N)).toBe(N);
 
     for (const w of workers) w.child.kill('SIGTERM');
     const codes = await Promise.all(workers.map((w) => new Promise((r) => w.child.once('exit', r))));

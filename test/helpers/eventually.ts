@@ -46,3 +46,12 @@ export async function readUntil<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** {@link readUntil} for a count or sum expected to reach `target` (a rollup catching up). */
+export function readUntilAtLeast(
+  read: () => Promise<number | undefined>,
+  target: number,
+  timeoutMs = 15_000,
+): Promise<number | undefined> {
+  return readUntil(read, (n) => (n ?? 0) >= target, timeoutMs);
+}
