@@ -204,6 +204,8 @@ describe('series SQL against the embedded ClickHouse engine', () => {
     expect(ctx.exampleTraceIds).toHaveLength(3);
     for (const id of ctx.exampleTraceIds) expect(id.startsWith('c')).toBe(true);
     expect(ctx.failedEvaluators[0]).toEqual({ evaluator: 'refusal', calls: 60 });
+    // Every failing call of the window was answered by the new model.
+    expect(ctx.failedModels).toEqual([{ model: 'acme-large-2', calls: 60 }]);
     const cause = likelyCause(r, ctx);
     expect(cause).toContain('response model changed: acme-large-1 → acme-large-2');
     expect(cause).toContain('refusal failed on 100% of the failing calls');

@@ -11,6 +11,7 @@ function context(over: Partial<AlertContext>): AlertContext {
     models: [],
     failedEvaluators: [],
     failedCalls: 0,
+    failedModels: [],
     errors: { window: { n: 100, k: 0 }, baseline: { n: 1000, k: 0 } },
     ...over,
   };
@@ -50,6 +51,42 @@ describe('likelyCause', () => {
         models: [
           { model: 'a', window: 90, baseline: 1000 },
           { model: 'b', window: 10, baseline: 0 },
+        ],
+      }),
+    );
+    expect(cause).toBe('');
+  });
+
+  it('names a rare new model early in a rollout when it answered most of the failing calls', () => {
+    const cause = likelyCause(
+      rule,
+      context({
+        models: [
+          { model: 'acme-large-1', window: 53, baseline: 108 },
+          { model: 'acme-large-2', window: 13, baseline: 0 },
+        ],
+        failedCalls: 13,
+        failedModels: [{ model: 'acme-large-2', calls: 13 }],
+        failedEvaluators: [{ evaluator: 'refusal', calls: 13 }],
+      }),
+    );
+    expect(cause).toBe(
+      'response model changed: acme-large-1 → acme-large-2 (20% of calls in the window, 100% of the failing calls); refusal failed on 100% of the failing calls',
+    );
+  });
+
+  it('does not blame a rare new model that answered few of the failing calls', () => {
+    const cause = likelyCause(
+      rule,
+      context({
+        models: [
+          { model: 'a', window: 90, baseline: 1000 },
+          { model: 'b', window: 10, baseline: 0 },
+        ],
+        failedCalls: 20,
+        failedModels: [
+          { model: 'a', calls: 18 },
+          { model: 'b', calls: 2 },
         ],
       }),
     );

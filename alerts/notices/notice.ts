@@ -91,14 +91,27 @@ export function likelyCause(rule: RuleConfig, ctx: AlertContext): string {
   const bTop = [...ctx.models].sort((a, b) => b.baseline - a.baseline)[0];
   if (bTop && bTotal > 0 && wTotal > 0) {
     // The model answering now: one the baseline (almost) never saw that answers at least a fifth
-    // of the window (a rollout under way need not be the most frequent yet), else the window's
-    // most frequent one.
+    // of the window (a rollout under way need not be the most frequent yet), or, early in a
+    // rollout, a new one that answered most of the failing calls; else the window's most
+    // frequent one.
+    const isNew = (m: { baseline: number }) => m.baseline / bTotal < 0.01;
+    const failedBy = (model: string) => ctx.failedModels.find((f) => f.model === model)?.calls ?? 0;
+    const failingNew = (m: { model: string; window: number; baseline: number }) =>
+      rule.metric === 'semantic_failure_rate' &&
+      ctx.failedCalls >= 3 &&
+      m.window > 0 &&
+      failedBy(m.model) / ctx.failedCalls >= 0.6;
     const byWindow = [...ctx.models].sort((a, b) => b.window - a.window);
     const current =
-      byWindow.find((m) => m.window / wTotal >= 0.2 && m.baseline / bTotal < 0.01) ?? byWindow[0];
+      byWindow.find((m) => isNew(m) && m.window / wTotal >= 0.2) ??
+      byWindow.find((m) => isNew(m) && failingNew(m)) ??
+      byWindow[0];
     if (current && current.model !== bTop.model) {
+      const failing = failingNew(current)
+        ? `, ${Math.round((failedBy(current.model) / ctx.failedCalls) * 100)}% of the failing calls`
+        : '';
       causes.push(
-        `response model changed: ${bTop.model} → ${current.model} (${Math.round((current.window / wTotal) * 100)}% of calls in the window)`,
+        `response model changed: ${bTop.model} → ${current.model} (${Math.round((current.window / wTotal) * 100)}% of calls in the window${failing})`,
       );
     }
   }

@@ -14,6 +14,8 @@ export interface AlertContext {
   failedEvaluators: { evaluator: string; calls: number }[];
   /** Total semantically failed calls in the window. */
   failedCalls: number;
+  /** Semantically failed calls per response model in the window (who answered the failing calls). */
+  failedModels: { model: string; calls: number }[];
   /** Error counts in both windows. */
   errors: { window: { n: number; k: number }; baseline: { n: number; k: number } };
 }
@@ -81,7 +83,7 @@ export async function readContext(
   // A rule on one kind of score (feedback, external) shows examples of that kind only.
   const kindSql = ex.table === 'llm_scores' && rule.evaluator_kind ? 'AND kind = {ex_kind:String}' : '';
   const cur = "{cur:DateTime('UTC')}";
-  const [examples, models, failed, errors] = await Promise.all([
+  const [examples, models, failed, failedModels, errors] = await Promise.all([
     queryRows(
       client,
       `SELECT trace_id FROM ${database}.${ex.table}
@@ -107,6 +109,13 @@ export async function readContext(
     ),
     queryRows(
       client,
+      `SELECT model, count() AS c FROM ${database}.call_verdicts
+       WHERE timestamp >= ${cur} AND timestamp <= {end:DateTime('UTC')} AND status = 'ok' AND failed = 1 ${noEval.sql}
+       GROUP BY model ORDER BY c DESC LIMIT 10`,
+      { ...t, ...noEval.params },
+    ),
+    queryRows(
+      client,
       `SELECT sumIf(calls, minute >= ${cur}) AS wn, sumIf(errors, minute >= ${cur}) AS wk,
               sumIf(calls, minute < ${cur}) AS bn, sumIf(errors, minute < ${cur}) AS bk
        FROM ${database}.llm_calls_1m
@@ -120,6 +129,7 @@ export async function readContext(
     models: models.map((r) => ({ model: String(r['model']), window: num(r['w']), baseline: num(r['b']) })),
     failedEvaluators: failed.map((r) => ({ evaluator: String(r['ev']), calls: num(r['c']) })),
     failedCalls: num(failed[0]?.['total'] ?? 0),
+    failedModels: failedModels.map((r) => ({ model: String(r['model']), calls: num(r['c']) })),
     errors: {
       window: { n: num(e['wn'] ?? 0), k: num(e['wk'] ?? 0) },
       baseline: { n: num(e['bn'] ?? 0), k: num(e['bk'] ?? 0) },
