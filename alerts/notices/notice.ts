@@ -86,6 +86,10 @@ function descriptionOf(rule: RuleConfig, ev: Evaluation): string {
 /** What the data says is behind the change: a new response model, one dominant evaluator, errors. */
 export function likelyCause(rule: RuleConfig, ctx: AlertContext): string {
   const causes: string[] = [];
+  const share = (part: number, whole: number) => `${Math.round((part / whole) * 100)}%`;
+  // Calls that account for most of a semantic regression's failing calls (one evaluator, one model).
+  const mostOfFailing = (calls: number) =>
+    rule.metric === 'semantic_failure_rate' && ctx.failedCalls >= 3 && calls / ctx.failedCalls >= 0.6;
   const wTotal = ctx.models.reduce((s, m) => s + m.window, 0);
   const bTotal = ctx.models.reduce((s, m) => s + m.baseline, 0);
   const bTop = [...ctx.models].sort((a, b) => b.baseline - a.baseline)[0];
@@ -94,37 +98,26 @@ export function likelyCause(rule: RuleConfig, ctx: AlertContext): string {
     // of the window (a rollout under way need not be the most frequent yet), or, early in a
     // rollout, a new one that answered most of the failing calls; else the window's most
     // frequent one.
-    const isNew = (m: { baseline: number }) => m.baseline / bTotal < 0.01;
     const failedBy = (model: string) => ctx.failedModels.find((f) => f.model === model)?.calls ?? 0;
-    const failingNew = (m: { model: string; window: number; baseline: number }) =>
-      rule.metric === 'semantic_failure_rate' &&
-      ctx.failedCalls >= 3 &&
-      m.window > 0 &&
-      failedBy(m.model) / ctx.failedCalls >= 0.6;
-    const byWindow = [...ctx.models].sort((a, b) => b.window - a.window);
+    const failingNew = (m: AlertContext['models'][number]) =>
+      m.window > 0 && mostOfFailing(failedBy(m.model));
+    const fresh = ctx.models.filter((m) => m.baseline / bTotal < 0.01).sort((a, b) => b.window - a.window);
     const current =
-      byWindow.find((m) => isNew(m) && m.window / wTotal >= 0.2) ??
-      byWindow.find((m) => isNew(m) && failingNew(m)) ??
-      byWindow[0];
+      fresh.find((m) => m.window / wTotal >= 0.2) ??
+      fresh.find(failingNew) ??
+      [...ctx.models].sort((a, b) => b.window - a.window)[0];
     if (current && current.model !== bTop.model) {
       const failing = failingNew(current)
-        ? `, ${Math.round((failedBy(current.model) / ctx.failedCalls) * 100)}% of the failing calls`
+        ? `, ${share(failedBy(current.model), ctx.failedCalls)} of the failing calls`
         : '';
       causes.push(
-        `response model changed: ${bTop.model} → ${current.model} (${Math.round((current.window / wTotal) * 100)}% of calls in the window${failing})`,
+        `response model changed: ${bTop.model} → ${current.model} (${share(current.window, wTotal)} of calls in the window${failing})`,
       );
     }
   }
   const ev = ctx.failedEvaluators[0];
-  if (
-    rule.metric === 'semantic_failure_rate' &&
-    ev &&
-    ctx.failedCalls >= 3 &&
-    ev.calls / ctx.failedCalls >= 0.6
-  ) {
-    causes.push(
-      `${ev.evaluator} failed on ${Math.round((ev.calls / ctx.failedCalls) * 100)}% of the failing calls`,
-    );
+  if (ev && mostOfFailing(ev.calls)) {
+    causes.push(`${ev.evaluator} failed on ${share(ev.calls, ctx.failedCalls)} of the failing calls`);
   }
   const { window: w, baseline: b } = ctx.errors;
   if (rule.metric !== 'error_rate' && w.n > 0 && b.n > 0 && w.k / w.n - b.k / b.n >= 0.01) {
